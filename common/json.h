@@ -7,10 +7,13 @@
 #include <cjson/cJSON.h>
 
 #include "err.h"
+#include "xalloc.h"
 
 /* Parse a JSON document; NULL with an error naming line/column otherwise. */
 cJSON	*json_parse(const char *buf, size_t len, struct err *);
-/* Member by dotted path ("metadata.name"); NULL when absent. */
+/* Member by dotted path ("metadata.name"); NULL when absent.  A segment
+ * indexes an array when numeric ("items.0.kind"); "\\." escapes a dot in a
+ * key ("metadata.labels.app\\.kubernetes\\.io/name"). */
 cJSON	*json_path(const cJSON *, const char *dotted);
 /* String member by dotted path, or NULL when absent or not a string. */
 const char *json_str(const cJSON *, const char *dotted);
@@ -24,7 +27,18 @@ void	 json_set_str(cJSON *, const char *dotted, const char *value);
 cJSON	*json_obj(cJSON *, const char *dotted);
 /* Deep equality (object key order ignored). */
 int	 json_equal(const cJSON *, const cJSON *);
-/* Print compactly / indented (2 spaces, kubectl -o json style); caller frees. */
+/* Print compactly / indented (4 spaces as kubectl -o json and Go's
+ * json.MarshalIndent do, with Go's escaping of <, >, &); caller frees.
+ * Raw items (cJSON_CreateRaw, e.g. integers beyond 2^53 kept exactly by
+ * yaml_parse) are printed verbatim. */
 char	*json_print(const cJSON *, int pretty);
+
+/* Number styles for json_format_number. */
+enum json_num_style {
+	JSON_NUM_GO,	/* encoding/json: 'f' unless exponent < -6 or >= 21 */
+	JSON_NUM_YAML	/* yaml.v2: FormatFloat 'g' -1, .inf/.nan */
+};
+/* Append d in the shortest form that reads back exactly, as Go prints it. */
+void	 json_format_number(struct strbuf *, double, int style);
 
 #endif

@@ -1,0 +1,577 @@
+/*
+ * json.c: helpers over cJSON: parsing with line/column errors, dotted-path
+ * access, deep equality, and printing the way Go's encoding/json does
+ * (kubectl -o json: 4-space indent, HTML-safe escapes, shortest numbers).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "xalloc.h"
+
+/* Count the line and column (1-based, bytes) of offset off in buf. */
+static void
+json_position(const char *buf, size_t off, int *line, int *col)
+{
+	size_t	 i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+/*
+ * Whether buf ends inside an unclosed string, object or array: cJSON then
+ * points at the start of the value it gave up on, not at the end.
+ */
+static int
+json_truncated(const char *buf, size_t len)
+{
+	size_t	 i;
+	int	 depth = 0, instr = 0;
+
+	for (i = 0; i < len && buf[i] != '\0'; i++) {
+		if (instr) {
+			if (buf[i] == '\\' && i + 1 < len)
+				i++;
+			else if (buf[i] == '"')
+				instr = 0;
+		} else if (buf[i] == '"')
+			instr = 1;
+		else if (buf[i] == '{' || buf[i] == '[')
+			depth++;
+		else if (buf[i] == '}' || buf[i] == ']')
+			depth--;
+	}
+	return instr || depth > 0;
+}
+
+/* Describe the byte at the error position for a message. */
+static char *
+json_describe_at(const char *buf, size_t len, size_t off)
+{
+	unsigned char	 c;
+
+	if (off >= len || buf[off] == '\0')
+		return xstrdup("unexpected end of input");
+	c = (unsigned char)buf[off];
+	if (c >= 0x20 && c < 0x7f)
+		return xasprintf("invalid character '%c'", c);
+	return xasprintf("invalid byte 0x%02x", c);
+}
+
+cJSON *
+json_parse(const char *buf, size_t len, struct err *e)
+{
+	const char	*end = NULL;
+	cJSON		*v;
+	size_t		 off, i;
+	int		 line, col;
+	char		*what;
+
+	for (i = 0; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
+		;
+	if (i == len) {
+		err_set(e, EXIT_USAGE, "invalid JSON: empty document");
+		return NULL;
+	}
+	v = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+	if (v != NULL) {
+		off = (size_t)(end - buf);
+		while (off < len && strchr(" \t\r\n", buf[off]) != NULL)
+			off++;
+		if (off == len || buf[off] == '\0')
+			return v;
+		cJSON_Delete(v);
+		json_position(buf, off, &line, &col);
+		err_set(e, EXIT_USAGE, "invalid JSON at line %d, column %d: "
+		    "unexpected data after the top-level value", line, col);
+		return NULL;
+	}
+	off = end != NULL && end >= buf ? (size_t)(end - buf) : 0;
+	if (off > len || json_truncated(buf, len))
+		off = len;
+	json_position(buf, off, &line, &col);
+	what = json_describe_at(buf, len, off);
+	err_set(e, EXIT_USAGE, "invalid JSON at line %d, column %d: %s",
+	    line, col, what);
+	free(what);
+	return NULL;
+}
+
+/*
+ * Split the next segment off a dotted path into seg (a backslash escapes a
+ * dot, so "labels.app\.kubernetes\.io/name" names one key); returns a
+ * pointer past the segment, or NULL at the end of the path.
+ */
+static const char *
+json_next_segment(const char *p, struct strbuf *seg)
+{
+	sb_reset(seg);
+	if (p == NULL)
+		return NULL;
+	for (; *p != '\0' && *p != '.'; p++) {
+		if (*p == '\\' && (p[1] == '.' || p[1] == '\\'))
+			p++;
+		sb_addc(seg, *p);
+	}
+	return *p == '.' ? p + 1 : p;
+}
+
+/* The child of v named by one path segment (an index for arrays). */
+static cJSON *
+json_child(const cJSON *v, const char *seg)
+{
+	char	*end;
+	long	 idx;
+
+	if (cJSON_IsObject(v))
+		return cJSON_GetObjectItemCaseSensitive(v, seg);
+	if (cJSON_IsArray(v) && *seg != '\0') {
+		idx = strtol(seg, &end, 10);
+		if (*end == '\0' && idx >= 0 && idx <= 0x7fffffffL)
+			return cJSON_GetArrayItem(v, (int)idx);
+	}
+	return NULL;
+}
+
+cJSON *
+json_path(const cJSON *v, const char *dotted)
+{
+	struct strbuf	 seg = STRBUF_INIT;
+	const char	*p = dotted;
+	cJSON		*cur = (cJSON *)v;
+
+	if (v == NULL || dotted == NULL)
+		return NULL;
+	if (*dotted == '\0')
+		return cur;
+	while (cur != NULL && *p != '\0') {
+		p = json_next_segment(p, &seg);
+		cur = json_child(cur, seg.buf);
+	}
+	sb_free(&seg);
+	return cur;
+}
+
+const char *
+json_str(const cJSON *v, const char *dotted)
+{
+	cJSON	*m = json_path(v, dotted);
+
+	return cJSON_IsString(m) ? m->valuestring : NULL;
+}
+
+double
+json_num(const cJSON *v, const char *dotted, double def)
+{
+	cJSON	*m = json_path(v, dotted);
+	char	*end;
+	double	 d;
+
+	if (cJSON_IsNumber(m))
+		return m->valuedouble;
+	if (cJSON_IsRaw(m) && m->valuestring != NULL) {
+		d = strtod(m->valuestring, &end);
+		if (end != m->valuestring && *end == '\0')
+			return d;
+	}
+	return def;
+}
+
+int
+json_bool(const cJSON *v, const char *dotted, int def)
+{
+	cJSON	*m = json_path(v, dotted);
+
+	if (cJSON_IsTrue(m))
+		return 1;
+	if (cJSON_IsFalse(m))
+		return 0;
+	return def;
+}
+
+/* Get or create the object member named key of obj (replacing non-objects). */
+static cJSON *
+json_obj_member(cJSON *obj, const char *key)
+{
+	cJSON	*m;
+
+	m = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (cJSON_IsObject(m))
+		return m;
+	if (m != NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+	return cJSON_AddObjectToObject(obj, key);
+}
+
+cJSON *
+json_obj(cJSON *v, const char *dotted)
+{
+	struct strbuf	 seg = STRBUF_INIT;
+	const char	*p = dotted;
+	cJSON		*cur = v;
+
+	if (!cJSON_IsObject(v) || dotted == NULL)
+		return NULL;
+	while (cur != NULL && *p != '\0') {
+		p = json_next_segment(p, &seg);
+		cur = json_obj_member(cur, seg.buf);
+	}
+	sb_free(&seg);
+	return cur;
+}
+
+void
+json_set_str(cJSON *v, const char *dotted, const char *value)
+{
+	const char	*last, *p;
+	char		*parent;
+	cJSON		*obj, *item;
+	struct strbuf	 seg = STRBUF_INIT;
+
+	if (!cJSON_IsObject(v) || dotted == NULL || *dotted == '\0')
+		return;
+	/* Find the start of the last unescaped segment. */
+	last = dotted;
+	for (p = dotted; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '.')
+			last = p + 1;
+	}
+	parent = xstrndup(dotted, last > dotted ? (size_t)(last - dotted - 1) : 0);
+	obj = *parent == '\0' ? v : json_obj(v, parent);
+	free(parent);
+	json_next_segment(last, &seg);
+	item = value != NULL ? cJSON_CreateString(value) : cJSON_CreateNull();
+	if (cJSON_GetObjectItemCaseSensitive(obj, seg.buf) != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(obj, seg.buf, item);
+	else
+		cJSON_AddItemToObject(obj, seg.buf, item);
+	sb_free(&seg);
+}
+
+/* The numeric value of a number or raw number item; 0 when neither. */
+static int
+json_numeric(const cJSON *v, double *d, const char **text)
+{
+	char	*end;
+
+	*text = NULL;
+	if (cJSON_IsNumber(v)) {
+		*d = v->valuedouble;
+		return 1;
+	}
+	if (cJSON_IsRaw(v) && v->valuestring != NULL) {
+		*d = strtod(v->valuestring, &end);
+		*text = v->valuestring;
+		return end != v->valuestring && *end == '\0';
+	}
+	return 0;
+}
+
+/* Whether s is an optionally signed run of decimal digits. */
+static int
+json_is_integer_text(const char *s)
+{
+	if (*s == '-' || *s == '+')
+		s++;
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+	}
+	return 1;
+}
+
+/* Compare two numbers, raw (exact text, e.g. integers beyond 2^53) or not. */
+static int
+json_equal_numbers(const cJSON *a, const cJSON *b)
+{
+	double		 da, db;
+	const char	*ta, *tb;
+
+	if (!json_numeric(a, &da, &ta) || !json_numeric(b, &db, &tb))
+		return 0;
+	if (ta != NULL && tb != NULL) {
+		if (strcmp(ta, tb) == 0)
+			return 1;
+		if (json_is_integer_text(ta) && json_is_integer_text(tb))
+			return 0;	/* beyond 2^53: doubles would collide */
+	}
+	return da == db;
+}
+
+/* Objects are equal when they have the same keys with equal values. */
+static int
+json_equal_objects(const cJSON *a, const cJSON *b)
+{
+	const cJSON	*m, *o;
+
+	if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+		return 0;
+	cJSON_ArrayForEach(m, a) {
+		o = cJSON_GetObjectItemCaseSensitive(b, m->string);
+		if (o == NULL || !json_equal(m, o))
+			return 0;
+	}
+	return 1;
+}
+
+int
+json_equal(const cJSON *a, const cJSON *b)
+{
+	const cJSON	*x, *y;
+	double		 d;
+	const char	*t;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (json_numeric(a, &d, &t) && json_numeric(b, &d, &t))
+		return json_equal_numbers(a, b);
+	if ((a->type & 0xff) != (b->type & 0xff))
+		return 0;
+	if (cJSON_IsString(a))
+		return strcmp(a->valuestring, b->valuestring) == 0;
+	if (cJSON_IsObject(a))
+		return json_equal_objects(a, b);
+	if (cJSON_IsArray(a)) {
+		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+			return 0;
+		for (x = a->child, y = b->child; x != NULL && y != NULL;
+		    x = x->next, y = y->next) {
+			if (!json_equal(x, y))
+				return 0;
+		}
+		return x == NULL && y == NULL;
+	}
+	return 1;	/* null, true, false: the type says it all */
+}
+
+/*
+ * The shortest decimal digits that read back as d (d finite, positive):
+ * digits without a point in buf, and the decimal exponent dp such that
+ * d = 0.DIGITS * 10^dp.  Returns the number of digits.
+ */
+static int
+json_shortest_digits(double d, char *digits, int *dp)
+{
+	char	 tmp[40], *p, *e;
+	int	 prec, n, exp10;
+
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	e = strchr(tmp, 'e');
+	exp10 = atoi(e + 1);
+	n = 0;
+	for (p = tmp; p < e; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits[n++] = *p;
+	}
+	while (n > 1 && digits[n - 1] == '0')
+		n--;
+	digits[n] = '\0';
+	*dp = exp10 + 1;
+	return n;
+}
+
+/* Append digits in %f style for d = 0.DIGITS * 10^dp. */
+static void
+json_fmt_fixed(struct strbuf *sb, const char *digits, int n, int dp)
+{
+	int	 i;
+
+	if (dp <= 0) {
+		sb_adds(sb, "0.");
+		for (i = 0; i < -dp; i++)
+			sb_addc(sb, '0');
+		sb_add(sb, digits, (size_t)n);
+		return;
+	}
+	for (i = 0; i < dp; i++)
+		sb_addc(sb, i < n ? digits[i] : '0');
+	if (n > dp) {
+		sb_addc(sb, '.');
+		sb_add(sb, digits + dp, (size_t)(n - dp));
+	}
+}
+
+/* Append digits in %e style; mindigits is the exponent's minimum width. */
+static void
+json_fmt_exp(struct strbuf *sb, const char *digits, int n, int dp,
+    int mindigits)
+{
+	int	 x = dp - 1;
+
+	sb_addc(sb, digits[0]);
+	if (n > 1) {
+		sb_addc(sb, '.');
+		sb_add(sb, digits + 1, (size_t)(n - 1));
+	}
+	sb_addf(sb, "e%c%0*d", x < 0 ? '-' : '+', mindigits, x < 0 ? -x : x);
+}
+
+void
+json_format_number(struct strbuf *sb, double d, int style)
+{
+	char	 digits[40];
+	int	 n, dp, x;
+
+	if (isnan(d) || isinf(d)) {
+		if (style == JSON_NUM_YAML)
+			sb_adds(sb, isnan(d) ? ".nan" : d < 0 ? "-.inf" : ".inf");
+		else
+			sb_adds(sb, "null");
+		return;
+	}
+	if (d == 0) {
+		sb_adds(sb, signbit(d) && style == JSON_NUM_YAML ? "-0" : "0");
+		return;
+	}
+	if (d < 0) {
+		sb_addc(sb, '-');
+		d = -d;
+	}
+	n = json_shortest_digits(d, digits, &dp);
+	x = dp - 1;
+	if (style == JSON_NUM_YAML) {
+		/* strconv.FormatFloat(f, 'g', -1, 64) */
+		if (x < -4 || x >= 6)
+			json_fmt_exp(sb, digits, n, dp, 2);
+		else
+			json_fmt_fixed(sb, digits, n, dp);
+		return;
+	}
+	/* encoding/json: 'f' unless the exponent is < -6 or >= 21. */
+	if (x < -6 || x >= 21)
+		json_fmt_exp(sb, digits, n, dp, 1);
+	else
+		json_fmt_fixed(sb, digits, n, dp);
+}
+
+/* Append s as a JSON string literal, escaped as Go's encoding/json does. */
+static void
+json_add_string(struct strbuf *sb, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	sb_addc(sb, '"');
+	for (; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			sb_adds(sb, "\\\"");
+			break;
+		case '\\':
+			sb_adds(sb, "\\\\");
+			break;
+		case '\n':
+			sb_adds(sb, "\\n");
+			break;
+		case '\r':
+			sb_adds(sb, "\\r");
+			break;
+		case '\t':
+			sb_adds(sb, "\\t");
+			break;
+		case '<': case '>': case '&':
+			sb_addf(sb, "\\u%04x", *p);
+			break;
+		default:
+			if (*p < 0x20)
+				sb_addf(sb, "\\u%04x", *p);
+			else if (p[0] == 0xe2 && p[1] == 0x80 &&
+			    (p[2] == 0xa8 || p[2] == 0xa9)) {
+				sb_addf(sb, "\\u20%s", p[2] == 0xa8 ? "28" : "29");
+				p += 2;
+			} else
+				sb_addc(sb, *p);
+		}
+	}
+	sb_addc(sb, '"');
+}
+
+static void json_print_value(struct strbuf *, const cJSON *, int, int);
+
+/* Start a new line at the given depth (pretty mode only). */
+static void
+json_newline(struct strbuf *sb, int pretty, int depth)
+{
+	int	 i;
+
+	if (!pretty)
+		return;
+	sb_addc(sb, '\n');
+	for (i = 0; i < depth; i++)
+		sb_adds(sb, "    ");
+}
+
+/* Print an object or array with its members. */
+static void
+json_print_container(struct strbuf *sb, const cJSON *v, int pretty, int depth)
+{
+	const cJSON	*m;
+	int		 obj = cJSON_IsObject(v);
+
+	if (v->child == NULL) {
+		sb_adds(sb, obj ? "{}" : "[]");
+		return;
+	}
+	sb_addc(sb, obj ? '{' : '[');
+	for (m = v->child; m != NULL; m = m->next) {
+		json_newline(sb, pretty, depth + 1);
+		if (obj) {
+			json_add_string(sb, m->string != NULL ? m->string : "");
+			sb_adds(sb, pretty ? ": " : ":");
+		}
+		json_print_value(sb, m, pretty, depth + 1);
+		if (m->next != NULL)
+			sb_addc(sb, ',');
+	}
+	json_newline(sb, pretty, depth);
+	sb_addc(sb, obj ? '}' : ']');
+}
+
+static void
+json_print_value(struct strbuf *sb, const cJSON *v, int pretty, int depth)
+{
+	if (cJSON_IsNull(v) || cJSON_IsInvalid(v))
+		sb_adds(sb, "null");
+	else if (cJSON_IsTrue(v))
+		sb_adds(sb, "true");
+	else if (cJSON_IsFalse(v))
+		sb_adds(sb, "false");
+	else if (cJSON_IsNumber(v))
+		json_format_number(sb, v->valuedouble, JSON_NUM_GO);
+	else if (cJSON_IsRaw(v))
+		sb_adds(sb, v->valuestring != NULL ? v->valuestring : "null");
+	else if (cJSON_IsString(v))
+		json_add_string(sb, v->valuestring);
+	else
+		json_print_container(sb, v, pretty, depth);
+}
+
+char *
+json_print(const cJSON *v, int pretty)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+
+	sb_init(&sb);
+	if (v == NULL)
+		sb_adds(&sb, "null");
+	else
+		json_print_value(&sb, v, pretty, 0);
+	return sb_detach(&sb);
+}

@@ -1,0 +1,204 @@
+/*
+ * test_json.c: unit tests for common/json.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "tap.h"
+
+static cJSON *
+parse(const char *s)
+{
+	return json_parse(s, strlen(s), NULL);
+}
+
+/* Parse s and print it back (compact or pretty). */
+static char *
+reprint(const char *s, int pretty)
+{
+	cJSON	*v = parse(s);
+	char	*out;
+
+	out = v != NULL ? json_print(v, pretty) : xstrdup("(parse failed)");
+	cJSON_Delete(v);
+	return out;
+}
+
+static void
+is_error(const char *in, const char *want, const char *what)
+{
+	struct err	 e = ERR_INIT;
+	cJSON		*v = json_parse(in, strlen(in), &e);
+
+	ok(v == NULL, "%s: fails", what);
+	is_str(e.msg, want, "%s: message", what);
+	is_int(e.code, EXIT_USAGE, "%s: exit code", what);
+	cJSON_Delete(v);
+	err_clear(&e);
+}
+
+TEST(parse_ok)
+{
+	cJSON	*v = parse(" {\"a\": [1, \"x\", true, null]}\n");
+
+	ok(cJSON_IsObject(v), "object parsed");
+	ok(cJSON_GetArraySize(json_path(v, "a")) == 4, "array of 4");
+	cJSON_Delete(v);
+	v = json_parse("[1]garbage", 3, NULL);
+	ok(cJSON_IsArray(v), "length bounds the input");
+	cJSON_Delete(v);
+}
+
+TEST(parse_errors)
+{
+	is_error("", "invalid JSON: empty document", "empty");
+	is_error("  \n ", "invalid JSON: empty document", "blank");
+	is_error("{\"a\": 1,\n  \"b\" x}",
+	    "invalid JSON at line 2, column 7: invalid character 'x'",
+	    "bad character");
+	is_error("{\"a\": [1, 2",
+	    "invalid JSON at line 1, column 12: unexpected end of input",
+	    "truncated");
+	is_error("{} {}",
+	    "invalid JSON at line 1, column 4: unexpected data after the "
+	    "top-level value", "trailing data");
+}
+
+TEST(paths)
+{
+	cJSON	*v = parse("{\"metadata\": {\"name\": \"m\", \"labels\": "
+	    "{\"app.kubernetes.io/name\": \"x\"}, \"generation\": 3},"
+	    " \"items\": [{\"kind\": \"K\"}], \"spec\": {\"on\": false}}");
+
+	is_str(json_str(v, "metadata.name"), "m", "dotted string");
+	is_str(json_str(v, "metadata.labels.app\\.kubernetes\\.io/name"), "x",
+	    "escaped dots");
+	is_str(json_str(v, "items.0.kind"), "K", "array index");
+	ok(json_path(v, "items.1") == NULL, "index out of range");
+	ok(json_path(v, "items.x") == NULL, "non-numeric index");
+	ok(json_str(v, "metadata.generation") == NULL, "number is not a string");
+	ok(json_str(v, "metadata.nope") == NULL, "absent");
+	ok(json_num(v, "metadata.generation", -1) == 3, "number");
+	ok(json_num(v, "metadata.name", -1) == -1, "number default");
+	is_int(json_bool(v, "spec.on", 7), 0, "bool false");
+	is_int(json_bool(v, "spec.off", 7), 7, "bool default");
+	ok(json_path(v, "") == v, "empty path is the value itself");
+	cJSON_Delete(v);
+}
+
+TEST(set_and_obj)
+{
+	cJSON	*v = cJSON_CreateObject();
+	char	*s;
+
+	json_set_str(v, "metadata.name", "a");
+	json_set_str(v, "metadata.name", "b");
+	json_set_str(v, "metadata.labels.app\\.io/x", "y");
+	json_set_str(v, "top", "t");
+	s = json_print(v, 0);
+	is_str(s, "{\"metadata\":{\"name\":\"b\",\"labels\":{\"app.io/x\":\"y\"}},"
+	    "\"top\":\"t\"}", "set creates and replaces");
+	free(s);
+	ok(json_obj(v, "metadata") == json_path(v, "metadata"), "obj existing");
+	json_set_str(v, "top.inner", "z");
+	is_str(json_str(v, "top.inner"), "z", "non-object replaced by object");
+	cJSON_Delete(v);
+}
+
+TEST(equal)
+{
+	cJSON	*a = parse("{\"a\":1,\"b\":[1,2,{\"c\":null}],\"d\":\"x\"}");
+	cJSON	*b = parse("{\"d\":\"x\",\"b\":[1,2,{\"c\":null}],\"a\":1.0}");
+	cJSON	*c = parse("{\"d\":\"x\",\"b\":[2,1,{\"c\":null}],\"a\":1}");
+	cJSON	*d = parse("{\"d\":\"x\",\"b\":[1,2,{\"c\":null}]}");
+	cJSON	*r1 = cJSON_CreateRaw("123456789012345678901");
+	cJSON	*r2 = cJSON_CreateRaw("123456789012345678901");
+	cJSON	*r3 = cJSON_CreateRaw("123456789012345678902");
+	cJSON	*n = cJSON_CreateNumber(5), *r5 = cJSON_CreateRaw("5");
+
+	ok(json_equal(a, b), "key order ignored, 1 == 1.0");
+	ok(!json_equal(a, c), "array order matters");
+	ok(!json_equal(a, d), "missing key");
+	ok(!json_equal(d, a), "extra key");
+	ok(json_equal(r1, r2), "raw numbers equal");
+	ok(!json_equal(r1, r3), "raw numbers differ");
+	ok(json_equal(n, r5), "raw vs number");
+	ok(json_equal(NULL, NULL) && !json_equal(a, NULL), "NULL");
+	cJSON_Delete(a); cJSON_Delete(b); cJSON_Delete(c); cJSON_Delete(d);
+	cJSON_Delete(r1); cJSON_Delete(r2); cJSON_Delete(r3);
+	cJSON_Delete(n); cJSON_Delete(r5);
+}
+
+TEST(print)
+{
+	char	*s;
+
+	s = reprint("{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"<b>&\","
+	    "\"m\":\"l1\\nl2\\t\\u0001\"},\"e\":{},\"l\":[],\"n\":[1,null]}", 1);
+	is_str(s, "{\n"
+	    "    \"kind\": \"ConfigMap\",\n"
+	    "    \"data\": {\n"
+	    "        \"a\": \"\\u003cb\\u003e\\u0026\",\n"
+	    "        \"m\": \"l1\\nl2\\t\\u0001\"\n"
+	    "    },\n"
+	    "    \"e\": {},\n"
+	    "    \"l\": [],\n"
+	    "    \"n\": [\n"
+	    "        1,\n"
+	    "        null\n"
+	    "    ]\n"
+	    "}", "pretty like kubectl -o json");
+	free(s);
+	s = reprint("{\"a\": [1, 2.5, -0.000001, 1e21, 1e20, 0.1, 1e-7, "
+	    "123456789, 3.0e2]}", 0);
+	is_str(s, "{\"a\":[1,2.5,-0.000001,1e+21,100000000000000000000,0.1,"
+	    "1e-7,123456789,300]}", "numbers as encoding/json prints them");
+	free(s);
+	s = reprint("\"\xe2\x80\xa8 \\\" \\\\ \xc3\xa9\"", 0);
+	is_str(s, "\"\\u2028 \\\" \\\\ \xc3\xa9\"", "string escapes");
+	free(s);
+}
+
+TEST(number_styles)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	static const struct { double d; const char *go, *yaml; } t[] = {
+		{ 1, "1", "1" },
+		{ 1.5, "1.5", "1.5" },
+		{ 1e6, "1000000", "1e+06" },
+		{ 123456.5, "123456.5", "123456.5" },
+		{ 0.0001, "0.0001", "0.0001" },
+		{ 0.00001, "0.00001", "1e-05" },
+		{ -2.5e-8, "-2.5e-8", "-2.5e-08" },
+		{ 1e100, "1e+100", "1e+100" },
+		{ 0.1 + 0.2, "0.30000000000000004", "0.30000000000000004" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		sb_reset(&sb);
+		json_format_number(&sb, t[i].d, JSON_NUM_GO);
+		is_str(sb.buf, t[i].go, "go style #%zu", i);
+		sb_reset(&sb);
+		json_format_number(&sb, t[i].d, JSON_NUM_YAML);
+		is_str(sb.buf, t[i].yaml, "yaml style #%zu", i);
+	}
+	sb_reset(&sb);
+	json_format_number(&sb, 1.0 / 0.0, JSON_NUM_YAML);
+	is_str(sb.buf, ".inf", "yaml inf");
+	sb_free(&sb);
+}
+
+int
+main(void)
+{
+	RUN(parse_ok);
+	RUN(parse_errors);
+	RUN(paths);
+	RUN(set_and_obj);
+	RUN(equal);
+	RUN(print);
+	RUN(number_styles);
+	return tap_done();
+}
