@@ -81,6 +81,16 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# Unit tests of sandbox modules also link the sandbox objects they test.
+SBX_TEST_OBJ = $(BUILD)/cli/sandbox/tokens.o $(BUILD)/cli/sandbox/certs.o \
+	       $(BUILD)/cli/sandbox/statedir.o
+SBX_TEST_BIN = $(BUILD)/tests/unit/test_tokens $(BUILD)/tests/unit/test_certs
+$(SBX_TEST_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h \
+    $(SBX_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(SBX_TEST_OBJ) \
+	    $(LIB) $(LDLIBS)
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)

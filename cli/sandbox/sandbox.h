@@ -43,8 +43,8 @@ struct sbx_config {
 /* Run the daemon until SIGTERM/SIGINT; returns 0 after a clean shutdown. */
 int	 sbx_serve(const struct sbx_config *, struct err *);
 
-/* certs.c: create ca.* and server.* in dir unless present (SANs 127.0.0.1,
- * localhost); files holding keys are 0600. */
+/* certs.c: create ca.* and server.* in dir unless present and usable
+ * (SANs 127.0.0.1, ::1, localhost); files holding keys are 0600. */
 int	 sbx_certs_ensure(const char *dir, struct err *);
 
 /* An authenticated sandbox identity. */
@@ -58,12 +58,23 @@ struct sbx_identity {
  * signed with the secret in state_dir; caller frees. */
 char	*sbx_token_mint(const char *state_dir, const char *user,
 	    const struct strlist *groups, double ttl, struct err *);
-/* Verify a bearer token; 0 and *id filled, or -1 (unknown/expired). */
+/* Verify a bearer token; 0 and *id filled, or -1 (unknown/expired).
+ * Tokens are HS256 JWTs; groups containing "system:masters" make admin. */
 int	 sbx_token_verify(const char *state_dir, const char *token,
 	    struct sbx_identity *id, struct err *);
 void	 sbx_identity_free(struct sbx_identity *);
 
-/* Join the state dir and a file name; caller frees. */
+/* statedir.c: join the state dir and a file name; caller frees. */
 char	*sbx_path(const char *state_dir, const char *file);
+/* Create a directory and its parents (the last one 0700). */
+int	 sbx_mkdirs(const char *dir, struct err *);
+/* Read a whole file, NUL-terminated; NULL (errno kept) on error. */
+char	*sbx_read_file(const char *path, size_t *len, struct err *);
+/* Write a file atomically (temp file, fsync, rename) with mode. */
+int	 sbx_write_file(const char *path, const void *, size_t, int mode,
+	    struct err *);
+/* Create a file atomically unless it exists (then -1, errno EEXIST). */
+int	 sbx_create_file(const char *path, const void *, size_t, int mode,
+	    struct err *);
 
 #endif
