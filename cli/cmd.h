@@ -46,6 +46,7 @@ struct ctx {
 #define CMD_HIDDEN	0x01	/* not listed in help or completion */
 #define CMD_NEEDS_KUBE	0x02	/* loads the kubeconfig before run */
 #define CMD_NEEDS_MAAS	0x04	/* resolves the MaaS URL and key first */
+#define CMD_RAW_ARGS	0x08	/* argv after the command word, unparsed */
 
 typedef int (*cmd_run_fn)(struct ctx *, int argc, char **argv, struct err *);
 /* Complete positional argument number `pos` given `word`; add to out. */
@@ -79,6 +80,12 @@ extern const struct opt global_opts[];
 
 /* Find a subcommand by exact name or alias in a NULL-terminated list. */
 const struct command *cmd_lookup(const struct command *const *, const char *);
+/* Find the command named by argv's leading words (global flags skipped),
+ * removing them from argv; NULL when none, with e set for an unknown one. */
+const struct command *cmd_resolve(int *argc, char **argv, char **path,
+	    struct err *e);
+/* Candidates for a dynamic option value kind ("context", "namespace"). */
+int	 complete_dynamic(struct ctx *, const char *kind, struct strlist *out);
 /* Print `--help` for a command (generated from its tables). */
 void	 cmd_help(FILE *, const char *path, const struct command *);
 
