@@ -40,7 +40,7 @@ endif
 
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS += -D_GNU_SOURCE -Icommon -Icli -DMAASCTL_VERSION='"$(VERSION)"' \
+CPPFLAGS += -D_GNU_SOURCE -iquote common -iquote cli -DMAASCTL_VERSION='"$(VERSION)"' \
 	    -DMAASCTL_COMMIT='"$(GIT_COMMIT)"'
 CFLAGS	?= $(OPT) -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS)
@@ -79,7 +79,7 @@ $(BIN): $(CLI_OBJ) $(LIB)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -iquote tests/unit $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Unit tests of sandbox modules also link the sandbox objects they test.
 SBX_TEST_OBJ = $(BUILD)/cli/sandbox/tokens.o $(BUILD)/cli/sandbox/certs.o \
@@ -132,12 +132,15 @@ install: all
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/maasctl
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 completions/maasctl.bash $(DESTDIR)$(BASHCOMPDIR)/maasctl
-	install -m 0644 completions/_maasctl $(DESTDIR)$(ZSHCOMPDIR)/_maasctl
-	install -m 0644 completions/maasctl.fish $(DESTDIR)$(FISHCOMPDIR)/maasctl.fish
+	$(BIN) completion bash >$(DESTDIR)$(BASHCOMPDIR)/maasctl
+	$(BIN) completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_maasctl
+	$(BIN) completion fish >$(DESTDIR)$(FISHCOMPDIR)/maasctl.fish
+	install -m 0755 completions/kubectl_complete-maas $(DESTDIR)$(BINDIR)/kubectl_complete-maas
+	ln -sf maasctl $(DESTDIR)$(BINDIR)/kubectl-maas
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/maasctl $(DESTDIR)$(BASHCOMPDIR)/maasctl \
+	    $(DESTDIR)$(BINDIR)/kubectl_complete-maas $(DESTDIR)$(BINDIR)/kubectl-maas \
 	    $(DESTDIR)$(ZSHCOMPDIR)/_maasctl $(DESTDIR)$(FISHCOMPDIR)/maasctl.fish
 	cd man && for m in *.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 

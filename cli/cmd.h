@@ -87,6 +87,6 @@ const struct command *cmd_resolve(int *argc, char **argv, char **path,
 /* Candidates for a dynamic option value kind ("context", "namespace"). */
 int	 complete_dynamic(struct ctx *, const char *kind, struct strlist *out);
 /* Print `--help` for a command (generated from its tables). */
-void	 cmd_help(FILE *, const char *path, const struct command *);
+void	 cmd_print_help(FILE *, const char *path, const struct command *);
 
 #endif

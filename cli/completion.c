@@ -60,7 +60,7 @@ complete_value(struct ctx *ctx, const struct opt *o, const char *lead,
 	char		*w, *full;
 	struct strlist	 dyn = STRLIST_INIT;
 	size_t		 i;
-	int		 d = DIR_NOFILE;
+	int		 d = DIR_NOFILE, all_eq = 1, any = 0;
 
 	if (h == NULL)
 		return DIR_NOFILE;
@@ -85,12 +85,17 @@ complete_value(struct ctx *ctx, const struct opt *o, const char *lead,
 		w = xstrndup(p, (size_t)(bar - p));
 		full = xasprintf("%s%s", lead, w);
 		cand_add(cs, full, NULL);
-		if (w[0] != '\0' && w[strlen(w) - 1] == '=' &&
-		    strncmp(full, cs->prefix, strlen(cs->prefix)) == 0)
-			d |= DIR_NOSPACE;
+		if (strncmp(full, cs->prefix, strlen(cs->prefix)) == 0) {
+			any = 1;
+			if (w[0] == '\0' || w[strlen(w) - 1] != '=')
+				all_eq = 0;
+		}
 		free(full);
 		free(w);
 	}
+	/* No space after "jsonpath=" so the user can go on typing. */
+	if (any && all_eq)
+		d |= DIR_NOSPACE;
 	return d;
 }
 
@@ -400,8 +405,7 @@ commands_walk(const char *path, const struct command *const *list)
 		if (list[i]->sub != NULL)
 			commands_walk(p, list[i]->sub);
 		else
-			printf("%s%s%s\n", p, list[i]->usage[0] ? " " : "",
-			    list[i]->usage);
+			printf("%s\t%s\n", p, list[i]->usage);
 		free(p);
 	}
 }

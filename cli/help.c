@@ -15,7 +15,7 @@ help_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 
 	(void)ctx;
 	if (argc == 0) {
-		cmd_help(stdout, "maasctl", NULL);
+		cmd_print_help(stdout, "maasctl", NULL);
 		return 0;
 	}
 	c = cmd_resolve(&n, argv, &path, e);
@@ -27,7 +27,7 @@ help_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		free(path);
 		return -1;
 	}
-	cmd_help(stdout, path, c);
+	cmd_print_help(stdout, path, c);
 	free(path);
 	return 0;
 }

@@ -112,7 +112,7 @@ help_commands(FILE *f, const struct command *const *list)
 }
 
 void
-cmd_help(FILE *f, const char *path, const struct command *c)
+cmd_print_help(FILE *f, const char *path, const struct command *c)
 {
 	const struct opt *const own[] = { c ? c->opts : NULL, NULL };
 	const struct opt *const glob[] = { global_opts, NULL };
@@ -225,14 +225,14 @@ check_arity(const char *path, const struct command *c, int n, char **argv,
     struct err *e)
 {
 	if (n < c->min_args) {
-		err_set(e, EXIT_USAGE, "%s: %s", path, n == 0 ?
-		    "missing argument" : "too few arguments");
+		err_set(e, EXIT_USAGE, "%s: %s", path + strlen("maasctl "),
+		    n == 0 ? "missing argument" : "too few arguments");
 		err_hint(e, "usage: %s %s", path, c->usage);
 		return -1;
 	}
 	if (c->max_args >= 0 && n > c->max_args) {
 		err_set(e, EXIT_USAGE, "%s: unexpected argument \"%s\"",
-		    path, argv[c->max_args]);
+		    path + strlen("maasctl "), argv[c->max_args]);
 		err_hint(e, "usage: %s %s", path, c->usage);
 		return -1;
 	}
@@ -264,7 +264,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ctx, 0, sizeof ctx);
 	if (n == 0) {
-		cmd_help(stdout, "maasctl", NULL);
+		cmd_print_help(stdout, "maasctl", NULL);
 		return EXIT_OK;
 	}
 	c = cmd_resolve(&n, argv + 1, &path, &e);
@@ -302,7 +302,7 @@ main(int argc, char **argv)
 				    ctx.res.argv[0], path);
 			else
 				err_set(&e, EXIT_USAGE, "%s: missing "
-				    "subcommand", path);
+				    "subcommand", path + strlen("maasctl "));
 			err_hint(&e, "run '%s --help' for the list of "
 			    "commands", path);
 			rc = report(&e);
@@ -315,7 +315,7 @@ main(int argc, char **argv)
 			rc = report(&e);
 			goto out;
 		}
-		cmd_help(stdout, path, c);
+		cmd_print_help(stdout, path, c);
 		rc = EXIT_OK;
 		goto out;
 	}
