@@ -364,14 +364,14 @@ json_equal(const cJSON *a, const cJSON *b)
  * d = 0.DIGITS * 10^dp.  Returns the number of digits.
  */
 static int
-json_shortest_digits(double d, char *digits, int *dp)
+json_shortest_digits(double d, int f32, char *digits, int *dp)
 {
 	char	 tmp[40], *p, *e;
 	int	 prec, n, exp10;
 
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
-		if (strtod(tmp, NULL) == d)
+		if (f32 ? strtof(tmp, NULL) == (float)d : strtod(tmp, NULL) == d)
 			break;
 	}
 	e = strchr(tmp, 'e');
@@ -431,23 +431,25 @@ json_format_number(struct strbuf *sb, double d, int style)
 	int	 n, dp, x;
 
 	if (isnan(d) || isinf(d)) {
-		if (style == JSON_NUM_YAML)
+		if (style != JSON_NUM_GO)
 			sb_adds(sb, isnan(d) ? ".nan" : d < 0 ? "-.inf" : ".inf");
 		else
 			sb_adds(sb, "null");
 		return;
 	}
 	if (d == 0) {
-		sb_adds(sb, signbit(d) && style == JSON_NUM_YAML ? "-0" : "0");
+		sb_adds(sb, signbit(d) && style != JSON_NUM_GO ? "-0" : "0");
 		return;
 	}
 	if (d < 0) {
 		sb_addc(sb, '-');
 		d = -d;
 	}
-	n = json_shortest_digits(d, digits, &dp);
+	if (style == JSON_NUM_YAML32)
+		d = (float)d;
+	n = json_shortest_digits(d, style == JSON_NUM_YAML32, digits, &dp);
 	x = dp - 1;
-	if (style == JSON_NUM_YAML) {
+	if (style != JSON_NUM_GO) {
 		/* strconv.FormatFloat(f, 'g', -1, 64) */
 		if (x < -4 || x >= 6)
 			json_fmt_exp(sb, digits, n, dp, 2);

@@ -36,7 +36,8 @@ char	*json_print(const cJSON *, int pretty);
 /* Number styles for json_format_number. */
 enum json_num_style {
 	JSON_NUM_GO,	/* encoding/json: 'f' unless exponent < -6 or >= 21 */
-	JSON_NUM_YAML	/* yaml.v2: FormatFloat 'g' -1, .inf/.nan */
+	JSON_NUM_YAML,	/* yaml.v2: FormatFloat 'g' -1, .inf/.nan */
+	JSON_NUM_YAML32	/* the same at float32 precision (sigs.k8s.io/yaml keys) */
 };
 /* Append d in the shortest form that reads back exactly, as Go prints it. */
 void	 json_format_number(struct strbuf *, double, int style);

@@ -1,6 +1,29 @@
 /*
  * yaml.h: YAML <-> cJSON with libyaml, the way kubectl treats YAML
  * (sigs.k8s.io/yaml: YAML is converted to JSON before use).
+ *
+ * Parsing follows go-yaml v2 decoding into interface{}:
+ * - plain scalars: null/~/empty -> null; true/false, yes/no, on/off, y/n
+ *   (lower, Capitalised and UPPER case) -> booleans; integers in decimal,
+ *   0x hex, 0o and leading-0 octal, 0b binary, '_' separators ignored;
+ *   floats incl. .inf/.nan (which JSON cannot hold: an error, as kubectl);
+ *   dates and everything else -> strings.  Quoted scalars are strings.
+ *   Explicit tags (!!str, !!int, !!float, !!bool, !!null, !!binary, ...)
+ *   force the type or fail ("cannot decode !!str `x` as a !!int").
+ * - Integers with |n| > 2^53 that fit 64 bits are kept exactly as cJSON
+ *   raw numbers (cJSON_IsRaw, decimal text); json_print prints them
+ *   verbatim, json_num/json_equal read them.  Larger ones become doubles,
+ *   as in yaml.v2.
+ * - anchors/aliases are expanded (aliases may copy at most 100000 nodes
+ *   plus 20 per node parsed, so "billion laughs" fails with "document
+ *   contains excessive aliasing"); merge keys "<<" as yaml.v2 applies them;
+ *   non-string keys become strings (ints in decimal, floats as float32
+ *   'g', bools as true/false; null keys are an error); a key repeated in
+ *   one mapping is an error; nesting deeper than 1000 is an error.
+ * - JSON input is accepted (also JSON that YAML 1.1 rejects, e.g. tabs).
+ * Errors read as kubectl's: "error converting YAML to JSON: yaml: line N:
+ * <reason>" (N as yaml.v2 counts it), with a hint giving the exact line
+ * and column.  Integral numbers are emitted without a decimal point.
  */
 #ifndef MAAS_YAML_H
 #define MAAS_YAML_H
@@ -9,11 +32,20 @@
 
 #include "err.h"
 
-/* Parse a single-document YAML (or JSON) buffer into cJSON. */
+/* Flags for yaml_to_json. */
+#define YAML_STREAM		0x1	/* all documents, as an array */
+#define YAML_BARE_ERRORS	0x2	/* no "error converting YAML to JSON: " */
+
+/* Parse a single-document YAML (or JSON) buffer into cJSON: the first
+ * document, as yaml.Unmarshal reads it (null for an empty input). */
 cJSON	*yaml_parse(const char *buf, size_t len, struct err *);
 /* Parse a multi-document stream; returns a cJSON array of the non-empty
- * documents (a "kind: List" is not expanded here). */
+ * documents ("---", "..." separated; empty and null documents skipped;
+ * a "kind: List" is not expanded here). */
 cJSON	*yaml_parse_stream(const char *buf, size_t len, struct err *);
+/* yaml_parse or yaml_parse_stream with YAML_* flags (client-go reports
+ * kubeconfig errors bare: `error loading config file "f": yaml: line 2: ...`). */
+cJSON	*yaml_to_json(const char *buf, size_t len, int flags, struct err *);
 /* Emit one value as YAML in kubectl's style (sorted keys, 2-space indent,
  * "- " sequences at the parent's indent, quoting as yaml.v2 does). */
 char	*yaml_emit(const cJSON *);
