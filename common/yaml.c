@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libyaml.h>	/* via -Icommon, so include_next works */
+#include <yaml.h>	/* libyaml: common/ is -iquote, so this is the system one */
 
 #include "json.h"
 #include "xalloc.h"
