@@ -1,0 +1,163 @@
+/* test_openai.c: request bodies, stream assembly, usage, errors. */
+#include <stdlib.h>
+
+#include "json.h"
+#include "openai.h"
+#include "tap.h"
+
+TEST(chat_request)
+{
+	struct oai_params	 p;
+	struct err		 e = ERR_INIT;
+	cJSON			*msgs, *req, *extra = NULL;
+	char			*s;
+
+	oai_params_init(&p);
+	p.model = "granite";
+	p.temperature = 0;
+	p.max_tokens = 16;
+	p.has_seed = 1;
+	p.seed = 42;
+	sl_add(&p.stop, "\n\n");
+	p.stream = p.include_usage = 1;
+	ok(oai_param_kv(&extra, "top_k=5", &e) == 0, "kv number");
+	ok(oai_param_kv(&extra, "logprobs=true", &e) == 0, "kv bool");
+	ok(oai_param_kv(&extra, "user=alice", &e) == 0, "kv string");
+	ok(oai_param_kv(&extra, "noequals", &e) == -1 && e.code == EXIT_USAGE,
+	    "kv without = rejected");
+	err_clear(&e);
+	p.extra = extra;
+	msgs = cJSON_CreateArray();
+	oai_messages_add(msgs, "system", "be brief");
+	oai_messages_add(msgs, "user", "hi");
+	req = oai_chat_request(&p, msgs);
+	s = cJSON_PrintUnformatted(req);
+	is_str(s, "{\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+	    "{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"granite\","
+	    "\"temperature\":0,\"max_tokens\":16,\"seed\":42,\"stop\":[\"\\n\\n\"],"
+	    "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+	    "\"top_k\":5,\"logprobs\":true,\"user\":\"alice\"}", "chat body");
+	free(s);
+	cJSON_Delete(req);
+	cJSON_Delete(msgs);
+	cJSON_Delete(extra);
+	sl_free(&p.stop);
+}
+
+static const char *chunks[] = {
+	"{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":17,"
+	"\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+	"\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}",
+	"{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{"
+	"\"reasoning_content\":\"think\"}}]}",
+	"{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+	"\"Hel\"}}]}",
+	"{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+	"\"lo\"},\"finish_reason\":\"stop\"}]}",
+	"{\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,"
+	"\"completion_tokens\":2,\"total_tokens\":7}}",
+	"[DONE]",
+};
+
+static const char full[] =
+	"{\"id\":\"c1\",\"object\":\"chat.completion\",\"created\":17,"
+	"\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+	"\"assistant\",\"content\":\"Hello\",\"reasoning_content\":\"think\"},"
+	"\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+	"\"completion_tokens\":2,\"total_tokens\":7}}";
+
+TEST(stream_equals_whole)
+{
+	struct oai_acc	 a, b;
+	struct err	 e = ERR_INIT;
+	cJSON		*ja, *jb;
+	size_t		 i;
+	int		 rc = 0;
+
+	oai_acc_init(&a, 1);
+	for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		rc = oai_acc_chunk(&a, chunks[i], strlen(chunks[i]), &e);
+		if (i == 2)
+			is_str(a.delta_content, "Hel", "delta of chunk 3");
+		if (i == 1)
+			is_str(a.delta_reasoning, "think", "reasoning delta");
+	}
+	is_int(rc, 1, "[DONE] returns 1");
+	is_str(a.content.buf, "Hello", "content assembled");
+	is_int(a.content_chunks, 2, "two content chunks");
+	is_int(a.total_tokens, 7, "usage taken from the usage chunk");
+	oai_acc_init(&b, 1);
+	ok(oai_acc_response(&b, full, strlen(full), &e) == 0, "whole parsed");
+	ja = oai_acc_json(&a);
+	jb = oai_acc_json(&b);
+	ok(json_equal(ja, jb), "streamed and whole answers are identical");
+	cJSON_Delete(ja);
+	cJSON_Delete(jb);
+	oai_acc_free(&a);
+	oai_acc_free(&b);
+}
+
+TEST(errors)
+{
+	struct oai_acc	 a;
+	struct err	 e = ERR_INIT;
+	char		*m;
+	const char	*frame = "{\"error\":{\"message\":\"overloaded\","
+	    "\"type\":\"server_error\"}}";
+
+	oai_acc_init(&a, 1);
+	is_int(oai_acc_chunk(&a, frame, strlen(frame), &e), 2,
+	    "error frame inside a 200 stream");
+	is_str(a.error, "overloaded", "error frame message");
+	is_int(oai_acc_chunk(&a, "{nope", 5, &e), -1, "malformed chunk");
+	ok(e.msg && strstr(e.msg, "malformed stream chunk"), "chunk error text");
+	err_clear(&e);
+	ok(oai_acc_response(&a, "{\"choices\":[]}", 14, &e) == -1 &&
+	    strstr(e.msg, "no choices"), "response without choices");
+	err_clear(&e);
+	oai_acc_free(&a);
+	m = oai_error_message(frame, strlen(frame));
+	is_str(m, "overloaded", "error object message");
+	free(m);
+	m = oai_error_message("{\"message\":\"Unauthorized\"}", 26);
+	is_str(m, "Unauthorized", "top-level message");
+	free(m);
+	m = oai_error_message("upstream connect error  \r\nmore", 31);
+	is_str(m, "upstream connect error", "plain text first line");
+	free(m);
+	ok(oai_error_message("", 0) == NULL, "empty body");
+}
+
+TEST(completions)
+{
+	struct oai_acc		 a;
+	struct oai_params	 p;
+	struct err		 e = ERR_INIT;
+	const char		*c = "{\"id\":\"x\",\"choices\":[{\"text\":\"ab\","
+	    "\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":1,"
+	    "\"completion_tokens\":1,\"total_tokens\":2}}";
+	cJSON			*req;
+
+	oai_params_init(&p);
+	p.model = "m";
+	req = oai_completion_request(&p, "say");
+	is_str(json_str(req, "prompt"), "say", "prompt field");
+	ok(cJSON_GetObjectItem(req, "temperature") == NULL,
+	    "unset params left out");
+	cJSON_Delete(req);
+	oai_acc_init(&a, 0);
+	ok(oai_acc_chunk(&a, c, strlen(c), &e) == 0, "completion chunk");
+	is_str(a.content.buf, "ab", "text assembled");
+	is_str(a.finish_reason, "length", "finish reason");
+	oai_acc_free(&a);
+}
+
+int
+main(void)
+{
+	RUN(chat_request);
+	RUN(stream_equals_whole);
+	RUN(errors);
+	RUN(completions);
+	return tap_done();
+}
