@@ -1,0 +1,433 @@
+#!/usr/bin/env bats
+# http.bats: common/http.c end to end through tests/helpers/http-tool against
+# the scripted responder: TLS with a custom CA, client certificates,
+# --insecure, tls-server-name, proxies, retries, error mapping, redaction.
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	export CERTS="$BATS_FILE_TMPDIR/certs"
+	load ../helpers/certs
+	certs_make "$CERTS"
+}
+
+setup() {
+	load ../helpers/certs
+	load ../helpers/responder
+	TOOL="$MAASCTL_TEST_ROOT/$BUILD/tests/helpers/http-tool"
+}
+
+teardown() {
+	responder_stop
+}
+
+tls_start() {
+	responder_start "$1" --cert "$CERTS/${2:-server}.pem" \
+		--key "$CERTS/${2:-server}.key" "${@:3}"
+}
+
+now_ms() {
+	date +%s%3N
+}
+
+# --- TLS ---------------------------------------------------------------
+
+@test "https with the custom CA from a file" {
+	tls_start 'line hello'
+	run -0 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = hello ]
+	[ "$(responder_count)" -eq 1 ]
+}
+
+@test "https with the custom CA as in-memory PEM data" {
+	tls_start 'line hello'
+	run -0 --separate-stderr "$TOOL" --ca-data-file "$CERTS/ca.pem" \
+		"https://localhost:$RESPONDER_PORT/x"
+	[ "$output" = hello ]
+}
+
+@test "https without the CA fails with exit 6, the URL, the reason and a hint" {
+	tls_start 'line hello'
+	run -6 --separate-stderr "$TOOL" "https://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = "" ]
+	[ "${stderr_lines[0]}" = "maasctl: TLS connection to https://127.0.0.1:$RESPONDER_PORT/x failed: SSL certificate problem: unable to get local issuer certificate" ]
+	[ "${stderr_lines[1]}" = "hint: pass the server's CA with --ca-file, or --insecure to skip verification (unsafe)" ]
+	[ "$(responder_count)" -eq 0 ]
+}
+
+@test "https with a CA that did not sign the server fails with exit 6" {
+	tls_start 'line hello'
+	run -6 --separate-stderr "$TOOL" --ca-file "$CERTS/other-ca.pem" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "${stderr_lines[0]}" == "maasctl: TLS connection to https://127.0.0.1:$RESPONDER_PORT/x failed: SSL certificate problem: "* ]]
+}
+
+@test "--insecure accepts a server whose CA is unknown" {
+	tls_start 'line hello'
+	run -0 --separate-stderr "$TOOL" --insecure \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = hello ]
+}
+
+@test "a certificate for another name fails verification" {
+	tls_start 'line hello' named
+	run -6 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "${stderr_lines[0]}" == *"failed: SSL: no alternative certificate subject name matches target host name '127.0.0.1'" ]]
+}
+
+@test "tls-server-name verifies against that name and keeps the Host header" {
+	tls_start 'line hello' named
+	run -0 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		--tls-server-name kube.test.internal \
+		"https://127.0.0.1:$RESPONDER_PORT/api?x=1"
+	[ "$output" = hello ]
+	run -0 responder_request 1
+	[ "${lines[0]}" = "=== 1 GET /api?x=1 HTTP/1.1" ]
+	[ "${lines[1]}" = "Host: 127.0.0.1:$RESPONDER_PORT" ]
+}
+
+@test "tls-server-name with a name the certificate lacks fails" {
+	tls_start 'line hello' named
+	run -6 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		--tls-server-name other.test.internal \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "${stderr_lines[0]}" == *"no alternative certificate subject name matches target host name 'other.test.internal'" ]]
+}
+
+@test "client certificate from files is presented and accepted" {
+	tls_start 'line authed' server --client-ca "$CERTS/ca.pem"
+	run -0 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		--cert "$CERTS/client.pem" --key "$CERTS/client.key" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = authed ]
+	grep -qx 'client-cert: /O=test-group/CN=test-user' "$RESPONDER_LOG"
+}
+
+@test "client certificate and key as in-memory PEM data" {
+	tls_start 'line authed' server --client-ca "$CERTS/ca.pem"
+	run -0 --separate-stderr "$TOOL" --ca-data-file "$CERTS/ca.pem" \
+		--cert-data-file "$CERTS/client.pem" \
+		--key-data-file "$CERTS/client.key" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = authed ]
+	grep -qx 'client-cert: /O=test-group/CN=test-user' "$RESPONDER_LOG"
+}
+
+@test "no client certificate where one is required fails with exit 6" {
+	tls_start 'line authed' server --client-ca "$CERTS/ca.pem"
+	run -6 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "${stderr_lines[0]}" == "maasctl: "*"https://127.0.0.1:$RESPONDER_PORT/x"* ]]
+	[[ "$stderr" == *"client certificate"* ]]
+	[ "$(responder_count)" -eq 0 ]
+}
+
+@test "a client certificate from an untrusted CA is refused" {
+	tls_start 'line authed' server --client-ca "$CERTS/ca.pem"
+	run -6 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		--cert "$CERTS/rogue.pem" --key "$CERTS/rogue.key" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "${stderr_lines[0]}" == "maasctl: "*"https://127.0.0.1:$RESPONDER_PORT/x"* ]]
+	[ "$(responder_count)" -eq 0 ]
+}
+
+@test "an unreadable client certificate file is reported" {
+	tls_start 'line authed'
+	run -6 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		--cert "$BATS_TEST_TMPDIR/nope.pem" --key "$CERTS/client.key" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "${stderr_lines[0]}" == *"nope.pem"* ]]
+}
+
+# --- retries -------------------------------------------------------------
+
+@test "429 then 503 are retried honouring Retry-After and retry-after-ms" {
+	responder_start 'status 429
+header Retry-After: 1
+line slow down
+---
+status 503
+header retry-after-ms: 300
+---
+line done'
+	t0=$(now_ms)
+	run -0 --separate-stderr "$TOOL" "http://127.0.0.1:$RESPONDER_PORT/x"
+	t1=$(now_ms)
+	[ "$output" = done ]
+	[ "$(responder_count)" -eq 3 ]
+	# 1 s + 0.3 s of waiting asked for by the server.
+	[ $((t1 - t0)) -ge 1250 ]
+	[ $((t1 - t0)) -lt 8000 ]
+}
+
+@test "Retry-After as an HTTP date is honoured" {
+	when=$(LC_ALL=C TZ=GMT date -d '+2 seconds' '+%a, %d %b %Y %H:%M:%S GMT')
+	responder_start "status 503
+header Retry-After: $when
+---
+line done"
+	t0=$(now_ms)
+	run -0 --separate-stderr "$TOOL" "http://127.0.0.1:$RESPONDER_PORT/x"
+	t1=$(now_ms)
+	[ "$output" = done ]
+	[ "$(responder_count)" -eq 2 ]
+	[ $((t1 - t0)) -ge 900 ]
+}
+
+@test "429 for longer than the attempts allow ends with exit 8 and the response" {
+	responder_start 'status 429
+header Retry-After: 0
+line {"error":"rate limited"}
+times 10'
+	run -8 --separate-stderr "$TOOL" --retries 3 \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = '{"error":"rate limited"}' ]
+	[ "$stderr" = "http-tool: HTTP 429" ]
+	[ "$(responder_count)" -eq 3 ]
+}
+
+@test "a Retry-After beyond the wait budget is not waited for" {
+	responder_start 'status 429
+header Retry-After: 120
+---
+line never'
+	t0=$(now_ms)
+	run -8 --separate-stderr "$TOOL" --max-wait 5 \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	t1=$(now_ms)
+	[ "$(responder_count)" -eq 1 ]
+	[ $((t1 - t0)) -lt 3000 ]
+}
+
+@test "503 without Retry-After backs off and gives up with exit 6" {
+	responder_start 'status 503
+times 10'
+	run -6 --separate-stderr "$TOOL" --retries 4 --backoff-base 0.05 \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$(responder_count)" -eq 4 ]
+}
+
+@test "--retries 1 disables retrying" {
+	responder_start 'status 503
+times 10'
+	run -6 --separate-stderr "$TOOL" --retries 1 \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$(responder_count)" -eq 1 ]
+}
+
+@test "a GET whose connection closed without a reply is retried" {
+	responder_start 'close
+---
+line second'
+	run -0 --separate-stderr "$TOOL" --backoff-base 0.05 \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = second ]
+	[ "$(responder_count)" -eq 2 ]
+}
+
+@test "a POST the server received is not retried after the connection closed" {
+	responder_start 'close
+---
+line second'
+	run -6 --separate-stderr "$TOOL" -X POST --data '{"a":1}' \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$(responder_count)" -eq 1 ]
+	[[ "${stderr_lines[0]}" == "maasctl: POST http://127.0.0.1:$RESPONDER_PORT/x failed: "* ]]
+	run -0 responder_request 1
+	[ "${lines[-1]}" = '{"a":1}' ]
+}
+
+@test "a POST is not retried after 502 or 504" {
+	responder_start 'status 502
+---
+status 504
+---
+line ok'
+	run -6 --separate-stderr "$TOOL" -X POST --data x \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$(responder_count)" -eq 1 ]
+	run -7 --separate-stderr "$TOOL" -X PATCH --data x \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$(responder_count)" -eq 2 ]
+}
+
+@test "a PUT is retried after 502" {
+	responder_start 'status 502
+---
+line ok'
+	run -0 --separate-stderr "$TOOL" -X PUT --data x --backoff-base 0.05 \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = ok ]
+	[ "$(responder_count)" -eq 2 ]
+}
+
+@test "a POST marked retry-safe is resent after the connection closed" {
+	responder_start 'close
+---
+line second'
+	run -0 --separate-stderr "$TOOL" -X POST --data x --retry-safe \
+		--backoff-base 0.05 "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = second ]
+	[ "$(responder_count)" -eq 2 ]
+}
+
+@test "a POST answered 429 with Retry-After is retried (the server did not process it)" {
+	responder_start 'status 429
+header Retry-After: 0
+---
+line ok'
+	run -0 --separate-stderr "$TOOL" -X POST --data x \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = ok ]
+	[ "$(responder_count)" -eq 2 ]
+}
+
+# --- errors --------------------------------------------------------------
+
+@test "connection refused: exit 6 naming host:port" {
+	responder_start 'line x'
+	port=$RESPONDER_PORT
+	responder_stop
+	run -6 --separate-stderr "$TOOL" --retries 2 --backoff-base 0.01 \
+		"http://127.0.0.1:$port/x"
+	[ "${stderr_lines[0]}" = "maasctl: cannot connect to 127.0.0.1:$port: connection refused (GET http://127.0.0.1:$port/x)" ]
+}
+
+@test "an unresolvable host: exit 6 naming the URL" {
+	run -6 --separate-stderr "$TOOL" --retries 1 --connect-timeout 5 \
+		"http://no-such-host.invalid/x"
+	[[ "${stderr_lines[0]}" == "maasctl: cannot resolve the host of http://no-such-host.invalid/x: "* ]]
+}
+
+@test "a slow server: exit 7 after the total timeout" {
+	responder_start 'delay 3
+line late'
+	t0=$(now_ms)
+	run -7 --separate-stderr "$TOOL" --timeout 0.5 \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	t1=$(now_ms)
+	[[ "${stderr_lines[0]}" == "maasctl: GET http://127.0.0.1:$RESPONDER_PORT/x timed out: "* ]]
+	[ $((t1 - t0)) -lt 2500 ]
+}
+
+@test "4xx statuses come back to the caller unretried" {
+	responder_start 'status 404
+line {"kind":"Status"}'
+	run -4 --separate-stderr "$TOOL" "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = '{"kind":"Status"}' ]
+	[ "$(responder_count)" -eq 1 ]
+}
+
+@test "headers and body are sent; response headers are looked up" {
+	responder_start 'status 201
+header X-Thing: one
+line created'
+	run -0 --separate-stderr "$TOOL" -i -X POST -H 'Content-Type: text/plain' \
+		-H 'X-Custom: yes' --data 'payload' \
+		"http://127.0.0.1:$RESPONDER_PORT/things"
+	[ "${lines[0]}" = "HTTP 201" ]
+	[[ "$output" == *"X-Thing: one"* ]]
+	[ "${lines[-1]}" = created ]
+	run -0 responder_request 1
+	[ "${lines[0]}" = "=== 1 POST /things HTTP/1.1" ]
+	[[ "$output" == *"X-Custom: yes"* ]]
+	[[ "$output" == *"Content-Type: text/plain"* ]]
+	[ "${lines[-1]}" = payload ]
+}
+
+@test "streaming hands chunks over as they arrive" {
+	responder_start 'chunk {"type":"ADDED"}
+sleep 0.3
+chunk {"type":"MODIFIED"}'
+	run -0 --separate-stderr "$TOOL" --stream \
+		"http://127.0.0.1:$RESPONDER_PORT/w"
+	[ "${lines[0]}" = '{"type":"ADDED"}' ]
+	[ "${lines[1]}" = '{"type":"MODIFIED"}' ]
+}
+
+# --- proxies -------------------------------------------------------------
+
+@test "--proxy sends the request through the proxy" {
+	responder_start 'line via proxy'
+	run -0 --separate-stderr "$TOOL" --proxy "http://127.0.0.1:$RESPONDER_PORT" \
+		"http://upstream.invalid/path"
+	[ "$output" = "via proxy" ]
+	run -0 responder_request 1
+	[ "${lines[0]}" = "=== 1 GET http://upstream.invalid/path HTTP/1.1" ]
+}
+
+@test "http_proxy from the environment is honoured, NO_PROXY skips it" {
+	responder_start 'line via proxy'
+	http_proxy="http://127.0.0.1:$RESPONDER_PORT" run -0 --separate-stderr \
+		"$TOOL" "http://upstream.invalid/p"
+	[ "$output" = "via proxy" ]
+	http_proxy="http://127.0.0.1:$RESPONDER_PORT" NO_PROXY=upstream.invalid \
+		run -6 --separate-stderr "$TOOL" --retries 1 "http://upstream.invalid/p"
+	[[ "${stderr_lines[0]}" == "maasctl: cannot resolve the host of http://upstream.invalid/p: "* ]]
+	[ "$(responder_count)" -eq 1 ]
+}
+
+@test "HTTPS_PROXY from the environment tunnels through CONNECT" {
+	responder_start 'status 403'
+	HTTPS_PROXY="http://127.0.0.1:$RESPONDER_PORT" run -6 --separate-stderr \
+		"$TOOL" --retries 1 "https://upstream.invalid/p"
+	run -0 responder_request 1
+	[ "${lines[0]}" = "=== 1 CONNECT upstream.invalid:443 HTTP/1.1" ]
+}
+
+# --- traces and redaction -------------------------------------------------
+
+@test "-v 6 logs method, URL, status and time only" {
+	responder_start 'line hello'
+	run -0 --separate-stderr "$TOOL" -v 6 -H 'X-Custom: yes' \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "$stderr" =~ ^"GET http://127.0.0.1:$RESPONDER_PORT/x 200 in "[0-9]+" ms (attempt 1)"$ ]]
+}
+
+@test "-v 7 adds headers, -v 8 truncates bodies to 1 KiB, -v 9 shows them in full" {
+	big=$(head -c 3000 /dev/zero | tr '\0' a)
+	responder_start "line $big
+times 3"
+	run -0 --separate-stderr "$TOOL" -v 7 -H 'X-Custom: yes' \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "$stderr" == *"> X-Custom: yes"* ]]
+	[[ "$stderr" == *"< Content-Length: 3001"* ]]
+	[[ "$stderr" != *aaaa* ]]
+	run -0 --separate-stderr "$TOOL" -v 8 "http://127.0.0.1:$RESPONDER_PORT/x"
+	line=$(grep '^< aaa' <<<"$stderr")
+	[ "$line" = "< $(head -c 1024 /dev/zero | tr '\0' a) ... (truncated, -v 9 shows all)" ]
+	run -0 --separate-stderr "$TOOL" -v 9 "http://127.0.0.1:$RESPONDER_PORT/x"
+	line=$(grep '^< aaa' <<<"$stderr")
+	[ "$line" = "< $big" ]
+	[[ "$stderr" == *"* "* ]]
+}
+
+@test "-v 9 traces redact secrets in headers, bodies and TLS details" {
+	jwt='eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl'
+	responder_start "header X-Echo: Bearer resp-bearer-secret
+line {\"key\":\"sk-oai-RESPONSEKEY123\",\"token\":\"$jwt\",\"pem\":\"-----BEGIN PRIVATE KEY-----\\nMIIBSECRETPEM\\n-----END PRIVATE KEY-----\"}" \
+		--cert "$CERTS/server.pem" --key "$CERTS/server.key"
+	run -0 --separate-stderr "$TOOL" -v 9 --ca-file "$CERTS/ca.pem" \
+		-H 'Authorization: Bearer my-bearer-secret' \
+		-H 'x-api-key: sk-oai-HEADERKEY456' \
+		-X POST --data "{\"token\":\"body-token-secret\",\"id\":\"$jwt\"}" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	# The secrets did travel.
+	grep -q 'Authorization: Bearer my-bearer-secret' "$RESPONDER_LOG"
+	[[ "$output" == *RESPONSEKEY123* ]]
+	# ...but none is in the trace.
+	for s in my-bearer-secret HEADERKEY456 body-token-secret resp-bearer-secret \
+	    RESPONSEKEY123 MIIBSECRETPEM eyJzdWIiOiJhbGljZSJ9 c2lnbmF0dXJlLXZhbHVl; do
+		if [[ "$stderr" == *"$s"* ]]; then
+			echo "secret $s leaked into the trace" >&2
+			return 1
+		fi
+	done
+	[[ "$stderr" == *"> Authorization: REDACTED"* ]]
+	[[ "$stderr" == *"> x-api-key: REDACTED"* ]]
+	[[ "$stderr" == *"< X-Echo: Bearer REDACTED"* ]]
+	[[ "$stderr" == *'"token":"REDACTED"'* ]]
+	[[ "$stderr" == *'"key":"REDACTED"'* ]]
+	[[ "$stderr" == *"SSL connection using"* ]]
+}
