@@ -74,8 +74,17 @@ $(LIB): $(COMMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+# The sandbox's built-in CRDs and seed objects, embedded at build time.
+EMBED_SRC = $(sort $(wildcard cli/sandbox/crds/*.yaml)) cli/sandbox/seed/seed.yaml
+EMBED_OBJ = $(BUILD)/gen/sbx_embedded.o
+$(BUILD)/gen/sbx_embedded.c: $(EMBED_SRC) scripts/embed-files
+	@mkdir -p $(dir $@)
+	scripts/embed-files $(EMBED_SRC) > $@.tmp && mv $@.tmp $@
+$(EMBED_OBJ): $(BUILD)/gen/sbx_embedded.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BIN): $(CLI_OBJ) $(EMBED_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(EMBED_OBJ) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIB)
 	@mkdir -p $(dir $@)
@@ -90,6 +99,18 @@ $(SBX_TEST_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(SBX_TEST_OBJ) \
 	    $(LIB) $(LDLIBS)
+
+# Unit tests of schema.c, crds.c, openapi.c and protobuf.c.
+SCHEMA_TEST_OBJ = $(BUILD)/cli/sandbox/schema.o $(BUILD)/cli/sandbox/crds.o \
+	$(BUILD)/cli/sandbox/openapi.o $(BUILD)/cli/sandbox/protobuf.o $(EMBED_OBJ)
+SCHEMA_TEST_BIN = $(BUILD)/tests/unit/test_schema \
+	$(BUILD)/tests/unit/test_crd_drift $(BUILD)/tests/unit/test_openapi \
+	$(BUILD)/tests/unit/test_protobuf
+$(SCHEMA_TEST_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h \
+    $(SCHEMA_TEST_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -iquote tests/unit $(ALL_CFLAGS) -o $@ $< \
+	    $(SCHEMA_TEST_OBJ) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
