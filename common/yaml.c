@@ -1063,3 +1063,423 @@ yaml_parse_stream(const char *buf, size_t len, struct err *e)
 {
 	return yaml_to_json(buf, len, YAML_STREAM, e);
 }
+
+/*
+ * Emission.  yaml.v2 marshals the JSON value (decoded as interface{}):
+ * mapping keys in its natural order, strings plain unless they would read
+ * back as something else, multi-line strings as literal blocks, and
+ * libyaml's emitter (which yaml.v2 ports) settles the final style.
+ */
+
+/* Decode one UTF-8 sequence at s as Go does; the rune, or -1 if invalid. */
+static long
+yaml_utf8_rune(const unsigned char *s, size_t *len)
+{
+	long	 r;
+	size_t	 n, i;
+
+	if (s[0] < 0x80) {
+		*len = 1;
+		return s[0];
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, r = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, r = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, r = s[0] & 0x07;
+	else
+		return -1;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		r = (r << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 ||
+	    r > 0x10ffff)) || (r >= 0xd800 && r <= 0xdfff))
+		return -1;
+	*len = n;
+	return r;
+}
+
+/* Go's utf8.ValidString. */
+static int
+yaml_valid_utf8(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+
+	while (*p != '\0') {
+		if (yaml_utf8_rune(p, &n) < 0)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/* Standard base64 with padding (yaml.v2 writes invalid UTF-8 as !!binary). */
+static char *
+yaml_base64_encode(const char *s)
+{
+	static const char tbl[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), i;
+	struct strbuf		 sb = STRBUF_INIT;
+	unsigned long		 v;
+
+	sb_init(&sb);
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 |
+		    p[i + 2];
+		sb_addc(&sb, tbl[(v >> 18) & 63]);
+		sb_addc(&sb, tbl[(v >> 12) & 63]);
+		sb_addc(&sb, tbl[(v >> 6) & 63]);
+		sb_addc(&sb, tbl[v & 63]);
+	}
+	if (n - i == 1) {
+		v = (unsigned long)p[i] << 16;
+		sb_addc(&sb, tbl[(v >> 18) & 63]);
+		sb_addc(&sb, tbl[(v >> 12) & 63]);
+		sb_adds(&sb, "==");
+	} else if (n - i == 2) {
+		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8;
+		sb_addc(&sb, tbl[(v >> 18) & 63]);
+		sb_addc(&sb, tbl[(v >> 12) & 63]);
+		sb_addc(&sb, tbl[(v >> 6) & 63]);
+		sb_addc(&sb, '=');
+	}
+	return sb_detach(&sb);
+}
+
+/* yaml.v2's isBase60Float: [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)? */
+static int
+yaml_is_base60_float(const char *s)
+{
+	const char	*p = s;
+	int		 groups = 0, n;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	for (p++; isdigit((unsigned char)*p) || *p == '_'; p++)
+		;
+	while (*p == ':') {
+		p++;
+		for (n = 0; isdigit((unsigned char)p[n]) && n < 2; n++)
+			;
+		if (n == 0 || (n == 2 && p[0] > '5'))
+			return 0;
+		p += n;
+		groups++;
+	}
+	if (groups == 0)
+		return 0;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p) || *p == '_'; p++)
+			;
+	return *p == '\0';
+}
+
+/* Whether yaml.v2 may write s as a plain scalar (it reads back as s). */
+static int
+yaml_plain_ok(const char *s)
+{
+	struct yscalar	 r;
+
+	if (strcmp(s, "<<") == 0)
+		return 0;	/* would read back as a merge key */
+	yaml_resolve_plain(s, NULL, &r);
+	return r.kind == Y_STR && !yaml_is_base60_float(s);
+}
+
+/* The emission state: libyaml's emitter writing into a strbuf. */
+struct yemitter {
+	yaml_emitter_t	 em;
+	yaml_event_t	 ev;
+	struct strbuf	 out;
+	int		 failed;
+};
+
+static int
+yaml_write_handler(void *data, unsigned char *buf, size_t size)
+{
+	struct strbuf	*sb = data;
+
+	sb_add(sb, buf, size);
+	return 1;
+}
+
+/* Hand the prepared event to the emitter (which takes it over). */
+static void
+yaml_put(struct yemitter *ye, int ok)
+{
+	if (!ok || !yaml_emitter_emit(&ye->em, &ye->ev))
+		ye->failed = 1;
+}
+
+/* Emit a scalar with the given tag (NULL: implicit) and style. */
+static void
+yaml_put_scalar(struct yemitter *ye, const char *tag, const char *s,
+    yaml_scalar_style_t style)
+{
+	int	 implicit = tag == NULL;
+
+	yaml_put(ye, yaml_scalar_event_initialize(&ye->ev, NULL,
+	    (yaml_char_t *)tag, (yaml_char_t *)s, (int)strlen(s), implicit,
+	    implicit, style));
+}
+
+/* A string as yaml.v2's stringv writes it. */
+static void
+yaml_put_string(struct yemitter *ye, const char *s)
+{
+	char	*b64;
+
+	if (!yaml_valid_utf8(s)) {
+		b64 = yaml_base64_encode(s);
+		yaml_put_scalar(ye, YAML_TAG_PREFIX "binary", b64,
+		    YAML_PLAIN_SCALAR_STYLE);
+		free(b64);
+	} else if (strchr(s, '\n') != NULL)
+		yaml_put_scalar(ye, NULL, s, YAML_LITERAL_SCALAR_STYLE);
+	else if (yaml_plain_ok(s))
+		yaml_put_scalar(ye, NULL, s, YAML_PLAIN_SCALAR_STYLE);
+	else
+		yaml_put_scalar(ye, NULL, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+}
+
+/* A number: integral values as integers, others as yaml.v2 floats. */
+static void
+yaml_put_number(struct yemitter *ye, double d)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+
+	sb_init(&sb);
+	if (floor(d) == d && fabs(d) < 9223372036854775808.0)
+		sb_addf(&sb, "%.0f", d);
+	else
+		json_format_number(&sb, d, JSON_NUM_YAML);
+	yaml_put_scalar(ye, NULL, sb.buf, YAML_PLAIN_SCALAR_STYLE);
+	sb_free(&sb);
+}
+
+/* The first rune of s (advancing s); 0 at the end. */
+static long
+yaml_next_rune(const char **s)
+{
+	size_t	 n;
+	long	 r;
+
+	if (**s == '\0')
+		return 0;
+	if ((r = yaml_utf8_rune((const unsigned char *)*s, &n)) < 0) {
+		n = 1;
+		r = (unsigned char)**s;
+	}
+	*s += n;
+	return r;
+}
+
+/* unicode.IsLetter, ASCII exactly and other scripts approximately. */
+static int
+yaml_is_letter(long r)
+{
+	if (r < 0x80)
+		return isalpha((int)r);
+	return r >= 0xaa && r != 0xd7 && r != 0xf7 && !(r >= 0x2000 &&
+	    r <= 0x2bff) && !(r >= 0x3000 && r <= 0x303f);
+}
+
+/* Add the digit run at s to *v (wrapping like Go's int64); its length. */
+static size_t
+yaml_digit_run(const char *s, uint64_t *v)
+{
+	size_t	 i;
+
+	for (i = 0; isdigit((unsigned char)s[i]); i++)
+		*v = *v * 10 + (uint64_t)(s[i] - '0');
+	return i;
+}
+
+/*
+ * yaml.v2's keyList.Less for two string keys, a "natural" order: at the
+ * first difference letters sort after non-letters, letters by code point,
+ * and digit runs by their numeric value.
+ */
+static int
+yaml_key_less(const char *a, const char *b)
+{
+	const char	*pa = a, *pb = b, *sa, *sb, *q;
+	long		 ra, rb;
+	int		 al, bl;
+	uint64_t	 an, bn;
+	size_t		 ai, bi;
+
+	for (;;) {
+		sa = pa;
+		sb = pb;
+		ra = yaml_next_rune(&pa);
+		rb = yaml_next_rune(&pb);
+		if (ra == 0 || rb == 0)
+			return ra == 0 && rb != 0;
+		if (ra == rb)
+			continue;
+		al = yaml_is_letter(ra);
+		bl = yaml_is_letter(rb);
+		if (al && bl)
+			return ra < rb;
+		if (al || bl)
+			return bl;
+		an = bn = 0;
+		if (ra == '0' || rb == '0') {
+			for (q = sa; q > a && isdigit((unsigned char)q[-1]); q--)
+				if (q[-1] != '0') {
+					an = bn = 1;
+					break;
+				}
+		}
+		ai = yaml_digit_run(sa, &an);
+		bi = yaml_digit_run(sb, &bn);
+		if (an != bn)
+			return (int64_t)an < (int64_t)bn;
+		if (ai != bi)
+			return ai < bi;
+		return ra < rb;
+	}
+}
+
+static int
+yaml_bytes_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const cJSON *const *)a)->string,
+	    (*(const cJSON *const *)b)->string);
+}
+
+/* Merge sort v[0..n) by yaml_key_less, using tmp as scratch space. */
+static void
+yaml_merge_sort(const cJSON **v, const cJSON **tmp, size_t n)
+{
+	size_t	 h = n / 2, i = 0, j = h, k = 0;
+
+	if (n < 2)
+		return;
+	yaml_merge_sort(v, tmp, h);
+	yaml_merge_sort(v + h, tmp, n - h);
+	while (i < h && j < n) {
+		if (yaml_key_less(v[j]->string, v[i]->string))
+			tmp[k++] = v[j++];
+		else
+			tmp[k++] = v[i++];
+	}
+	while (i < h)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof *v);
+}
+
+/*
+ * Sort mapping members by key as yaml.v2 does.  Its natural order is not
+ * transitive for some key sets ("a1b2" < "a01" < "a100" < "a1b2"), where
+ * kubectl's output then varies from run to run (Go map order); starting
+ * from byte order and merging keeps ours deterministic.
+ */
+static void
+yaml_sort_keys(const cJSON **v, size_t n)
+{
+	const cJSON	**tmp;
+
+	if (n < 2)
+		return;
+	qsort(v, n, sizeof *v, yaml_bytes_cmp);
+	tmp = xcalloc(n, sizeof *tmp);
+	yaml_merge_sort(v, tmp, n);
+	free(tmp);
+}
+
+static void yaml_put_value(struct yemitter *, const cJSON *);
+
+/* A mapping with its keys in yaml.v2's order. */
+static void
+yaml_put_mapping(struct yemitter *ye, const cJSON *v)
+{
+	const cJSON	**members, *m;
+	size_t		  n = 0, i;
+
+	for (m = v->child; m != NULL; m = m->next)
+		n++;
+	members = xcalloc(n ? n : 1, sizeof *members);
+	for (i = 0, m = v->child; m != NULL; m = m->next)
+		members[i++] = m;
+	yaml_sort_keys(members, n);
+	yaml_put(ye, yaml_mapping_start_event_initialize(&ye->ev, NULL, NULL,
+	    1, YAML_BLOCK_MAPPING_STYLE));
+	for (i = 0; i < n && !ye->failed; i++) {
+		yaml_put_string(ye, members[i]->string != NULL ?
+		    members[i]->string : "");
+		yaml_put_value(ye, members[i]);
+	}
+	yaml_put(ye, yaml_mapping_end_event_initialize(&ye->ev));
+	free(members);
+}
+
+static void
+yaml_put_value(struct yemitter *ye, const cJSON *v)
+{
+	const cJSON	*m;
+
+	if (ye->failed)
+		return;
+	if (cJSON_IsObject(v))
+		yaml_put_mapping(ye, v);
+	else if (cJSON_IsArray(v)) {
+		yaml_put(ye, yaml_sequence_start_event_initialize(&ye->ev, NULL,
+		    NULL, 1, YAML_BLOCK_SEQUENCE_STYLE));
+		for (m = v->child; m != NULL && !ye->failed; m = m->next)
+			yaml_put_value(ye, m);
+		yaml_put(ye, yaml_sequence_end_event_initialize(&ye->ev));
+	} else if (cJSON_IsString(v))
+		yaml_put_string(ye, v->valuestring);
+	else if (cJSON_IsNumber(v))
+		yaml_put_number(ye, v->valuedouble);
+	else if (cJSON_IsRaw(v) && v->valuestring != NULL)
+		yaml_put_scalar(ye, NULL, v->valuestring,
+		    YAML_PLAIN_SCALAR_STYLE);
+	else if (cJSON_IsBool(v))
+		yaml_put_scalar(ye, NULL, cJSON_IsTrue(v) ? "true" : "false",
+		    YAML_PLAIN_SCALAR_STYLE);
+	else
+		yaml_put_scalar(ye, NULL, "null", YAML_PLAIN_SCALAR_STYLE);
+}
+
+char *
+yaml_emit(const cJSON *v)
+{
+	struct yemitter	 ye;
+	size_t		 n;
+
+	memset(&ye, 0, sizeof ye);
+	sb_init(&ye.out);
+	if (!yaml_emitter_initialize(&ye.em))
+		return sb_detach(&ye.out);
+	yaml_emitter_set_output(&ye.em, yaml_write_handler, &ye.out);
+	yaml_emitter_set_unicode(&ye.em, 1);
+	yaml_put(&ye, yaml_stream_start_event_initialize(&ye.ev,
+	    YAML_UTF8_ENCODING));
+	yaml_put(&ye, yaml_document_start_event_initialize(&ye.ev, NULL, NULL,
+	    NULL, 1));
+	yaml_put_value(&ye, v);
+	yaml_put(&ye, yaml_document_end_event_initialize(&ye.ev, 1));
+	yaml_put(&ye, yaml_stream_end_event_initialize(&ye.ev));
+	yaml_emitter_delete(&ye.em);
+	/* yaml.v2 never closes an implicit document with "...". */
+	n = ye.out.len;
+	if (n >= 4 && strcmp(ye.out.buf + n - 4, "...\n") == 0 &&
+	    (n == 4 || ye.out.buf[n - 5] == '\n')) {
+		ye.out.len -= 4;
+		ye.out.buf[ye.out.len] = '\0';
+	}
+	return sb_detach(&ye.out);
+}

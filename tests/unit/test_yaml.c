@@ -2,6 +2,8 @@
  * test_yaml.c: unit tests for common/yaml.c: YAML -> JSON as kubectl
  * (sigs.k8s.io/yaml, go-yaml v2) converts it, and kubectl-style emission.
  */
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,6 +311,285 @@ TEST(depth)
 	sb_free(&sb);
 }
 
+/* Parse in and emit it. */
+static char *
+to_yaml(const char *in)
+{
+	cJSON	*v = yaml_parse(in, strlen(in), NULL);
+	char	*y = v != NULL ? yaml_emit(v) : xstrdup("(parse failed)");
+
+	cJSON_Delete(v);
+	return y;
+}
+
+/* Parse in, emit it, and compare with want. */
+static void
+emits(const char *in, const char *want)
+{
+	struct err	 e = ERR_INIT;
+	cJSON		*v = yaml_parse(in, strlen(in), &e);
+	char		*got, *name = label(in);
+
+	got = v != NULL ? yaml_emit(v) : xasprintf("ERR: %s", e.msg);
+	is_str(got, want, "emit %s", name);
+	free(got);
+	free(name);
+	cJSON_Delete(v);
+	err_clear(&e);
+}
+
+/* Emit v, parse the YAML back and expect the same JSON. */
+static void
+round_trips_value(const cJSON *v, const char *what)
+{
+	struct err	 e = ERR_INIT;
+	char		*y = yaml_emit(v), *a, *b;
+	cJSON		*back = yaml_parse(y, strlen(y), &e);
+
+	if (!ok(back != NULL && json_equal(v, back), "round trip %s", what)) {
+		a = json_print(v, 0);
+		b = back != NULL ? json_print(back, 0) : xstrdup(e.msg);
+		printf("#   yaml: %s\n#   in:   %s\n#   back: %s\n", y, a, b);
+		free(a);
+		free(b);
+	}
+	free(y);
+	cJSON_Delete(back);
+	err_clear(&e);
+}
+
+static void
+round_trips(const char *in)
+{
+	cJSON	*v = yaml_parse(in, strlen(in), NULL);
+	char	*name = label(in);
+
+	if (v == NULL)
+		ok(0, "round trip input parses: %s", name);
+	else
+		round_trips_value(v, name);
+	cJSON_Delete(v);
+	free(name);
+}
+
+TEST(emit_scalars)
+{
+	emits("a: 1", "a: 1\n");
+	emits("a: 1.5", "a: 1.5\n");
+	emits("a: [1.0, 1e6, 0.1, -2.5e-7, 6.02e23, 1e-5]",
+	    "a:\n- 1\n- 1000000\n- 0.1\n- -2.5e-07\n- 6.02e+23\n- 1e-05\n");
+	emits("a: 12345678901234567890", "a: 12345678901234567890\n");
+	emits("a: [true, false, null]", "a:\n- true\n- false\n- null\n");
+	emits("a: ['true', 'yes', 'n', '1', '1.5', '', 'null', '~', '0x1F', "
+	    "'1:20', '2024-01-02', '.inf', '-', '.']",
+	    "a:\n- \"true\"\n- \"yes\"\n- \"n\"\n- \"1\"\n- \"1.5\"\n- \"\"\n"
+	    "- \"null\"\n- \"~\"\n- \"0x1F\"\n- \"1:20\"\n- \"2024-01-02\"\n"
+	    "- \".inf\"\n- '-'\n- .\n");
+	emits("a: [' lead', 'trail ', 'a: b', 'a #b', '#c', '- x', '[x]', "
+	    "'it''s', '\"q\"', 'x:']",
+	    "a:\n- ' lead'\n- 'trail '\n- 'a: b'\n- 'a #b'\n- '#c'\n- '- x'\n"
+	    "- '[x]'\n- it's\n- '\"q\"'\n- 'x:'\n");
+	emits("a: \"tab\\there\\u0001\"", "a: \"tab\\there\\x01\"\n");
+	emits("'<<': x", "\"<<\": x\n");
+	emits("plain", "plain\n");
+	emits("", "null\n");
+	emits("{}", "{}\n");
+	emits("[]", "[]\n");
+	emits("a: {}\nb: []", "a: {}\nb: []\n");
+}
+
+TEST(emit_blocks)
+{
+	emits("a: \"l1\\nl2\"", "a: |-\n  l1\n  l2\n");
+	emits("a: \"l1\\nl2\\n\"", "a: |\n  l1\n  l2\n");
+	emits("a: \"l1\\n\\n\"", "a: |+\n  l1\n\n");
+	emits("a: \" l1\\nl2\"", "a: |2-\n   l1\n  l2\n");
+	emits("a: \"trail \\nx\"", "a: \"trail \\nx\"\n");
+	emits("- \"l1\\nl2\"", "- |-\n  l1\n  l2\n");
+	emits("a:\n  b:\n  - c: \"x\\ny\"\n    d: 1",
+	    "a:\n  b:\n  - c: |-\n      x\n      y\n    d: 1\n");
+}
+
+TEST(emit_layout)
+{
+	emits("b: 1\na: {d: [1, {f: 2, e: 3}], c: x}",
+	    "a:\n  c: x\n  d:\n  - 1\n  - e: 3\n    f: 2\nb: 1\n");
+	emits("- [1, 2]\n- []\n- - a", "- - 1\n  - 2\n- []\n- - a\n");
+	emits("{a10: 1, a2: 2, a1: 3, B: 4, _x: 5, b: 6}",
+	    "_x: 5\nB: 4\na1: 3\na2: 2\na10: 1\nb: 6\n");
+	emits("long: lorem ipsum dolor sit amet, consectetur adipiscing elit, "
+	    "sed do eiusmod tempor incididunt",
+	    "long: lorem ipsum dolor sit amet, consectetur adipiscing elit, "
+	    "sed do eiusmod tempor\n  incididunt\n");
+}
+
+/* Keys whose natural order is cyclic still come out in one fixed order. */
+TEST(emit_cyclic_keys)
+{
+	char	*a, *b;
+
+	a = to_yaml("{a1b2: 1, a01: 2, a100: 3, a1b10: 4, a001: 5, x: 6}");
+	b = to_yaml("{x: 6, a001: 5, a1b10: 4, a100: 3, a01: 2, a1b2: 1}");
+	is_str(a, b, "insertion order does not change the output");
+	free(a);
+	free(b);
+}
+
+TEST(emit_binary)
+{
+	cJSON	*v = cJSON_CreateObject();
+	char	*y;
+
+	cJSON_AddStringToObject(v, "bad", "\xff\xfe ok");
+	cJSON_AddStringToObject(v, "surrogate", "\xed\xa0\x80");
+	y = yaml_emit(v);
+	is_str(y, "bad: !!binary //4gb2s=\nsurrogate: !!binary 7aCA\n",
+	    "invalid UTF-8 written as !!binary");
+	round_trips_value(v, "binary strings");
+	free(y);
+	cJSON_Delete(v);
+}
+
+/* Read a whole file into a new string; NULL if it cannot be read. */
+static char *
+slurp(const char *path)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	FILE		*f = fopen(path, "r");
+	char		 buf[4096];
+	size_t		 n;
+
+	if (f == NULL)
+		return NULL;
+	sb_init(&sb);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_add(&sb, buf, n);
+	fclose(f);
+	return sb_detach(&sb);
+}
+
+/* One kubectl golden pair: emitting NAME.json must give NAME.yaml. */
+static void
+golden_pair(const char *dir, const char *name)
+{
+	char	*jpath = xasprintf("%s/%s.json", dir, name);
+	char	*ypath = xasprintf("%s/%s.yaml", dir, name);
+	char	*json = slurp(jpath), *want = slurp(ypath), *got = NULL;
+	cJSON	*v = NULL, *back;
+
+	if (json != NULL)
+		v = yaml_parse(json, strlen(json), NULL);
+	if (v != NULL)
+		got = yaml_emit(v);
+	is_str(got, want, "kubectl -o yaml for %s", name);
+	back = want != NULL ? yaml_parse(want, strlen(want), NULL) : NULL;
+	ok(back != NULL && json_equal(v, back), "kubectl's %s.yaml parses "
+	    "to its -o json", name);
+	cJSON_Delete(back);
+	cJSON_Delete(v);
+	free(json);
+	free(want);
+	free(got);
+	free(jpath);
+	free(ypath);
+}
+
+TEST(kubectl_golden)
+{
+	const char	*root = getenv("MAASCTL_TEST_ROOT");
+	char		*dir;
+	struct strlist	 names = STRLIST_INIT;
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 i, n;
+
+	dir = xasprintf("%s/tests/fixtures/yaml", root != NULL ? root : ".");
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			n = strlen(de->d_name);
+			if (n > 5 && strcmp(de->d_name + n - 5, ".json") == 0)
+				sl_take(&names, xstrndup(de->d_name, n - 5));
+		}
+		closedir(d);
+	}
+	sl_sort(&names);
+	ok(names.n >= 8, "found %zu kubectl golden pairs in %s", names.n, dir);
+	for (i = 0; i < names.n; i++)
+		golden_pair(dir, names.v[i]);
+	sl_free(&names);
+	free(dir);
+}
+
+TEST(round_trip)
+{
+	static const char *const docs[] = {
+		"a: 1", "a: [yes, No, on, OFF, y, n, ~, null, '', 0x1F, 0o17]",
+		"a: [1_000, 1e3, .5, -0b101, +12, 1:20, '12', tRUE, 0.1]",
+		"a: 9007199254740993\nb: -9223372036854775808\n"
+		    "c: 18446744073709551615",
+		"k: |\n  line1\n  line2\n", "k: |+\n  a\n\n\n", "k: >\n  a\n  b\n",
+		"k: \"\\n\\nx\\n\\n\"", "k: \" \\n \"", "k: \"\\t\\n\\t\"",
+		"k: \"a\\r\\nb\"", "k: \"\\u00e9\\u2028\\u0085x\"",
+		"k: \"\\ufeffbom\"", "k: \"\\x7f del\"",
+		"b: &x {p: 1, q: 2}\nc:\n  <<: *x\n  q: 3",
+		"'<<': {a: 1}", "'': empty key", "' ': space key",
+		"'a: b': 1\n'- c': 2\n'#d': 3\n'[e]': 4\n'{f}': 5\n'?g': 6",
+		"'1': a\n'true': b\n'null': c\n'~': d\n'1.5': e\n'0x1': f",
+		"\"l1\\nl2\": multi-line key",
+		"x: ['', ' ', '  ', '-', '- ', '--', '---', '...', '?', ':', "
+		    "'::', 'a:', ':a', '@', '`', '%', '!', '&', '*', '|', '>']",
+		"x: ['a\\b', '\"', \"'\", 'a''b', '# x', 'x #', 'x#y', "
+		    "'http://h:1/p?q#f', 'C:\\dir', \"a\\tb\"]",
+		"x: [2024-01-02, '2024-01-02', '2024-1-2 3:4:5', "
+		    "'2001-12-14t21:59:43.10-05:00', '12:30', '1:2:3.5']",
+		"x: ['.inf', '-.Inf', '.NaN', '+.inf', '.5', '-.5e3', '+1']",
+		"nested: [[1, [2, []]], {a: {b: {c: [d, {}]}}}]",
+		"lorem: lorem ipsum dolor sit amet, consectetur adipiscing "
+		    "elit, sed do eiusmod tempor incididunt ut labore et dolore "
+		    "magna aliqua lorem ipsum dolor sit amet, consectetur",
+		"w: 'word  word   word    word     word      word       word "
+		    "       word         word          word           word'",
+		"{\"kind\": \"List\", \"items\": [{\"a\": 1.25}, {\"b\": null}]}",
+		"- - - - deep\n    - x",
+		"\"\": \"\"", "top level string", "12", "-1.5", "true", "null",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof docs / sizeof docs[0]; i++)
+		round_trips(docs[i]);
+}
+
+/* Every string of the alphabet up to length 3 round-trips as value and key. */
+TEST(round_trip_exhaustive)
+{
+	static const char alphabet[] =
+	    " -:#'\"?,[]{}!&*|>%@`.0aeflnorstuy~\n\t\\";
+	size_t		 n = sizeof alphabet - 1, i, j, k, bad = 0, total = 0;
+	char		 s[4], *y;
+	cJSON		*v, *back;
+
+	for (i = 0; i < n; i++)
+	for (j = 0; j <= n; j++)
+	for (k = 0; k <= (j < n ? n : 0); k++) {
+		s[0] = alphabet[i];
+		s[1] = j < n ? alphabet[j] : '\0';
+		s[2] = j < n && k < n ? alphabet[k] : '\0';
+		s[3] = '\0';
+		v = cJSON_CreateObject();
+		cJSON_AddStringToObject(v, "k", s);
+		cJSON_AddStringToObject(v, s, "v");
+		y = yaml_emit(v);
+		back = yaml_parse(y, strlen(y), NULL);
+		total++;
+		if ((back == NULL || !json_equal(v, back)) && bad++ < 5)
+			printf("#   '%s' -> %s", s, y);
+		free(y);
+		cJSON_Delete(v);
+		cJSON_Delete(back);
+	}
+	is_int(bad, 0, "all %zu short strings round-trip", total);
+}
+
 int
 main(void)
 {
@@ -324,5 +605,13 @@ main(void)
 	RUN(json_input);
 	RUN(streams);
 	RUN(depth);
+	RUN(emit_scalars);
+	RUN(emit_blocks);
+	RUN(emit_layout);
+	RUN(emit_cyclic_keys);
+	RUN(emit_binary);
+	RUN(kubectl_golden);
+	RUN(round_trip);
+	RUN(round_trip_exhaustive);
 	return tap_done();
 }
