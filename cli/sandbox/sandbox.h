@@ -29,6 +29,7 @@
 #define SBX_SERVER_KEY		"server.key"	/* 0600 */
 #define SBX_TOKEN_SECRET	"token.secret"	/* 0600, HMAC key for tokens */
 #define SBX_KUBECONFIG		"kubeconfig"	/* 0600, admin user */
+#define SBX_ADMIN_TOKEN		"admin.token"	/* 0600, the kubeconfig's token */
 
 /* How the daemon is to run; filled by cli/sandbox.c. */
 struct sbx_config {

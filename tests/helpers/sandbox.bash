@@ -1,0 +1,119 @@
+# sandbox.bash: a sandbox per bats file, on ports the OS picks, in a temp
+# state dir, torn down with no process left.  Load after common.bash:
+#
+#	load ../helpers/common
+#	load ../helpers/sandbox
+#	setup_file()    { sandbox_start; }          # or: sandbox_start --plain
+#	teardown_file() { sandbox_stop; }
+#	setup()         { common_setup; sandbox_use; }
+#	teardown()      { common_teardown; }
+#
+# sandbox_start exports SANDBOX_DIR (state dir), SANDBOX_PID, SANDBOX_API_URL,
+# SANDBOX_MAAS_URL (the gateway), SANDBOX_CA (CA file, empty with --plain),
+# SANDBOX_KUBECONFIG and SANDBOX_ADMIN_TOKEN.  sandbox_use (per test, after
+# common_setup, which clears the environment) exports KUBECONFIG, MAAS_URL
+# and MAASCTL_SANDBOX_DIR for it.  sandbox_token USER [GROUP...] prints a
+# bearer token for a sandbox identity.
+
+# sandbox_has_server: does the binary under test include the sandbox server?
+sandbox_has_server() {
+	local out
+	out=$("$MAASCTL" sandbox up --state-dir /nonexistent/maasctl-probe \
+	    --port 1 --gateway-port 1 2>&1)
+	[[ $out != *"built without the sandbox server"* ]]
+}
+
+# sandbox_require_server: skip the test when the server is not built in.
+sandbox_require_server() {
+	sandbox_has_server || skip "this maasctl has no sandbox server (sbx_serve) yet"
+}
+
+# sandbox_json_field FILE KEY: a string or number field of a flat JSON file.
+sandbox_json_field() {
+	sed -n 's/.*"'"$2"'"[[:space:]]*:[[:space:]]*"\{0,1\}\([^",}]*\)"\{0,1\}.*/\1/p' "$1" | head -1
+}
+
+# sandbox_pid_alive PID: is PID a live process (gone and zombie count as dead)?
+sandbox_pid_alive() {
+	local st
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+	st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# sandbox_up DIR [ARGS...]: start a sandbox in DIR on free ports; on success
+# set the SANDBOX_* variables for it (not exported).  Prints up's output on
+# failure and returns its status.
+sandbox_up() {
+	local dir=$1 out rc=0
+	shift
+	out=$("$MAASCTL" sandbox up --port 0 --gateway-port 0 --state-dir "$dir" "$@" 2>&1) || rc=$?
+	if [ $rc -ne 0 ]; then
+		printf 'sandbox up failed (exit %d):\n%s\n' "$rc" "$out" >&2
+		return $rc
+	fi
+	SANDBOX_DIR=$dir
+	SANDBOX_PID=$(sandbox_json_field "$dir/sandbox.json" pid)
+	SANDBOX_API_URL=$(sandbox_json_field "$dir/sandbox.json" api_url)
+	SANDBOX_MAAS_URL=$(sandbox_json_field "$dir/sandbox.json" gateway_url)
+	SANDBOX_KUBECONFIG=$dir/kubeconfig
+	SANDBOX_CA=
+	[[ $SANDBOX_API_URL == https:* ]] && SANDBOX_CA=$dir/ca.crt
+	SANDBOX_ADMIN_TOKEN=$(cat "$dir/admin.token")
+}
+
+# sandbox_start [ARGS...]: start this file's sandbox (call from setup_file).
+sandbox_start() {
+	sandbox_require_server
+	local dir
+	dir=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/sandbox.XXXXXX")
+	sandbox_up "$dir" "$@" || return 1
+	export SANDBOX_DIR SANDBOX_PID SANDBOX_API_URL SANDBOX_MAAS_URL \
+	    SANDBOX_KUBECONFIG SANDBOX_CA SANDBOX_ADMIN_TOKEN
+	sandbox_use
+}
+
+# sandbox_use: point this test's environment at the file's sandbox.
+sandbox_use() {
+	[ -n "${SANDBOX_DIR:-}" ] || return 0
+	export KUBECONFIG=$SANDBOX_KUBECONFIG MAAS_URL=$SANDBOX_MAAS_URL \
+	    MAASCTL_SANDBOX_DIR=$SANDBOX_DIR
+}
+
+# sandbox_down DIR: stop the sandbox in DIR and make sure no process is
+# left (SIGKILL as a last resort, which is then reported as a failure).
+sandbox_down() {
+	local dir=$1 pid
+	pid=$(sandbox_json_field "$dir/sandbox.json" pid 2>/dev/null)
+	"$MAASCTL" sandbox down --state-dir "$dir" >/dev/null 2>&1
+	if [ -n "$pid" ] && sandbox_pid_alive "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		echo "sandbox (pid $pid) was still running after sandbox down" >&2
+		return 1
+	fi
+	return 0
+}
+
+# sandbox_stop: stop this file's sandbox (call from teardown_file).
+sandbox_stop() {
+	[ -n "${SANDBOX_DIR:-}" ] || return 0
+	sandbox_down "$SANDBOX_DIR"
+}
+
+# sandbox_token USER [GROUP...]: a bearer token for USER in GROUPs.
+sandbox_token() {
+	local user=$1 g args=()
+	shift
+	for g in "$@"; do
+		args+=(--group "$g")
+	done
+	"$MAASCTL" sandbox token --state-dir "${SANDBOX_DIR:?no sandbox}" \
+	    --user "$user" "${args[@]}"
+}
+
+# sandbox_curl [CURL ARGS...]: curl with the sandbox's CA and no proxy.
+sandbox_curl() {
+	local ca=()
+	[ -n "${SANDBOX_CA:-}" ] && ca=(--cacert "$SANDBOX_CA")
+	curl -sS --noproxy '*' "${ca[@]}" "$@"
+}
