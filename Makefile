@@ -97,7 +97,7 @@ SBX_TEST_BIN = $(BUILD)/tests/unit/test_tokens $(BUILD)/tests/unit/test_certs
 $(SBX_TEST_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h \
     $(SBX_TEST_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(SBX_TEST_OBJ) \
+	$(CC) $(CPPFLAGS) -iquote tests/unit $(ALL_CFLAGS) -o $@ $< $(SBX_TEST_OBJ) \
 	    $(LIB) $(LDLIBS)
 
 # Unit tests of schema.c, crds.c, openapi.c and protobuf.c.
