@@ -1,0 +1,212 @@
+/*
+ * target.c: resolve the OpenAI-compatible target and its credentials, and
+ * translate gateway/maas-api answers into actionable errors.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cred.h"
+#include "json.h"
+#include "openai.h"
+#include "target.h"
+
+static char *
+join_v1(const char *url)
+{
+	size_t	 n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (n >= 3 && strncmp(url + n - 3, "/v1", 3) == 0)
+		return xstrndup(url, n);
+	return xasprintf("%.*s/v1", (int)n, url);
+}
+
+static char *
+trim_slash(const char *url)
+{
+	size_t	 n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	return xstrndup(url, n);
+}
+
+int
+target_resolve(struct ctx *ctx, const char *endpoint, struct target *t,
+    struct err *e)
+{
+	const char	*url = NULL, *keyspec = ctx->g.api_key, *env;
+
+	memset(t, 0, sizeof *t);
+	if (endpoint == NULL && ctx->g.maas_url == NULL &&
+	    getenv("MAAS_URL") == NULL && getenv("OPENAI_BASE_URL") != NULL)
+		endpoint = getenv("OPENAI_BASE_URL");
+	if (endpoint != NULL) {
+		if (strncmp(endpoint, "http://", 7) != 0 &&
+		    strncmp(endpoint, "https://", 8) != 0)
+			return err_set(e, EXIT_USAGE, "invalid endpoint \"%s\": "
+			    "want an http:// or https:// URL", endpoint);
+		t->base = trim_slash(endpoint);
+		if (keyspec == NULL && (env = getenv("OPENAI_API_KEY")) !=
+		    NULL && env[0] != '\0')
+			keyspec = "env:OPENAI_API_KEY";
+	} else {
+		url = ctx->g.maas_url ? ctx->g.maas_url : getenv("MAAS_URL");
+		if (url == NULL || url[0] == '\0') {
+			err_set(e, EXIT_USAGE, "no MaaS URL: give --maas-url, "
+			    "set MAAS_URL, or use --endpoint URL for any "
+			    "OpenAI-compatible server");
+			err_hint(e, "with the local sandbox: eval \"$(maasctl "
+			    "sandbox env)\"");
+			return -1;
+		}
+		if (strncmp(url, "http://", 7) != 0 &&
+		    strncmp(url, "https://", 8) != 0)
+			return err_set(e, EXIT_USAGE, "invalid MaaS URL \"%s\": "
+			    "want an http:// or https:// URL", url);
+		t->base = join_v1(url);
+		t->maas = 1;
+		if (keyspec == NULL && (env = getenv("MAAS_API_KEY")) !=
+		    NULL && env[0] != '\0')
+			keyspec = "env:MAAS_API_KEY";
+	}
+	if (keyspec != NULL && cred_read(keyspec, "--api-key", &t->key,
+	    e) != 0) {
+		target_free(t);
+		return -1;
+	}
+	t->http.tls.insecure = ctx->g.insecure;
+	t->http.tls.ca_file = ctx->g.ca_file;
+	t->http.timeout = ctx->g.timeout;
+	return 0;
+}
+
+void
+target_free(struct target *t)
+{
+	free(t->base);
+	xfree_secret(t->key);
+	memset(t, 0, sizeof *t);
+}
+
+const char **
+target_headers(const struct target *t, int json_body)
+{
+	const char	**h;
+	size_t		  n = 0;
+
+	h = xcalloc(4, sizeof *h);
+	if (t->key != NULL)
+		h[n++] = xasprintf("Authorization: Bearer %s", t->key);
+	if (json_body)
+		h[n++] = xstrdup("Content-Type: application/json");
+	h[n++] = xstrdup("Accept: application/json, text/event-stream");
+	return h;
+}
+
+void
+target_headers_free(const char **h)
+{
+	size_t	 i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; h[i] != NULL; i++)
+		xfree_secret((char *)h[i]);
+	free(h);
+}
+
+int
+target_http_error(const struct target *t, const char *what,
+    const struct http_response *r, struct err *e)
+{
+	const char	*reason;
+	char		*msg;
+
+	if (r->status == 0)
+		return -1;	/* http_do already said why */
+	msg = oai_error_message(r->body.buf, r->body.len);
+	reason = http_header(r, "x-ext-auth-reason");
+	switch (r->status) {
+	case 401:
+		err_set(e, EXIT_AUTH, "%s: 401 Unauthorized: %s", what,
+		    reason ? reason : msg ? msg : "no valid credential");
+		if (t->key == NULL)
+			err_hint(e, "no API key was sent: use --api-key @FILE "
+			    "or set %s", t->maas ? "MAAS_API_KEY" :
+			    "OPENAI_API_KEY");
+		else
+			err_hint(e, "the key is unknown, expired or revoked: "
+			    "mint a new one with 'maasctl key create'");
+		break;
+	case 403:
+		err_set(e, EXIT_AUTH, "%s: 403 Forbidden: %s", what,
+		    msg ? msg : reason ? reason : "access denied");
+		if (t->maas)
+			err_hint(e, "check that an auth policy grants your "
+			    "group the model and a subscription covers it "
+			    "('maasctl doctor MODEL')");
+		break;
+	case 404:
+		err_set(e, EXIT_NOTFOUND, "%s: 404 Not Found: %s", what,
+		    msg ? msg : "no such model or path");
+		break;
+	case 429:
+		err_set(e, EXIT_RATELIMITED, "%s: 429 Too Many Requests after "
+		    "%d attempts: %s", what, r->attempts, msg ? msg :
+		    "rate limited");
+		err_hint(e, "the token quota of your subscription is used "
+		    "up for this window; wait or ask for a higher limit");
+		break;
+	default:
+		err_set(e, err_code_for_http(r->status), "%s: HTTP %d: %s",
+		    what, r->status, msg ? msg : "unexpected answer");
+		break;
+	}
+	free(msg);
+	return -1;
+}
+
+int
+target_models(struct target *t, struct strlist *ids, struct err *e)
+{
+	struct http_request	 req;
+	struct http_response	 res = HTTP_RESPONSE_INIT;
+	const char		**h;
+	char			*url;
+	cJSON			*o, *m;
+	const cJSON		*ready;
+	int			 rc = -1;
+
+	memset(&req, 0, sizeof req);
+	url = xasprintf("%s/models", t->base);
+	h = target_headers(t, 0);
+	req.method = "GET";
+	req.url = url;
+	req.headers = h;
+	if (http_do(&t->http, &req, &res, e) != 0)
+		goto out;
+	if (res.status / 100 != 2) {
+		target_http_error(t, "listing models", &res, e);
+		goto out;
+	}
+	if ((o = json_parse(res.body.buf, res.body.len, e)) == NULL) {
+		err_wrap(e, "listing models: %s", url);
+		goto out;
+	}
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(o, "data")) {
+		ready = cJSON_GetObjectItem(m, "ready");
+		if (cJSON_IsFalse(ready))
+			continue;
+		if (json_str(m, "id") != NULL)
+			sl_add(ids, json_str(m, "id"));
+	}
+	cJSON_Delete(o);
+	rc = 0;
+out:
+	target_headers_free(h);
+	http_response_free(&res);
+	free(url);
+	return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * target.h: where OpenAI-compatible requests go and with which key: the
+ * MaaS gateway (--maas-url, MAAS_URL, the profile) or any endpoint
+ * (--endpoint, OPENAI_BASE_URL), shared by chat, repl, models and bench.
+ */
+#ifndef MAAS_TARGET_H
+#define MAAS_TARGET_H
+
+#include "cmd.h"
+#include "http.h"
+
+struct target {
+	char			*base;		/* OpenAI base URL, ends in /v1 */
+	char			*key;		/* API key or NULL (secret) */
+	int			 maas;		/* the MaaS gateway */
+	struct http_client	 http;		/* TLS, timeouts, retries */
+};
+
+/* Resolve the target from flags, environment and profile. */
+int	 target_resolve(struct ctx *, const char *endpoint, struct target *,
+	    struct err *);
+void	 target_free(struct target *);
+/* Headers for a JSON request: a NULL-terminated array; the caller frees
+ * it with target_headers_free (the Authorization value is wiped). */
+const char **target_headers(const struct target *, int json_body);
+void	 target_headers_free(const char **);
+/* Turn a failed or non-2xx exchange into an error line naming what. */
+int	 target_http_error(const struct target *, const char *what,
+	    const struct http_response *, struct err *);
+/* The ids of the ready models the target lists (GET <base>/models). */
+int	 target_models(struct target *, struct strlist *ids, struct err *);
+
+#endif
