@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "term.h"
 
 static struct globals G = { .timeout = 0 };
 
@@ -294,6 +295,8 @@ main(int argc, char **argv)
 	ctx.g = G;
 	ctx.cmd = c;
 	ctx.path = path;
+	term_init(G.no_color);
+	term_set_verbosity((int)G.verbose);
 	if (c == NULL || ctx.res.help || c->run == NULL) {
 		if (c != NULL && c->run == NULL && !ctx.res.help) {
 			if (ctx.res.argc > 0)
