@@ -106,6 +106,9 @@ cJSON	*sbx_seed_objects(struct err *);
 cJSON	*sbx_openapi_v3_index(const cJSON *crds);
 cJSON	*sbx_openapi_v3_gv(const cJSON *crds, const char *group,
 	    const char *version);
+/* Swagger 2.0 as JSON: kubectl asks /openapi/v2 for protobuf, which this
+ * is not, so serve it only to clients that Accept application/json and
+ * answer 404 otherwise (kubectl 1.29+ tolerates that and uses v3). */
 cJSON	*sbx_openapi_v2(const cJSON *crds);
 
 /* protobuf.c: decode a kubectl protobuf body ("k8s\0" + runtime.Unknown)
