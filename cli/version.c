@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "json.h"
+#include "yaml.h"
 
 static cJSON *
 version_object(void)
@@ -43,9 +44,10 @@ version_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 
 	(void)argc;
 	(void)argv;
-	if (fmt != NULL && strcmp(fmt, "json") != 0)
+	if (fmt != NULL && strcmp(fmt, "json") != 0 &&
+	    strcmp(fmt, "yaml") != 0)
 		return err_set(e, EXIT_USAGE, "version: unsupported output "
-		    "format \"%s\" (want json)", fmt);
+		    "format \"%s\" (want json or yaml)", fmt);
 	o = version_object();
 	if (fmt == NULL) {
 		printf("maasctl %s (commit %s)\n", MAASCTL_VERSION,
@@ -53,7 +55,7 @@ version_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		cJSON_ArrayForEach(lib, cJSON_GetObjectItem(o, "libraries"))
 			printf("  %-9s %s\n", lib->string, lib->valuestring);
 	} else {
-		s = json_print(o, 1);
+		s = strcmp(fmt, "json") == 0 ? json_print(o, 1) : yaml_emit(o);
 		fputs(s, stdout);
 		if (s[0] != '\0' && s[strlen(s) - 1] != '\n')
 			fputc('\n', stdout);
@@ -66,7 +68,7 @@ version_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 const struct command cmd_version = {
 	.name = "version",
 	.summary = "Show the version of maasctl and its libraries",
-	.usage = "[-o json]",
+	.usage = "[-o json|yaml]",
 	.run = version_run,
 	.max_args = 0,
 };

@@ -21,9 +21,9 @@ teardown() { common_teardown; }
 
 @test "help COMMAND prints the command's help" {
 	run -0 maasctl help version
-	[ "${lines[0]}" = "Usage: maasctl version [-o json]" ]
+	[ "${lines[0]}" = "Usage: maasctl version [-o json|yaml]" ]
 	run -0 maasctl version --help
-	[ "${lines[0]}" = "Usage: maasctl version [-o json]" ]
+	[ "${lines[0]}" = "Usage: maasctl version [-o json|yaml]" ]
 }
 
 @test "help of an unknown command fails with exit 2" {
@@ -70,7 +70,7 @@ teardown() { common_teardown; }
 @test "too many arguments, exit 2" {
 	run -2 --separate-stderr maasctl version extra
 	[ "${stderr_lines[0]}" = 'maasctl: version: unexpected argument "extra"' ]
-	[ "${stderr_lines[1]}" = 'hint: usage: maasctl version [-o json]' ]
+	[ "${stderr_lines[1]}" = 'hint: usage: maasctl version [-o json|yaml]' ]
 }
 
 @test "version prints maasctl and library versions" {
@@ -92,6 +92,13 @@ teardown() { common_teardown; }
 	fi
 }
 
+@test "version -o yaml prints the same fields as YAML" {
+	run -0 --separate-stderr maasctl version -o yaml
+	[[ ${lines[0]} == "gitCommit: "* ]]
+	[[ $output == *$'\nlibraries:\n  cjson: '* ]]
+	[[ $output == *$'\nversion: '* ]]
+}
+
 @test "global flags are accepted before and after the verb" {
 	run -0 maasctl -o json version
 	[[ $output == "{"* ]]
@@ -103,7 +110,7 @@ teardown() { common_teardown; }
 
 @test "an unsupported -o for version is a usage error" {
 	run -2 --separate-stderr maasctl version -o xml
-	[ "$stderr" = 'maasctl: version: unsupported output format "xml" (want json)' ]
+	[ "$stderr" = 'maasctl: version: unsupported output format "xml" (want json or yaml)' ]
 }
 
 @test "-- ends the options" {
