@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,6 @@
 
 #define HTTP_TRACE_TRUNC	1024
 
-static int	 http_inited;
 
 /* Per-attempt transfer state shared with the libcurl callbacks. */
 struct xfer {
@@ -40,13 +40,54 @@ struct xfer {
 	struct strbuf		 traceline;	/* partial streamed line (-v 8+) */
 };
 
+/*
+ * One share for the process: connections (keep-alive across requests, e.g.
+ * the pages of a list), DNS answers and TLS sessions, locked per data kind.
+ */
+static CURLSH		*http_share;
+static pthread_mutex_t	 http_share_locks[CURL_LOCK_DATA_LAST];
+static pthread_once_t	 http_once = PTHREAD_ONCE_INIT;
+
+static void
+share_lock(CURL *c, curl_lock_data d, curl_lock_access a, void *arg)
+{
+	(void)c;
+	(void)a;
+	(void)arg;
+	pthread_mutex_lock(&http_share_locks[d]);
+}
+
+static void
+share_unlock(CURL *c, curl_lock_data d, void *arg)
+{
+	(void)c;
+	(void)arg;
+	pthread_mutex_unlock(&http_share_locks[d]);
+}
+
+static void
+http_init_once(void)
+{
+	int	 i;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&http_share_locks[i], NULL);
+	http_share = curl_share_init();
+	if (http_share == NULL)
+		return;
+	curl_share_setopt(http_share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(http_share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(http_share, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_SSL_SESSION);
+}
+
 void
 http_global_init(void)
 {
-	if (http_inited)
-		return;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	http_inited = 1;
+	pthread_once(&http_once, http_init_once);
 }
 
 int
@@ -558,6 +599,8 @@ http_do(const struct http_client *cl, const struct http_request *req,
 		err_set(e, EXIT_ERR, "cannot initialise libcurl");
 		goto out;
 	}
+	if (http_share != NULL)
+		curl_easy_setopt(c, CURLOPT_SHARE, http_share);
 	curl_easy_setopt(c, CURLOPT_URL, newurl ? newurl : req->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

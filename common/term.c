@@ -300,6 +300,49 @@ match_json(const char *s, size_t left, size_t *vstart, size_t *vlen)
 	return 1;
 }
 
+/* At '?' or '&': a query parameter whose value is secret (?access_token=). */
+static int
+match_query(const char *s, size_t left, size_t *vstart, size_t *vlen)
+{
+	size_t	 i = 1, k;
+
+	while (i < left && is_word(s[i]))
+		i++;
+	k = i - 1;
+	if (k == 0 || i >= left || s[i] != '=' || !secret_key(s + 1, k))
+		return 0;
+	*vstart = ++i;
+	while (i < left && s[i] != '&' && s[i] != '#' && s[i] != '"' &&
+	    !isspace((unsigned char)s[i]))
+		i++;
+	*vlen = i - *vstart;
+	return *vlen > 0;
+}
+
+/* At a line start: a YAML "key: value" (or "- key: value") that is secret. */
+static int
+match_yaml(const char *s, size_t left, size_t *vstart, size_t *vlen)
+{
+	size_t	 i = 0, k0;
+
+	while (i < left && s[i] == ' ')
+		i++;
+	if (i + 1 < left && s[i] == '-' && s[i + 1] == ' ')
+		i += 2;
+	k0 = i;
+	while (i < left && is_word(s[i]))
+		i++;
+	if (i == k0 || i + 1 >= left || s[i] != ':' || s[i + 1] != ' ' ||
+	    !secret_key(s + k0, i - k0))
+		return 0;
+	i++;
+	while (i < left && s[i] == ' ')
+		i++;
+	*vstart = i;
+	*vlen = line_value(s + i, left - i);
+	return *vlen > 0;
+}
+
 /* A JWT (eyJ... three base64url parts) at s: its length, or 0. */
 static size_t
 match_jwt(const char *s, size_t left)
@@ -390,6 +433,20 @@ term_redact_n(const char *s, size_t len)
 		if (boundary && s[i] == 'e' && (n = match_jwt(s + i, left)) > 0) {
 			sb_adds(&sb, "REDACTED");
 			i += n;
+			continue;
+		}
+		if ((s[i] == '?' || s[i] == '&') &&
+		    match_query(s + i, left, &v, &vl)) {
+			sb_add(&sb, s + i, v);
+			sb_adds(&sb, "REDACTED");
+			i += v + vl;
+			continue;
+		}
+		if ((i == 0 || s[i - 1] == '\n') &&
+		    match_yaml(s + i, left, &v, &vl)) {
+			sb_add(&sb, s + i, v);
+			sb_adds(&sb, "REDACTED");
+			i += v + vl;
 			continue;
 		}
 		if (s[i] == '"' && match_json(s + i, left, &v, &vl)) {

@@ -26,6 +26,7 @@
  *	=== <n> <METHOD> <target> <version>
  *	<header lines as received>
  *	[client-cert: <subject>]
+ *	connection: <k>		(k-th connection accepted: shows keep-alive)
  *	<empty line>
  *	<body>
  * so tests count attempts with grep -c '^=== '.  A failed TLS handshake is
@@ -79,6 +80,7 @@ static size_t		 nreplies;
 static size_t		 next_reply;	/* index into replies */
 static int		 next_times;	/* uses left of replies[next_reply] */
 static unsigned		 nrequests;
+static unsigned		 nconns;		/* connections accepted */
 static const char	*log_path;
 static SSL_CTX		*ssl_ctx;
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
@@ -217,6 +219,7 @@ load_script(const char *path)
 /* A connection: a socket, maybe TLS, and a read buffer. */
 struct conn {
 	int		 fd;
+	unsigned	 id;		/* k-th connection accepted */
 	SSL		*ssl;
 	char		 buf[16384];
 	size_t		 off, len;
@@ -501,6 +504,7 @@ serve(void *arg)
 			sb_addf(&req, "client-cert: %s\n", subject);
 			X509_free(peer);
 		}
+		sb_addf(&req, "connection: %u\n", c->id);
 		r = take_reply(&n);
 		p = xasprintf("=== %u %s\n", n, hdr);
 		free(hdr);
@@ -641,6 +645,7 @@ main(int argc, char **argv)
 		}
 		c = xcalloc(1, sizeof *c);
 		c->fd = fd;
+		c->id = ++nconns;
 		if (ssl_ctx != NULL) {
 			c->ssl = SSL_new(ssl_ctx);
 			SSL_set_fd(c->ssl, fd);

@@ -491,6 +491,8 @@ TEST(paged_list)
 	ok(strstr(s, "&limit=2&continue=tok%2F1 HTTP/1.1") != NULL,
 	    "second page asks with the continue token: %s", s);
 	free(s);
+	ok(req_has(2, "connection: 1\n"),
+	    "the second page reuses the connection");
 
 	memset(&lo, 0, sizeof lo);
 	lo.table = 1;
@@ -614,6 +616,31 @@ TEST(writes)
 	    req_has(7, "\"kind\":\"DeleteOptions\""),
 	    "DeleteOptions with the propagation policy");
 	cJSON_Delete(obj);
+	kube_resource_free(&r);
+	kube_free(k);
+}
+
+TEST(single_page)
+{
+	struct kube		*k;
+	struct kube_resource	 r;
+	struct kube_list_opts	 lo;
+	struct err		 e = ERR_INIT;
+	cJSON			*l = NULL;
+
+	sub_resource(&r);
+	k = client(start(
+	    "line {\"kind\":\"MaaSSubscriptionList\",\"metadata\":"
+	    "{\"continue\":\"next\"},\"items\":[{\"metadata\":"
+	    "{\"name\":\"a\"}}]}\n"));
+	memset(&lo, 0, sizeof lo);
+	lo.limit = 1;
+	lo.single_page = 1;
+	ok(kube_list(k, &r, "ns", &lo, &l, &e) == 0, "one page");
+	is_str(json_str(l, "metadata.continue"), "next",
+	    "the continue token is handed back");
+	is_int(count_requests(), 1, "no second request");
+	cJSON_Delete(l);
 	kube_resource_free(&r);
 	kube_free(k);
 }
@@ -881,6 +908,7 @@ main(int argc, char **argv)
 	RUN(get_and_errors);
 	RUN(invalid);
 	RUN(paged_list);
+	RUN(single_page);
 	RUN(writes);
 	RUN(watch);
 	RUN(token_refresh_and_impersonation);

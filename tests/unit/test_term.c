@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "term.h"
@@ -78,6 +79,24 @@ TEST(json)
 	    "{\"max_tokens\":12,\"token\":\"\"}", "numbers and empty kept");
 }
 
+TEST(query_and_yaml)
+{
+	red("GET /x?access_token=abc123&limit=5 HTTP/1.1",
+	    "GET /x?access_token=REDACTED&limit=5 HTTP/1.1", "query token");
+	red("/cb?code=1&token=zz#frag", "/cb?code=1&token=REDACTED#frag",
+	    "token after &");
+	red("/x?tokens=5&limit=1", "/x?tokens=5&limit=1",
+	    "other parameters kept");
+	red("users:\n- name: a\n  user:\n    token: abc\n"
+	    "    client-key-data: LS0tLS1\n",
+	    "users:\n- name: a\n  user:\n    token: REDACTED\n"
+	    "    client-key-data: REDACTED\n", "kubeconfig YAML");
+	red("- password: hunter2", "- password: REDACTED", "list item");
+	red("tokenFile: /var/run/token\nmax_tokens: 5",
+	    "tokenFile: /var/run/token\nmax_tokens: 5",
+	    "paths and counts kept");
+}
+
 TEST(pem)
 {
 	red("a\n-----BEGIN PRIVATE KEY-----\nMIIE\nAAA=\n-----END PRIVATE KEY-----\nb",
@@ -133,6 +152,59 @@ TEST(tty_colour)
 	unsetenv("MAASCTL_FORCE_TTY");
 }
 
+TEST(output)
+{
+	char	 path[] = "/tmp/test_term.XXXXXX", buf[4096];
+	int	 fd, saved;
+	ssize_t	 n;
+	FILE	*f;
+
+	fd = mkstemp(path);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	setenv("MAASCTL_FORCE_TTY", "0", 1);
+	term_init(0);
+	term_set_verbosity(6);
+	term_log(6, "GET /x Authorization: %s", "Bearer abc");
+	term_log(7, "not shown at -v 6");
+	term_warn("careful %d", 1);
+	term_progress("download", 0, 100);
+	term_progress("download", 5, 100);
+	term_progress("download", 12, 100);
+	term_progress("download", 100, 100);
+	term_progress_end();
+	term_progress("items", 3, 0);
+	term_progress_end();
+	setenv("MAASCTL_FORCE_TTY", "1", 1);
+	term_init(1);
+	term_progress("x", 1, 2);
+	term_log(0, "between");
+	term_progress("x", 2, 2);
+	term_progress_end();
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	unsetenv("MAASCTL_FORCE_TTY");
+	f = fdopen(fd, "r");
+	rewind(f);
+	n = (ssize_t)fread(buf, 1, sizeof buf - 1, f);
+	buf[n < 0 ? 0 : n] = '\0';
+	fclose(f);
+	unlink(path);
+	is_str(buf,
+	    "GET /x Authorization: REDACTED\n"
+	    "warning: careful 1\n"
+	    "download: 0% (0/100)\n"
+	    "download: 12% (12/100)\n"
+	    "download: 100% (100/100)\n"
+	    "items: 3\n"
+	    "\r\033[Kx  [===============               ]  50%  (1/2)"
+	    "\r\033[Kbetween\n"
+	    "\r\033[Kx  [==============================] 100%  (2/2)\n",
+	    "logger, warning and progress on stderr (plain, then tty)");
+}
+
 int
 main(void)
 {
@@ -140,9 +212,11 @@ main(void)
 	RUN(bearer_and_keys);
 	RUN(jwt);
 	RUN(json);
+	RUN(query_and_yaml);
 	RUN(pem);
 	RUN(misc);
 	RUN(levels);
 	RUN(tty_colour);
+	RUN(output);
 	return tap_done();
 }
