@@ -401,6 +401,7 @@ url_prepare(const char *url, const char *server_name, char **hostport,
 	CURLU		*u;
 	CURLUcode	 rc;
 	char		*host = NULL, *port = NULL, *eport = NULL, *out = NULL;
+	char		*red = NULL;
 	int		 ret = -1;
 
 	*hostport = *newurl = *connect_to = *host_hdr = NULL;
@@ -409,15 +410,17 @@ url_prepare(const char *url, const char *server_name, char **hostport,
 		abort();
 	rc = curl_url_set(u, CURLUPART_URL, url, 0);
 	if (rc != CURLUE_OK) {
-		err_set(e, EXIT_USAGE, "invalid URL \"%s\": %s", url,
+		red = term_redact(url);
+		err_set(e, EXIT_USAGE, "invalid URL \"%s\": %s", red,
 		    curl_url_strerror(rc));
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
 	    CURLUE_OK) {
+		red = term_redact(url);
 		err_set(e, EXIT_USAGE, "invalid URL \"%s\": no host or port",
-		    url);
+		    red);
 		goto out;
 	}
 	*hostport = xasprintf("%s:%s", host, port);
@@ -445,6 +448,7 @@ out:
 	curl_free(eport);
 	curl_free(out);
 	curl_url_cleanup(u);
+	free(red);
 	if (ret != 0) {
 		free(*hostport);
 		free(*newurl);
@@ -515,45 +519,47 @@ fail_error(const struct http_request *req, const char *method,
     struct err *e)
 {
 	const char	*why = resp->fail_reason ? resp->fail_reason : "unknown";
+	char		*url = term_redact(req->url);	/* errors carry no secrets */
 
 	switch (resp->fail) {
 	case HTTP_FAIL_REFUSED:
 		err_set(e, EXIT_UNREACHABLE,
 		    "cannot connect to %s: connection refused (%s %s)",
-		    resp->hostport, method, req->url);
+		    resp->hostport, method, url);
 		err_hint(e, "is the server running, and are the host and "
 		    "port right?");
 		break;
 	case HTTP_FAIL_DNS:
 		err_set(e, EXIT_UNREACHABLE, "cannot resolve the host of %s: "
-		    "%s", req->url, why);
+		    "%s", url, why);
 		break;
 	case HTTP_FAIL_TLS:
 		err_set(e, EXIT_UNREACHABLE, "TLS connection to %s failed: %s",
-		    req->url, why);
+		    url, why);
 		if (strstr(why, "certificate") != NULL && !cl->tls.insecure)
 			err_hint(e, "pass the server's CA with --ca-file, or "
 			    "--insecure to skip verification (unsafe)");
 		break;
 	case HTTP_FAIL_TIMEOUT:
 		err_set(e, EXIT_TIMEOUT, "%s %s timed out: %s", method,
-		    req->url, why);
+		    url, why);
 		break;
 	default:
 		err_set(e, EXIT_UNREACHABLE, "%s %s failed: %s", method,
-		    req->url, why);
+		    url, why);
 		/*
 		 * With TLS 1.3 a server that rejects (or misses) the client
 		 * certificate closes the connection after the handshake, so
 		 * libcurl only sees a failed send or receive.
 		 */
-		if (strncasecmp(req->url, "https:", 6) == 0 &&
+		if (strncasecmp(url, "https:", 6) == 0 &&
 		    resp->status == 0)
 			err_hint(e, "the server closed the TLS connection; if it "
 			    "requires a client certificate, check that one is "
 			    "given (--cert/--key) and signed by a CA it trusts");
 		break;
 	}
+	free(url);
 }
 
 /* Pick the configured value or its default. */

@@ -294,6 +294,18 @@ line ok'
 	[ "${stderr_lines[0]}" = "maasctl: cannot connect to 127.0.0.1:$port: connection refused (GET http://127.0.0.1:$port/x)" ]
 }
 
+@test "errors never carry secret query parameters" {
+	responder_start 'line x'
+	port=$RESPONDER_PORT
+	responder_stop
+	run -6 --separate-stderr "$TOOL" --retries 1 \
+		"http://127.0.0.1:$port/x?access_token=QSECRET1&limit=1"
+	[ "${stderr_lines[0]}" = "maasctl: cannot connect to 127.0.0.1:$port: connection refused (GET http://127.0.0.1:$port/x?access_token=REDACTED&limit=1)" ]
+	run -2 --separate-stderr "$TOOL" "http://[bad?token=QSECRET2"
+	[[ "$stderr" != *QSECRET2* ]]
+	[[ "${stderr_lines[0]}" == 'maasctl: invalid URL "http://[bad?token=REDACTED": '* ]]
+}
+
 @test "an unresolvable host: exit 6 naming the URL" {
 	run -6 --separate-stderr "$TOOL" --retries 1 --connect-timeout 5 \
 		"http://no-such-host.invalid/x"
