@@ -1,5 +1,6 @@
 /*
- * jsonpath-tool: evaluate a kubectl JSONPath template over a JSON file, the
+ * jsonpath-tool: evaluate a kubectl JSONPath template over a YAML or JSON
+ * file (YAML is read as kubectl reads it, converted to JSON first), the
  * way `kubectl get -o jsonpath=...` does, for tests comparing against kubectl.
  *
  *	jsonpath-tool [-s] [-j] FILE TEMPLATE
@@ -14,9 +15,9 @@
 #include <unistd.h>
 
 #include "err.h"
-#include "json.h"
 #include "jsonpath.h"
 #include "xalloc.h"
+#include "yaml.h"
 
 static int
 slurp(const char *path, struct strbuf *sb)
@@ -68,7 +69,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "jsonpath-tool: cannot read %s\n", argv[optind]);
 		return 1;
 	}
-	if ((doc = json_parse(in.buf, in.len, &e)) == NULL)
+	if ((doc = yaml_parse(in.buf, in.len, &e)) == NULL)
 		goto fail;
 	if ((jp = jsonpath_parse(argv[optind + 1], &e)) == NULL)
 		goto fail;
