@@ -3,6 +3,7 @@
  * request, discovery, get/list/create/replace/patch/apply/delete/watch, and
  * Status errors turned into kubectl's exact messages.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -390,6 +391,32 @@ out:
 	free(owned);
 	free(qr);
 	return -1;
+}
+
+void
+kube_err_insert(struct err *e, const char *fmt, ...)
+{
+	va_list		 ap;
+	const char	*p = NULL;
+	char		*ctx, *n;
+
+	if (e == NULL || e->msg == NULL || !e->raw)
+		return;
+	if (strncmp(e->msg, "Error from server (", 19) == 0)
+		p = strstr(e->msg, "): ");
+	if (p != NULL)
+		p += 3;
+	else if (strncmp(e->msg, "Error from server: ", 19) == 0)
+		p = e->msg + 19;
+	if (p == NULL)
+		return;
+	va_start(ap, fmt);
+	ctx = xvasprintf(fmt, ap);
+	va_end(ap);
+	n = xasprintf("%.*s%s: %s", (int)(p - e->msg), e->msg, ctx, p);
+	free(ctx);
+	free(e->msg);
+	e->msg = n;
 }
 
 /* Requests. */

@@ -180,6 +180,14 @@ int	 kube_watch(struct kube *, const struct kube_resource *, const char *ns,
 int	 kube_error_from_response(int status, const char *body, size_t len,
 	    const char *method, const struct kube_resource *res,
 	    const char *name, struct err *);
+/*
+ * Insert context into a server error the way kubectl does for -f:
+ * "Error from server (NotFound): " + "error when creating \"f.yaml\": " +
+ * message.  Errors of other forms (Invalid, not logged in, transport) are
+ * left as they are, as kubectl leaves them.
+ */
+void	 kube_err_insert(struct err *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Raw request against the server (path with query), JSON in and out. */
 int	 kube_request(struct kube *, const char *method, const char *path,
 	    const char *content_type, const char *accept, const char *body,

@@ -58,10 +58,14 @@ stop(void)
 	rpid = -1;
 }
 
-/* Start the responder with a script; returns its base URL (static). */
+/* Start the responder with a script and extra flags (NULL-ended, may be
+ * NULL); returns its base URL (static). */
 static const char *
-start(const char *script)
+start_with(const char *script, const char *const *extra)
 {
+	const char	*argv[32];
+	int		 argc = 0;
+
 	static char	 url[64];
 	char		*spath, *ppath, *p;
 	FILE		*f;
@@ -76,11 +80,21 @@ start(const char *script)
 	f = fopen(spath, "w");
 	fputs(script, f);
 	fclose(f);
+	argv[argc++] = "responder";
+	argv[argc++] = "--script";
+	argv[argc++] = spath;
+	argv[argc++] = "--port-file";
+	argv[argc++] = ppath;
+	argv[argc++] = "--log";
+	argv[argc++] = rlog;
+	argv[argc++] = "--lifetime";
+	argv[argc++] = "60";
+	while (extra != NULL && *extra != NULL && argc < 30)
+		argv[argc++] = *extra++;
+	argv[argc] = NULL;
 	rpid = fork();
 	if (rpid == 0) {
-		execl(responder_bin, "responder", "--script", spath,
-		    "--port-file", ppath, "--log", rlog, "--lifetime", "60",
-		    (char *)NULL);
+		execv(responder_bin, (char *const *)argv);
 		_exit(127);
 	}
 	for (i = 0; i < 500; i++) {
@@ -93,8 +107,15 @@ start(const char *script)
 	}
 	free(spath);
 	free(ppath);
-	snprintf(url, sizeof url, "http://127.0.0.1:%d", rport);
+	snprintf(url, sizeof url, "%s://127.0.0.1:%d",
+	    extra != NULL ? "https" : "http", rport);
 	return url;
+}
+
+static const char *
+start(const char *script)
+{
+	return start_with(script, NULL);
 }
 
 static int
@@ -351,6 +372,9 @@ TEST(get_and_errors)
 	kube_get(k, &r, "team-a", "x", &o, &e);
 	is_str(e.msg, "Error from server: no reason here",
 	    "a Status without a reason");
+	kube_err_insert(&e, "error when replacing \"%s\"", "f");
+	is_str(e.msg, "Error from server: error when replacing \"f\": no "
+	    "reason here", "context after a reasonless prefix");
 	is_int(e.code, EXIT_UNREACHABLE, "500 exits 6");
 
 	kube_get(k, &r, "team-a", "x", &o, &e);
@@ -411,6 +435,7 @@ TEST(invalid)
 	obj = cJSON_Parse("{\"apiVersion\":\"" SUB_GROUP "/v1alpha1\","
 	    "\"kind\":\"MaaSSubscription\",\"metadata\":{\"name\":\"bad\"}}");
 	ok(kube_create(k, &r, "team-a", obj, NULL, &o, &e) == -1, "422");
+	kube_err_insert(&e, "error when creating \"%s\"", "f.yaml");
 	is_str(e.msg, "The MaaSSubscription \"bad\" is invalid: \n"
 	    "* spec.priority: Invalid value: \"string\": spec.priority in body "
 	    "must be of type integer: \"string\"\n"
@@ -426,6 +451,10 @@ TEST(invalid)
 	kube_create(k, &r, "team-a", obj, NULL, &o, &e);
 	is_str(e.msg, "Error from server (AlreadyExists): maassubscriptions."
 	    "maas.opendatahub.io \"bad\" already exists", "AlreadyExists");
+	kube_err_insert(&e, "error when creating \"%s\"", "sub1.yaml");
+	is_str(e.msg, "Error from server (AlreadyExists): error when creating "
+	    "\"sub1.yaml\": maassubscriptions.maas.opendatahub.io \"bad\" "
+	    "already exists", "-f context inserted as kubectl does");
 	is_int(e.code, EXIT_CONFLICT, "409 exits 5");
 	is_int(count_requests(), 4, "a failed POST is never resent");
 	err_clear(&e);
@@ -886,6 +915,100 @@ TEST(transport_errors)
 	kube_resource_free(&r);
 }
 
+TEST(tls)
+{
+	struct kube_config	 cfg;
+	struct kube		*k;
+	struct kube_resource	 r;
+	struct err		 e = ERR_INIT;
+	cJSON			*o = NULL;
+	const char		*root = getenv("MAASCTL_TEST_ROOT"), *url;
+	char			*certs, *cmd, *p, *ca, *cert, *key, *want;
+	char			*named, *namedkey, *ccakey;
+	const char		*extra[7];
+
+	if (root == NULL) {
+		ok(1, "# SKIP MAASCTL_TEST_ROOT not set (run through tests/run)");
+		return;
+	}
+	certs = xasprintf("%s/certs", tmpdir);
+	cmd = xasprintf("bash -c '. \"%s/tests/helpers/certs.bash\" && "
+	    "certs_make \"%s\"'", root, certs);
+	if (!ok(system(cmd) == 0, "test certificates made")) {
+		free(cmd);
+		free(certs);
+		return;
+	}
+	free(cmd);
+	p = xasprintf("%s/ca.pem", certs);
+	ca = slurp(p);
+	free(p);
+	p = xasprintf("%s/client.pem", certs);
+	cert = slurp(p);
+	free(p);
+	p = xasprintf("%s/client.key", certs);
+	key = slurp(p);
+	free(p);
+	named = xasprintf("%s/named.pem", certs);
+	namedkey = xasprintf("%s/named.key", certs);
+	ccakey = xasprintf("%s/ca.pem", certs);
+	extra[0] = "--cert";
+	extra[1] = named;
+	extra[2] = "--key";
+	extra[3] = namedkey;
+	extra[4] = "--client-ca";
+	extra[5] = ccakey;
+	extra[6] = NULL;
+	url = start_with("line {\"metadata\":{\"name\":\"gold\"}}\n"
+	    "---\nline {}\n", extra);
+	sub_resource(&r);
+
+	/* CA, client certificate and key as data; tls-server-name. */
+	memset(&cfg, 0, sizeof cfg);
+	cfg.server = url;
+	cfg.http.tls.ca_data = ca;
+	cfg.http.tls.cert_data = cert;
+	cfg.http.tls.key_data = key;
+	cfg.http.tls.server_name = "kube.test.internal";
+	k = kube_new(&cfg, &e);
+	ok(kube_get(k, &r, "ns", "gold", &o, &e) == 0,
+	    "https with CA/cert/key data and a server name: %s",
+	    e.msg ? e.msg : "ok");
+	cJSON_Delete(o);
+	o = NULL;
+	ok(req_has(1, "client-cert: /O=test-group/CN=test-user\n"),
+	    "client certificate presented");
+	kube_free(k);
+
+	/* Without the CA. */
+	memset(&cfg, 0, sizeof cfg);
+	cfg.server = url;
+	cfg.http.tls.cert_data = cert;
+	cfg.http.tls.key_data = key;
+	cfg.http.tls.server_name = "kube.test.internal";
+	k = kube_new(&cfg, &e);
+	ok(kube_get(k, &r, "ns", "gold", &o, &e) == -1, "unknown CA fails");
+	want = xasprintf("Unable to connect to the server: TLS connection to "
+	    "%s/apis/" SUB_GROUP "/v1alpha1/namespaces/ns/maassubscriptions/"
+	    "gold failed: SSL certificate problem: ", url);
+	ok(e.msg != NULL && strncmp(e.msg, want, strlen(want)) == 0,
+	    "kubectl's form with the TLS reason: %s", e.msg ? e.msg : "");
+	is_str(e.hint, "pass the server's CA with --ca-file, or --insecure to "
+	    "skip verification (unsafe)", "hint kept");
+	is_int(e.code, EXIT_UNREACHABLE, "exit 6");
+	free(want);
+	err_clear(&e);
+	kube_free(k);
+	kube_resource_free(&r);
+	free(ca);
+	free(cert);
+	xfree_secret(key);
+	free(named);
+	free(namedkey);
+	free(ccakey);
+	free(certs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -913,6 +1036,7 @@ main(int argc, char **argv)
 	RUN(watch);
 	RUN(token_refresh_and_impersonation);
 	RUN(transport_errors);
+	RUN(tls);
 	stop();
 	free(rlog);
 	{
