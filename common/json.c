@@ -3,6 +3,7 @@
  * access, deep equality, and printing the way Go's encoding/json does
  * (kubectl -o json: 4-space indent, HTML-safe escapes, shortest numbers).
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,61 @@ json_describe_at(const char *buf, size_t len, size_t off)
 	return xasprintf("invalid byte 0x%02x", c);
 }
 
+/* A member and its position, for finding repeated keys. */
+struct json_member {
+	cJSON	*item;
+	size_t	 pos;
+};
+
+/* Order members by name, then by position (so the last comes last). */
+static int
+json_member_cmp(const void *a, const void *b)
+{
+	const struct json_member	*x = a, *y = b;
+	int				 c = strcmp(x->item->string, y->item->string);
+
+	if (c != 0)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Drop all but the last of repeated keys, as Go's encoding/json keeps. */
+static void
+json_dedupe_object(cJSON *obj)
+{
+	struct json_member	*m;
+	cJSON			*c;
+	size_t			 n = 0, i;
+
+	for (c = obj->child; c != NULL; c = c->next)
+		n++;
+	if (n < 2)
+		return;
+	m = xcalloc(n, sizeof *m);
+	for (i = 0, c = obj->child; c != NULL; c = c->next, i++) {
+		m[i].item = c;
+		m[i].pos = i;
+	}
+	qsort(m, n, sizeof *m, json_member_cmp);
+	for (i = 0; i + 1 < n; i++) {
+		if (strcmp(m[i].item->string, m[i + 1].item->string) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, m[i].item));
+	}
+	free(m);
+}
+
+/* Apply json_dedupe_object to every object in v. */
+static void
+json_dedupe(cJSON *v)
+{
+	cJSON	*c;
+
+	if (cJSON_IsObject(v))
+		json_dedupe_object(v);
+	for (c = v->child; c != NULL; c = c->next)
+		json_dedupe(c);
+}
+
 cJSON *
 json_parse(const char *buf, size_t len, struct err *e)
 {
@@ -88,8 +144,10 @@ json_parse(const char *buf, size_t len, struct err *e)
 		off = (size_t)(end - buf);
 		while (off < len && strchr(" \t\r\n", buf[off]) != NULL)
 			off++;
-		if (off == len || buf[off] == '\0')
+		if (off == len || buf[off] == '\0') {
+			json_dedupe(v);
 			return v;
+		}
 		cJSON_Delete(v);
 		json_position(buf, off, &line, &col);
 		err_set(e, EXIT_USAGE, "invalid JSON at line %d, column %d: "
@@ -430,6 +488,8 @@ json_format_number(struct strbuf *sb, double d, int style)
 	char	 digits[40];
 	int	 n, dp, x;
 
+	if (style == JSON_NUM_YAML32 && !isnan(d))
+		d = fabs(d) > FLT_MAX ? (d > 0 ? INFINITY : -INFINITY) : (float)d;
 	if (isnan(d) || isinf(d)) {
 		if (style != JSON_NUM_GO)
 			sb_adds(sb, isnan(d) ? ".nan" : d < 0 ? "-.inf" : ".inf");
@@ -445,8 +505,6 @@ json_format_number(struct strbuf *sb, double d, int style)
 		sb_addc(sb, '-');
 		d = -d;
 	}
-	if (style == JSON_NUM_YAML32)
-		d = (float)d;
 	n = json_shortest_digits(d, style == JSON_NUM_YAML32, digits, &dp);
 	x = dp - 1;
 	if (style != JSON_NUM_GO) {
@@ -464,14 +522,73 @@ json_format_number(struct strbuf *sb, double d, int style)
 		json_fmt_fixed(sb, digits, n, dp);
 }
 
-/* Append s as a JSON string literal, escaped as Go's encoding/json does. */
+long
+json_utf8_rune(const unsigned char *s, size_t *len)
+{
+	long	 r;
+	size_t	 n, i;
+
+	*len = 1;
+	if (s[0] < 0x80)
+		return s[0];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, r = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, r = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, r = s[0] & 0x07;
+	else
+		return -1;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		r = (r << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 ||
+	    r > 0x10ffff)) || (r >= 0xd800 && r <= 0xdfff))
+		return -1;
+	*len = n;
+	return r;
+}
+
+int
+json_utf8_valid(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+
+	while (*p != '\0') {
+		if (json_utf8_rune(p, &n) < 0)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/*
+ * Append s as a JSON string literal, escaped as Go's encoding/json does
+ * (invalid UTF-8 bytes become U+FFFD, as Go writes them).
+ */
 static void
 json_add_string(struct strbuf *sb, const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n;
+	long			 r;
 
 	sb_addc(sb, '"');
 	for (; *p != '\0'; p++) {
+		if (*p >= 0x80) {
+			r = json_utf8_rune(p, &n);
+			if (r < 0)
+				sb_adds(sb, "\\ufffd");
+			else if (r == 0x2028 || r == 0x2029)
+				sb_addf(sb, "\\u%04lx", r);
+			else
+				sb_add(sb, p, n);
+			p += n - 1;
+			continue;
+		}
 		switch (*p) {
 		case '"':
 			sb_adds(sb, "\\\"");
@@ -494,11 +611,7 @@ json_add_string(struct strbuf *sb, const char *s)
 		default:
 			if (*p < 0x20)
 				sb_addf(sb, "\\u%04x", *p);
-			else if (p[0] == 0xe2 && p[1] == 0x80 &&
-			    (p[2] == 0xa8 || p[2] == 0xa9)) {
-				sb_addf(sb, "\\u20%s", p[2] == 0xa8 ? "28" : "29");
-				p += 2;
-			} else
+			else
 				sb_addc(sb, *p);
 		}
 	}

@@ -9,7 +9,8 @@
 #include "err.h"
 #include "xalloc.h"
 
-/* Parse a JSON document; NULL with an error naming line/column otherwise. */
+/* Parse a JSON document; NULL with an error naming line/column otherwise.
+ * A key repeated in an object keeps its last value, as Go's encoding/json. */
 cJSON	*json_parse(const char *buf, size_t len, struct err *);
 /* Member by dotted path ("metadata.name"); NULL when absent.  A segment
  * indexes an array when numeric ("items.0.kind"); "\\." escapes a dot in a
@@ -32,6 +33,12 @@ int	 json_equal(const cJSON *, const cJSON *);
  * Raw items (cJSON_CreateRaw, e.g. integers beyond 2^53 kept exactly by
  * yaml_parse) are printed verbatim. */
 char	*json_print(const cJSON *, int pretty);
+
+/* Decode the UTF-8 sequence at s (Go's rules: no overlongs, surrogates or
+ * values past U+10FFFF); the code point, or -1 with *len 1 if invalid. */
+long	 json_utf8_rune(const unsigned char *s, size_t *len);
+/* Whether s is valid UTF-8 (Go's utf8.ValidString). */
+int	 json_utf8_valid(const char *s);
 
 /* Number styles for json_format_number. */
 enum json_num_style {

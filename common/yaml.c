@@ -522,6 +522,38 @@ yaml_scalar_json(struct yparser *yp, const struct yscalar *r, const char *s)
 }
 
 /*
+ * Input text for an error message: one line (control characters escaped)
+ * and at most 80 bytes (then cut at a character boundary and ended "...").
+ */
+static char *
+yaml_msg_text(const char *s)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	size_t		 n;
+
+	sb_init(&sb);
+	for (; *s != '\0'; s += n) {
+		n = 1;
+		if (sb.len >= 80) {
+			sb_adds(&sb, "...");
+			break;
+		}
+		if (*s == '\n')
+			sb_adds(&sb, "\\n");
+		else if (*s == '\t')
+			sb_adds(&sb, "\\t");
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			sb_addf(&sb, "\\x%02x", (unsigned char)*s);
+		else {
+			if ((unsigned char)*s >= 0x80)
+				json_utf8_rune((const unsigned char *)s, &n);
+			sb_add(&sb, s, n);
+		}
+	}
+	return sb_detach(&sb);
+}
+
+/*
  * Resolve the current scalar event as yaml.v2 decodes it into interface{}
  * (timestamps stay strings, !!binary is base64-decoded); -1 on error.
  */
@@ -533,6 +565,7 @@ yaml_resolve_event(struct yparser *yp, struct yscalar *r, char **binary)
 	const char		*tag = (const char *)ev->data.scalar.tag;
 	const char		*stag = yaml_short_tag(tag);
 	enum ykind		 want;
+	char			*shown;
 
 	*binary = NULL;
 	memset(r, 0, sizeof *r);
@@ -561,8 +594,10 @@ yaml_resolve_event(struct yparser *yp, struct yscalar *r, char **binary)
 		r->kind = Y_FLOAT;
 		return 0;
 	}
+	shown = yaml_msg_text(s);
 	yaml_fail(yp, 0, &ev->start_mark, "cannot decode !!%s `%s` as a !!%s",
-	    yaml_kind_name(r->kind), s, stag);
+	    yaml_kind_name(r->kind), shown, stag);
+	free(shown);
 	return -1;
 }
 
@@ -589,30 +624,36 @@ yaml_find_anchor(struct yparser *yp, const char *name)
 	return NULL;
 }
 
-/* Start an anchor (value NULL until finished: aliases to it then fail). */
-static void
+/*
+ * Start an anchor (value NULL until finished: aliases to it then fail);
+ * returns its slot for yaml_end_anchor, or -1 without a name.
+ */
+static long
 yaml_begin_anchor(struct yparser *yp, const yaml_char_t *name)
 {
 	struct yanchor	*a;
 
 	if (name == NULL)
-		return;
+		return -1;
 	yp->anchors = xrealloc(yp->anchors,
 	    (yp->nanchors + 1) * sizeof *yp->anchors);
-	a = &yp->anchors[yp->nanchors++];
+	a = &yp->anchors[yp->nanchors];
 	a->name = xstrdup((const char *)name);
 	a->value = NULL;
 	a->size = 0;
+	return (long)yp->nanchors++;
 }
 
-/* Finish the most recent anchor named name with its value (a copy). */
+/* Finish the anchor in slot with its value (a copy). */
 static void
-yaml_end_anchor(struct yparser *yp, const char *name, const cJSON *v)
+yaml_end_anchor(struct yparser *yp, long slot, const cJSON *v)
 {
 	struct yanchor	*a;
 
-	if (name == NULL || (a = yaml_find_anchor(yp, name)) == NULL)
+	if (slot < 0 || (size_t)slot >= yp->nanchors)
 		return;
+	a = &yp->anchors[slot];
+	cJSON_Delete(a->value);
 	a->value = cJSON_Duplicate(v, 1);
 	a->size = yaml_count_nodes(v);
 }
@@ -863,7 +904,7 @@ yaml_mapping(struct yparser *yp)
 	cJSON		*obj = cJSON_CreateObject(), *v;
 	struct strlist	 seen = STRLIST_INIT;
 	yaml_mark_t	 at;
-	char		*key;
+	char		*key, *shown;
 	int		 merge;
 
 	for (;;) {
@@ -877,8 +918,10 @@ yaml_mapping(struct yparser *yp)
 		if (!merge && (key = yaml_mapping_key(yp, &at)) == NULL)
 			goto fail;
 		if (key != NULL && sl_has(&seen, key)) {
+			shown = yaml_msg_text(key);
 			yaml_fail(yp, (int)at.line + 1, &at,
-			    "key \"%s\" already set in map", key);
+			    "key \"%s\" already set in map", shown);
+			free(shown);
 			free(key);
 			goto fail;
 		}
@@ -909,9 +952,9 @@ fail:
 static cJSON *
 yaml_node(struct yparser *yp)
 {
-	const char	*anchor = NULL;
-	char		*name = NULL;
-	cJSON		*v = NULL;
+	const yaml_char_t	*anchor;
+	cJSON			*v = NULL;
+	long			 slot;
 
 	if (yp->depth >= YAML_MAX_DEPTH) {
 		yaml_fail(yp, yaml_line(&yp->ev), &yp->ev.start_mark,
@@ -923,18 +966,15 @@ yaml_node(struct yparser *yp)
 	case YAML_ALIAS_EVENT:
 		return yaml_alias(yp);
 	case YAML_SCALAR_EVENT:
-		anchor = (const char *)yp->ev.data.scalar.anchor;
-		name = anchor != NULL ? xstrdup(anchor) : NULL;
-		yaml_begin_anchor(yp, yp->ev.data.scalar.anchor);
+		slot = yaml_begin_anchor(yp, yp->ev.data.scalar.anchor);
 		v = yaml_scalar(yp);
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
-		anchor = (const char *)(yp->ev.type == YAML_SEQUENCE_START_EVENT ?
+		anchor = yp->ev.type == YAML_SEQUENCE_START_EVENT ?
 		    yp->ev.data.sequence_start.anchor :
-		    yp->ev.data.mapping_start.anchor);
-		name = anchor != NULL ? xstrdup(anchor) : NULL;
-		yaml_begin_anchor(yp, (const yaml_char_t *)anchor);
+		    yp->ev.data.mapping_start.anchor;
+		slot = yaml_begin_anchor(yp, anchor);
 		yp->depth++;
 		v = yp->ev.type == YAML_SEQUENCE_START_EVENT ?
 		    yaml_sequence(yp) : yaml_mapping(yp);
@@ -946,8 +986,7 @@ yaml_node(struct yparser *yp)
 		return NULL;
 	}
 	if (v != NULL)
-		yaml_end_anchor(yp, name, v);
-	free(name);
+		yaml_end_anchor(yp, slot, v);
 	return v;
 }
 
@@ -975,7 +1014,7 @@ yaml_document(struct yparser *yp)
 	return v;
 }
 
-/* Whether buf starts (after white space) with '{' or '['. */
+/* Whether buf starts (after white space) with '{', '[' or '"'. */
 static int
 yaml_looks_like_json(const char *buf, size_t len)
 {
@@ -983,7 +1022,7 @@ yaml_looks_like_json(const char *buf, size_t len)
 
 	for (i = 0; i < len && isspace((unsigned char)buf[i]); i++)
 		;
-	return i < len && (buf[i] == '{' || buf[i] == '[');
+	return i < len && (buf[i] == '{' || buf[i] == '[' || buf[i] == '"');
 }
 
 /* Parse the stream: all documents into arr (stream) or the first one. */
@@ -1038,7 +1077,7 @@ yaml_to_json(const char *buf, size_t len, int flags, struct err *e)
 	yaml_parser_delete(&yp.p);
 	if (v == NULL && yp.syntax_error && yaml_looks_like_json(buf, len) &&
 	    (j = json_parse(buf, len, NULL)) != NULL) {
-		/* Valid JSON that YAML 1.1 rejects (e.g. tabs): take it. */
+		/* Valid JSON that YAML 1.1 rejects (tabs, DEL, C1 controls). */
 		if (!(flags & YAML_STREAM))
 			v = j;
 		else if (cJSON_IsNull(j))
@@ -1070,52 +1109,6 @@ yaml_parse_stream(const char *buf, size_t len, struct err *e)
  * back as something else, multi-line strings as literal blocks, and
  * libyaml's emitter (which yaml.v2 ports) settles the final style.
  */
-
-/* Decode one UTF-8 sequence at s as Go does; the rune, or -1 if invalid. */
-static long
-yaml_utf8_rune(const unsigned char *s, size_t *len)
-{
-	long	 r;
-	size_t	 n, i;
-
-	if (s[0] < 0x80) {
-		*len = 1;
-		return s[0];
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, r = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, r = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, r = s[0] & 0x07;
-	else
-		return -1;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		r = (r << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && r < 0x800) || (n == 4 && (r < 0x10000 ||
-	    r > 0x10ffff)) || (r >= 0xd800 && r <= 0xdfff))
-		return -1;
-	*len = n;
-	return r;
-}
-
-/* Go's utf8.ValidString. */
-static int
-yaml_valid_utf8(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 n;
-
-	while (*p != '\0') {
-		if (yaml_utf8_rune(p, &n) < 0)
-			return 0;
-		p += n;
-	}
-	return 1;
-}
 
 /* Standard base64 with padding (yaml.v2 writes invalid UTF-8 as !!binary). */
 static char *
@@ -1237,7 +1230,7 @@ yaml_put_string(struct yemitter *ye, const char *s)
 {
 	char	*b64;
 
-	if (!yaml_valid_utf8(s)) {
+	if (!json_utf8_valid(s)) {
 		b64 = yaml_base64_encode(s);
 		yaml_put_scalar(ye, YAML_TAG_PREFIX "binary", b64,
 		    YAML_PLAIN_SCALAR_STYLE);
@@ -1274,7 +1267,7 @@ yaml_next_rune(const char **s)
 
 	if (**s == '\0')
 		return 0;
-	if ((r = yaml_utf8_rune((const unsigned char *)*s, &n)) < 0) {
+	if ((r = json_utf8_rune((const unsigned char *)*s, &n)) < 0) {
 		n = 1;
 		r = (unsigned char)**s;
 	}

@@ -133,6 +133,7 @@ TEST(equal)
 TEST(print)
 {
 	char	*s;
+	cJSON	*v;
 
 	s = reprint("{\"kind\":\"ConfigMap\",\"data\":{\"a\":\"<b>&\","
 	    "\"m\":\"l1\\nl2\\t\\u0001\"},\"e\":{},\"l\":[],\"n\":[1,null]}", 1);
@@ -157,6 +158,16 @@ TEST(print)
 	free(s);
 	s = reprint("\"\xe2\x80\xa8 \\\" \\\\ \xc3\xa9\"", 0);
 	is_str(s, "\"\\u2028 \\\" \\\\ \xc3\xa9\"", "string escapes");
+	free(s);
+	v = cJSON_CreateString("a\xff\xe2\x80" "b\xf0\x9f\x98\x80");
+	s = json_print(v, 0);
+	is_str(s, "\"a\\ufffd\\ufffd\\ufffdb\xf0\x9f\x98\x80\"",
+	    "invalid UTF-8 bytes become U+FFFD as Go writes them");
+	free(s);
+	cJSON_Delete(v);
+	s = reprint("{\"a\": 1, \"b\": 2, \"a\": {\"c\": 3, \"c\": 4}, "
+	    "\"a\": 5}", 0);
+	is_str(s, "{\"b\":2,\"a\":5}", "repeated keys keep the last value");
 	free(s);
 }
 
