@@ -7,10 +7,14 @@
  * policy.  http_do() returns 0 whenever an HTTP response arrived, whatever
  * its status (the caller translates 4xx/5xx, see err_code_for_http), and
  * -1 with an error for transport failures (refused, DNS, TLS, timeout).
- * Retries: connection errors, 429 and 502/503/504 are retried with capped
- * exponential backoff and full jitter, honouring Retry-After and
- * retry-after-ms; a POST/PATCH the server may have received is never
- * retried unless the request is marked retry_safe.
+ * Retries (up to max_attempts, waiting at most max_wait in all): capped
+ * exponential backoff with full jitter, or what Retry-After/retry-after-ms
+ * ask for.  Retried: connection failures before the request was sent (any
+ * method); connection failures after it was sent, and 502/504, only for
+ * GET/HEAD/PUT/DELETE/OPTIONS or a request marked retry_safe, so a POST or
+ * PATCH the server may have received is never resent blindly; 429 and 503
+ * for every method, since they say the request was not processed.  DNS,
+ * TLS and timeout failures are not retried.
  * Traces go through term_log at -v 6..9, always redacted.
  */
 #ifndef MAAS_HTTP_H
