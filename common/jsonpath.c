@@ -1977,12 +1977,55 @@ find_results(struct jp_exec *x, struct jp_node **nodes, size_t n,
 	return rc;
 }
 
+/* Go's %q (strconv.Quote) of s. */
+static void
+go_quote(struct strbuf *sb, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 w, len = strlen(s);
+	long			 r;
+
+	sb_addc(sb, '"');
+	while (*p != '\0') {
+		r = utf8_decode(p, len - (size_t)(p - (const unsigned char *)s),
+		    &w);
+		if (r == 0xfffd && w == 1) {
+			sb_addf(sb, "\\x%02x", *p);
+			p++;
+			continue;
+		}
+		switch (r) {
+		case '"': sb_adds(sb, "\\\""); break;
+		case '\\': sb_adds(sb, "\\\\"); break;
+		case '\a': sb_adds(sb, "\\a"); break;
+		case '\b': sb_adds(sb, "\\b"); break;
+		case '\f': sb_adds(sb, "\\f"); break;
+		case '\n': sb_adds(sb, "\\n"); break;
+		case '\r': sb_adds(sb, "\\r"); break;
+		case '\t': sb_adds(sb, "\\t"); break;
+		case '\v': sb_adds(sb, "\\v"); break;
+		default:
+			if (r < 0x20 || r == 0x7f)
+				sb_addf(sb, "\\x%02lx", r);
+			else if ((r >= 0x80 && r < 0xa0) || r == 0xad ||
+			    r == 0x2028 || r == 0x2029 || r == 0xfeff)
+				sb_addf(sb, "\\u%04lx", r);
+			else
+				sb_add(sb, p, w);
+			break;
+		}
+		p += w;
+	}
+	sb_addc(sb, '"');
+}
+
 static int
 run(struct jsonpath *jp, const cJSON *data, struct strbuf *out,
     struct jvlist *collect, struct err *e)
 {
 	struct jp_exec	 x;
 	struct jv	 root;
+	struct strbuf	 q = STRBUF_INIT;
 	int		 rc;
 
 	memset(&x, 0, sizeof x);
@@ -1993,10 +2036,14 @@ run(struct jsonpath *jp, const cJSON *data, struct strbuf *out,
 	root.kind = JV_JSON;
 	root.j = data;
 	rc = find_results(&x, jp->root->nodes, jp->root->n, &root);
-	if (rc == -1)
-		err_set_raw(e, EXIT_ERR, "error: error executing jsonpath "
-		    "\"%s\": Error executing template: %s", jp->tmpl,
+	if (rc == -1) {
+		sb_init(&q);
+		go_quote(&q, jp->tmpl);
+		err_set_raw(e, EXIT_ERR, "error: error executing jsonpath %s: "
+		    "Error executing template: %s", q.buf,
 		    x.err != NULL ? x.err : "unknown error");
+		sb_free(&q);
+	}
 	free(x.err);
 	return rc;
 }

@@ -269,6 +269,34 @@ same_error() {
 	same_error '{"\q"}' 2
 }
 
+# strict TEMPLATE: with --allow-missing-template-keys=false (maasctl: -s)
+# both give the same output, or the same error and exit 1.
+strict() {
+	run --separate-stderr kubectl config view --raw --kubeconfig "$FIX" \
+	    --allow-missing-template-keys=false -o "jsonpath=$1"
+	kout=$output kerr=$stderr kstatus=$status
+	run --separate-stderr "$TOOL" -s "$JSON" "$1"
+	local want
+	want=$(printf '%s\n' "$kerr" | head -1 |
+	    sed 's/\. Printing more information for debugging the template:$//')
+	if [ "$status" -ne "$kstatus" ] || [ "$output" != "$kout" ] ||
+	    [ "$stderr" != "$want" ]; then
+		printf 'template: %s\nkubectl (%s): [%s] [%s]\nmaasctl (%s): [%s] [%s]\n' \
+		    "$1" "$kstatus" "$kout" "$want" "$status" "$output" "$stderr"
+		return 1
+	fi
+}
+
+@test "strict mode (--allow-missing-template-keys=false) against kubectl" {
+	strict '{.nope}'
+	strict '{.users[?(@.user.username=="admin")].name}'
+	strict '{.users[?(@.user.password)].name}'
+	strict "$(pods '{range .items[*]}{.metadata.labels.app}{end}')"
+	strict "$(pods '{range .items[2].status.conditions[*]}{.type}{end}')"
+	strict "$(pods '{.items[*].metadata.name}')"
+	strict '{.contexts[0].context.namespace} {.contexts[1].context.namespace}'
+}
+
 @test "strict mode: a missing key is an error naming the key" {
 	run -1 --separate-stderr "$TOOL" -s "$JSON" '{.users[0].nope}'
 	[ "$stderr" = 'error: error executing jsonpath "{.users[0].nope}": Error executing template: nope is not found' ]

@@ -189,11 +189,11 @@ TEST(filters)
 	JP(subs, "{.items[0].spec.modelRefs[1].tokenRateLimits[?(@.limit>"
 	    "2000.0)].window}", "24h");
 	JP(subs, "{.items[?(@.status.note==\"x\")]}", "ERR1:error: error "
-	    "executing jsonpath \"{.items[?(@.status.note==\"x\")]}\": Error "
+	    "executing jsonpath \"{.items[?(@.status.note==\\\"x\\\")]}\": Error "
 	    "executing template: invalid type for comparison");
 	JP(subs, "{.items[?(@.spec.owner.groups[*].name==\"admins\")]}",
 	    "ERR1:error: error executing jsonpath \"{.items[?(@.spec.owner."
-	    "groups[*].name==\"admins\")]}\": Error executing template: can "
+	    "groups[*].name==\\\"admins\\\")]}\": Error executing template: can "
 	    "only compare one element at a time");
 	JP(subs, "{.items[?(@.spec.priority=<1)]}", "ERR1:error: error "
 	    "executing jsonpath \"{.items[?(@.spec.priority=<1)]}\": Error "
@@ -206,7 +206,7 @@ TEST(filters)
 	JP(subs, "{.items[?(@.status.nope==\"x\")].metadata.name}", "");
 	JPS(subs, "{.items[?(@.status.nope==\"x\")].metadata.name}",
 	    "ERR1:error: error executing jsonpath \"{.items[?(@.status.nope=="
-	    "\"x\")].metadata.name}\": Error executing template: nope is not "
+	    "\\\"x\\\")].metadata.name}\": Error executing template: nope is not "
 	    "found");
 }
 
@@ -290,6 +290,17 @@ TEST(parse_errors)
 	    "executing template: unrecognized identifier foo");
 }
 
+TEST(error_quoting)
+{
+	/* the template in execution errors is quoted as Go's %q does */
+	JP(doc, "{.kind[0]}\t\"\\\x01\xc3\xa9", "ERR1:error: error executing "
+	    "jsonpath \"{.kind[0]}\\t\\\"\\\\\\x01\xc3\xa9\": Error executing "
+	    "template: string is not array or slice");
+	JP(doc, "{.kind[0]}\xff", "ERR1:error: error executing jsonpath "
+	    "\"{.kind[0]}\\xff\": Error executing template: string is not array "
+	    "or slice");
+}
+
 TEST(as_json)
 {
 	is_str(jp_run(doc, "{.users[*].name}{.kind}", 1, 1),
@@ -369,6 +380,7 @@ main(void)
 	RUN(recursive_and_wildcard);
 	RUN(missing_keys);
 	RUN(parse_errors);
+	RUN(error_quoting);
 	RUN(as_json);
 	RUN(find_and_strings);
 	RUN(step_limit);
