@@ -258,7 +258,7 @@ generic_message(int status, const char *method, const char **reason,
 			    "prevented the request from succeeding", server_msg);
 			return *owned;
 		}
-		*reason = "Unknown";
+		*reason = "";	/* kubectl: "Error from server: ..." */
 		*owned = xasprintf("the server responded with the status code "
 		    "%d but did not return more information", status);
 		return *owned;
@@ -319,6 +319,7 @@ kube_error_from_response(int status, const char *body, size_t len,
 	cJSON		*st = NULL;
 	const char	*kind, *reason = NULL, *msg, *gmsg;
 	char		*server_msg = NULL, *owned = NULL, *qr = NULL, *verb;
+	char		*full;
 	size_t		 i;
 	int		 code = err_code_for_http(status);
 
@@ -371,17 +372,20 @@ kube_error_from_response(int status, const char *body, size_t len,
 	for (i = 0; verb[i] != '\0'; i++)
 		verb[i] = (char)(verb[i] >= 'A' && verb[i] <= 'Z' ?
 		    verb[i] - 'A' + 'a' : verb[i]);
+	if (qr != NULL && name != NULL && *name != '\0')
+		full = xasprintf("%s (%s %s %s)", gmsg, verb, qr, name);
+	else if (qr != NULL)
+		full = xasprintf("%s (%s %s)", gmsg, verb, qr);
+	else
+		full = xstrdup(gmsg);
 	if (status == 401)
 		err_set_raw(e, EXIT_AUTH, "error: You must be logged in to the "
 		    "server (%s)", gmsg);
-	else if (qr != NULL && name != NULL && *name != '\0')
-		err_set_raw(e, code, "Error from server (%s): %s (%s %s %s)",
-		    reason, gmsg, verb, qr, name);
-	else if (qr != NULL)
-		err_set_raw(e, code, "Error from server (%s): %s (%s %s)",
-		    reason, gmsg, verb, qr);
+	else if (*reason != '\0')
+		err_set_raw(e, code, "Error from server (%s): %s", reason, full);
 	else
-		err_set_raw(e, code, "Error from server (%s): %s", reason, gmsg);
+		err_set_raw(e, code, "Error from server: %s", full);
+	free(full);
 	free(verb);
 out:
 	if (e != NULL)

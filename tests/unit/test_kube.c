@@ -394,7 +394,7 @@ TEST(get_and_errors)
 	    "401 without a body");
 
 	kube_get(k, &r, "team-a", "x", &o, &e);
-	is_str(e.msg, "Error from server (Unknown): the server responded "
+	is_str(e.msg, "Error from server: the server responded "
 	    "with the status code 418 but did not return more information "
 	    "(get maassubscriptions.maas.opendatahub.io x)", "odd status");
 	err_clear(&e);
