@@ -112,6 +112,12 @@ $(SCHEMA_TEST_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h \
 	$(CC) $(CPPFLAGS) -iquote tests/unit $(ALL_CFLAGS) -o $@ $< \
 	    $(SCHEMA_TEST_OBJ) $(LIB) $(LDLIBS)
 
+# The sandbox-serve helper runs sbx_serve: it links the sandbox objects.
+SBX_OBJ = $(filter $(BUILD)/cli/sandbox/%,$(CLI_OBJ))
+$(BUILD)/tests/helpers/sandbox-serve: tests/helpers/sandbox-serve.c $(SBX_OBJ) $(EMBED_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(SBX_OBJ) $(EMBED_OBJ) $(LIB) $(LDLIBS)
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
