@@ -4,18 +4,18 @@
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	load ../helpers/sandbox
+	load ../helpers/sbx-serve
 	sbx_start --plain
 	export SBX_DIR SBX_PID SBX_URL SBX_PORT SBX_SCHEME KUBECONFIG KUBECACHEDIR
 }
 
 teardown_file() {
-	load ../helpers/sandbox
+	load ../helpers/sbx-serve
 	sbx_stop
 }
 
 setup() {
-	load ../helpers/sandbox
+	load ../helpers/sbx-serve
 }
 
 @test "/version reports 1.32 with major, minor and gitVersion" {
