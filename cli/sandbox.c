@@ -286,6 +286,9 @@ info_load(const char *dir, struct sbx_info *in)
 	pid = running_pid(dir, &started);
 	if (info_read(dir, in, NULL) == -1)
 		in->have = 0;
+	/* A running daemon that has not written its own info yet. */
+	if (pid > 0 && in->have && in->pid != pid)
+		in->have = 0;
 	in->pid = pid;
 	in->started = pid > 0 ? started : 0;
 }
@@ -862,11 +865,18 @@ up_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		goto out;
 
 	info_load(dir, &in);
+	/* One that is starting gets the time up gives a new one. */
+	deadline = now_mono() + timeout_or(ctx, DEFAULT_UP_TIMEOUT);
+	while (in.pid > 0 && !in.have && now_mono() < deadline) {
+		usleep(50000);
+		info_free(&in);
+		info_load(dir, &in);
+	}
 	if (in.pid > 0) {
 		if (!in.have) {
-			err_set(e, EXIT_ERR, "a sandbox is running in %s (pid "
-			    "%ld) but has not written %s", dir, (long)in.pid,
-			    SBX_INFO_FILE);
+			err_set(e, EXIT_TIMEOUT, "a sandbox is running in %s "
+			    "(pid %ld) but has not written %s", dir,
+			    (long)in.pid, SBX_INFO_FILE);
 			goto out;
 		}
 		if ((o_port > 0 && o_port != in.api_port) ||

@@ -165,6 +165,18 @@ listen_addrs() {
 	[ "$output" = "nothing to reset: $D does not exist" ]
 }
 
+@test "sandbox reset on a terminal asks first: n keeps, y deletes" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	maasctl sandbox token --user a --state-dir "$D" >/dev/null
+	run -1 script -qec "'$MAASCTL' sandbox reset --state-dir '$D'" /dev/null <<<n
+	[[ $output == *"Delete the sandbox in $D (objects, keys, certificates, kubeconfig)? [y/N] "* ]]
+	[[ $output == *"maasctl: reset cancelled"* ]]
+	[ -f "$D/token.secret" ]
+	run -0 script -qec "'$MAASCTL' sandbox reset --state-dir '$D'" /dev/null <<<y
+	[[ $output == *"sandbox state deleted: $D"* ]]
+	[ ! -e "$D" ]
+}
+
 @test "sandbox reset refuses a directory that is not a sandbox's" {
 	touch "$D/precious"
 	run -1 --separate-stderr maasctl sandbox reset --yes --state-dir "$D"
