@@ -114,7 +114,8 @@ void	 output_table_addf(struct output_table *, const char *fmt, ...)
 /* Finish the current row. */
 void	 output_table_end_row(struct output_table *);
 size_t	 output_table_rows(const struct output_table *);
-/* Print (headers unless --no-headers; wide columns only with -o wide). */
+/* Print (headers unless --no-headers; wide columns only with -o wide);
+ * nothing at all when there are no rows (say "No resources found" yourself). */
 void	 output_table_print(const struct output_table *, const struct output *,
 	    FILE *out);
 void	 output_table_free(struct output_table *);
