@@ -152,11 +152,13 @@ cmd_print_help(FILE *f, const char *path, const struct command *c)
 	fprintf(f, "\nGlobal options are listed by 'maasctl --help'.\n");
 }
 
-/* Is argv[i] a global flag that consumes the next word as its value? */
+/* Is argv[i] a flag (the command's own or global) that consumes the next
+ * word as its value? */
 static int
-global_takes_next(const char *a)
+flag_takes_next(const struct command *cur, const char *a)
 {
-	const struct opt *const	 glob[] = { global_opts, NULL };
+	const struct opt *const	 glob[] = { cur && cur->opts ? cur->opts :
+				    global_opts, global_opts, NULL };
 	const struct opt	*o;
 
 	if (a[0] == '-' && a[1] == '-') {
@@ -189,7 +191,7 @@ cmd_resolve(int *argcp, char **argv, char **path, struct err *e)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			if (global_takes_next(argv[i]))
+			if (flag_takes_next(cur, argv[i]))
 				i++;
 			continue;
 		}
