@@ -176,3 +176,41 @@ same_as_kubectl() {
 	run -2 --separate-stderr "$TOOL" -o jsonpath "$FIX/subscriptions-list.json"
 	[ "$stderr" = "error: template format specified but no template given" ]
 }
+
+# jp_get TEMPLATE: kubectl get -o jsonpath on the subscriptions list (numbers
+# decoded as kubectl get decodes them: int64 or float64) against maasctl.
+jp_get() {
+	kget "$FIX/subscriptions-list.json" maassubscriptions -o "jsonpath=$1"
+	run --separate-stderr "$TOOL" -o "jsonpath=$1" "$FIX/subscriptions-list.json"
+	local want
+	want=$(printf '%s\n' "$kerr" | head -1 |
+	    sed 's/\. Printing more information for debugging the template:$//')
+	if [ "$status" -ne "$kstatus" ] || [ "$output" != "$kout" ] ||
+	    [ "$stderr" != "$want" ]; then
+		printf 'template: %s\nkubectl (%s): [%s] [%s]\nmaasctl (%s): [%s] [%s]\n' \
+		    "$1" "$kstatus" "$kout" "$want" "$status" "$output" "$stderr"
+		return 1
+	fi
+}
+
+@test "jsonpath numbers as kubectl get decodes them (int64, float64)" {
+	jp_get '{.items[*].spec.modelRefs[*].tokenRateLimits[*].limit}'
+	[ "$output" = "100000 2500.5 1000" ]
+	jp_get '{.items[?(@.spec.priority>5)].metadata.name}'
+	[ "$output" = "gold" ]
+	jp_get '{.items[?(@.spec.priority<=0)].metadata.name}'
+	jp_get '{.items[?(@.spec.priority==10)].spec.priority}'
+	jp_get '{.items[0].spec.modelRefs[1].tokenRateLimits[?(@.limit>2000.0)].window}'
+	[ "$output" = "24h" ]
+}
+
+@test "jsonpath comparison errors as kubectl get reports them" {
+	jp_get '{.items[0].spec.modelRefs[*].tokenRateLimits[?(@.limit>2000.0)].window}'
+	[ "$status" -eq 1 ]
+	jp_get '{.items[?(@.status.note=="x")]}'
+	[ "$status" -eq 1 ]
+	jp_get '{.items[?(@.status.suspended==false)].metadata.name}'
+	[ "$output" = "free" ]
+	jp_get '{.items[?(@.spec.owner.groups[*].name=="admins")]}'
+	[ "$status" -eq 1 ]
+}
