@@ -69,6 +69,91 @@ json_describe_at(const char *buf, size_t len, size_t off)
 	return xasprintf("invalid byte 0x%02x", c);
 }
 
+/* The state of json_exact_ints: the next number token of the source. */
+struct json_numscan {
+	const char	*p, *end;
+};
+
+/* The next number token in the source (outside strings); 0 at the end. */
+static int
+json_next_number(struct json_numscan *ns, const char **tok, size_t *len)
+{
+	const char	*p = ns->p;
+
+	while (p < ns->end) {
+		if (*p == '"') {
+			for (p++; p < ns->end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			p++;
+			continue;
+		}
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			*tok = p;
+			while (p < ns->end && strchr("0123456789+-.eE", *p) != NULL)
+				p++;
+			*len = (size_t)(p - *tok);
+			ns->p = p;
+			return 1;
+		}
+		p++;
+	}
+	ns->p = p;
+	return 0;
+}
+
+/* Whether tok is an integer that a double cannot hold exactly but 64 bits
+ * can (|n| > 2^53, fits int64 or uint64). */
+static int
+json_big_integer(const char *tok, size_t len)
+{
+	const char	*d = tok[0] == '-' ? tok + 1 : tok;
+	size_t		 n = len - (size_t)(d - tok), i;
+
+	if (n < 16 || n > 20 || (n > 1 && d[0] == '0'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+	if (n == 20 && (tok[0] == '-' || strncmp(d, "18446744073709551615", 20)
+	    > 0))
+		return 0;
+	if (n == 19 && tok[0] == '-' && strncmp(d, "9223372036854775808", 19) > 0)
+		return 0;
+	return n > 16 || strncmp(d, "9007199254740992", 16) > 0;
+}
+
+/*
+ * Walk v in document order beside the source's number tokens and turn
+ * integers beyond 2^53 into raw numbers holding their exact text (as Go
+ * keeps int64 values), so printing them loses nothing.
+ */
+static void
+json_exact_ints(cJSON *v, struct json_numscan *ns)
+{
+	const char	*tok;
+	size_t		 len;
+	cJSON		*c, *raw;
+	char		*text;
+
+	if (cJSON_IsNumber(v)) {
+		if (!json_next_number(ns, &tok, &len) ||
+		    !json_big_integer(tok, len))
+			return;
+		text = xstrndup(tok, len);
+		raw = cJSON_CreateRaw(text);
+		free(text);
+		/* Swap the contents in place, keeping the node and its key. */
+		v->type = raw->type;
+		v->valuestring = raw->valuestring;
+		raw->valuestring = NULL;
+		cJSON_Delete(raw);
+		return;
+	}
+	for (c = v->child; c != NULL; c = c->next)
+		json_exact_ints(c, ns);
+}
+
 /* A member and its position, for finding repeated keys. */
 struct json_member {
 	cJSON	*item;
@@ -132,6 +217,7 @@ json_parse(const char *buf, size_t len, struct err *e)
 	size_t		 off, i;
 	int		 line, col;
 	char		*what;
+	struct json_numscan ns;
 
 	for (i = 0; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
 		;
@@ -145,6 +231,9 @@ json_parse(const char *buf, size_t len, struct err *e)
 		while (off < len && strchr(" \t\r\n", buf[off]) != NULL)
 			off++;
 		if (off == len || buf[off] == '\0') {
+			ns.p = buf;
+			ns.end = buf + off;
+			json_exact_ints(v, &ns);
 			json_dedupe(v);
 			return v;
 		}

@@ -10,7 +10,9 @@
 #include "xalloc.h"
 
 /* Parse a JSON document; NULL with an error naming line/column otherwise.
- * A key repeated in an object keeps its last value, as Go's encoding/json. */
+ * A key repeated in an object keeps its last value, as Go's encoding/json.
+ * Integers beyond 2^53 that fit 64 bits become raw numbers with their exact
+ * text (cJSON_IsRaw), as yaml_parse keeps them. */
 cJSON	*json_parse(const char *buf, size_t len, struct err *);
 /* Member by dotted path ("metadata.name"); NULL when absent.  A segment
  * indexes an array when numeric ("items.0.kind"); "\\." escapes a dot in a

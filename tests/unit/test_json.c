@@ -65,6 +65,26 @@ TEST(parse_errors)
 	    "top-level value", "trailing data");
 }
 
+TEST(big_integers)
+{
+	char	*s;
+	cJSON	*v;
+
+	s = reprint("{\"a\": 9007199254740993, \"b\": [-9223372036854775808, "
+	    "18446744073709551615, 9007199254740992, 18446744073709551616, "
+	    "1.5, \"12345678901234567890\", 12345678901234567890.0], "
+	    "\"c\": 90071992547409930}", 0);
+	is_str(s, "{\"a\":9007199254740993,\"b\":[-9223372036854775808,"
+	    "18446744073709551615,9007199254740992,18446744073709552000,1.5,"
+	    "\"12345678901234567890\",12345678901234567000],"
+	    "\"c\":90071992547409930}", "64-bit integers kept exactly");
+	free(s);
+	v = parse("{\"n\": 12345678901234567891, \"m\": \"x\\\"1\"}");
+	ok(cJSON_IsRaw(json_path(v, "n")), "kept as a raw number");
+	ok(json_num(v, "n", 0) > 1.2e19, "json_num reads it");
+	cJSON_Delete(v);
+}
+
 TEST(paths)
 {
 	cJSON	*v = parse("{\"metadata\": {\"name\": \"m\", \"labels\": "
@@ -206,6 +226,7 @@ main(void)
 {
 	RUN(parse_ok);
 	RUN(parse_errors);
+	RUN(big_integers);
 	RUN(paths);
 	RUN(set_and_obj);
 	RUN(equal);
