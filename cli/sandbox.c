@@ -41,10 +41,6 @@
 #include "json.h"
 #include "sandbox/sandbox.h"
 
-/* Until the sandbox server is linked in, `serve` says so instead of
- * failing to link. */
-#pragma weak sbx_serve
-
 #define DEFAULT_API_PORT	18443
 #define DEFAULT_GATEWAY_PORT	18444
 #define DEFAULT_UP_TIMEOUT	30.0	/* s to wait for /healthz */
@@ -588,11 +584,6 @@ serve_main(const char *dir, int foreground, int announce, struct err *e)
 	char			*token = NULL, *path;
 	int			 api, gw, fd = -1, rc = -1;
 
-	if (sbx_serve == NULL) {
-		err_set(e, EXIT_ERR, "sandbox serve: this maasctl was built "
-		    "without the sandbox server");
-		return -1;
-	}
 	if (sbx_mkdirs(dir, e) == -1)
 		return -1;
 	if ((fd = pidfile_acquire(dir, e)) == -1)
@@ -850,11 +841,6 @@ up_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		rc = serve_main(dir, 1, 1, e);
 		free(dir);
 		return rc;
-	}
-	if (sbx_serve == NULL) {
-		err_set(e, EXIT_ERR, "sandbox up: this maasctl was built "
-		    "without the sandbox server");
-		goto out;
 	}
 	if (o_port > 0 && o_port == o_gateway_port) {
 		err_set(e, EXIT_USAGE, "--port and --gateway-port are both "

@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/sandbox
 
-setup_file() { if sandbox_has_server; then sandbox_start; fi; }
+setup_file() { sandbox_start; }
 teardown_file() { sandbox_stop; }
 
 setup() {
@@ -71,7 +71,6 @@ listen_addrs() {
 }
 
 @test "sandbox up refuses the same port for both listeners" {
-	sandbox_require_server
 	run -2 --separate-stderr maasctl sandbox up --port 41000 --gateway-port 41000 --state-dir "$D"
 	[ "$stderr" = "maasctl: --port and --gateway-port are both 41000: the two listeners need different ports" ]
 }
@@ -187,7 +186,6 @@ listen_addrs() {
 # --- the shared sandbox -------------------------------------------------------
 
 @test "up wrote a kubeconfig (0600) with the CA and an admin token" {
-	sandbox_require_server
 	[ "$(stat -c %a "$SANDBOX_KUBECONFIG")" = 600 ]
 	[ "$(stat -c %a "$SANDBOX_DIR/ca.key")" = 600 ]
 	[ "$(stat -c %a "$SANDBOX_DIR/server.key")" = 600 ]
@@ -199,7 +197,6 @@ listen_addrs() {
 }
 
 @test "the daemon listens on 127.0.0.1 only" {
-	sandbox_require_server
 	run -0 listen_addrs "$SANDBOX_PID"
 	[ "${#lines[@]}" -ge 2 ]
 	for a in "${lines[@]}"; do
@@ -208,7 +205,6 @@ listen_addrs() {
 }
 
 @test "the server certificate verifies with the sandbox CA for 127.0.0.1 and localhost" {
-	sandbox_require_server
 	run -0 --separate-stderr sandbox_curl "$SANDBOX_API_URL/healthz"
 	[ "$output" = ok ]
 	port=${SANDBOX_API_URL##*:}
@@ -219,7 +215,6 @@ listen_addrs() {
 }
 
 @test "sandbox status reports the running sandbox" {
-	sandbox_require_server
 	run -0 --separate-stderr maasctl sandbox status
 	[ "${lines[0]}" = "sandbox:         running" ]
 	[ "${lines[1]}" = "pid:             $SANDBOX_PID" ]
@@ -237,7 +232,6 @@ listen_addrs() {
 }
 
 @test "sandbox env prints shell exports that work with eval" {
-	sandbox_require_server
 	run -0 --separate-stderr maasctl sandbox env
 	[ "${lines[0]}" = "export KUBECONFIG='$SANDBOX_KUBECONFIG'" ]
 	[ "${lines[1]}" = "export MAAS_URL='$SANDBOX_MAAS_URL'" ]
@@ -249,7 +243,6 @@ listen_addrs() {
 }
 
 @test "up twice: the second reports the running sandbox, exit 0" {
-	sandbox_require_server
 	run -0 --separate-stderr maasctl sandbox up --state-dir "$SANDBOX_DIR"
 	[ "${lines[0]}" = "sandbox already running (pid $SANDBOX_PID)" ]
 	[[ $output == *"Kubernetes API:  $SANDBOX_API_URL"* ]]
@@ -257,7 +250,6 @@ listen_addrs() {
 }
 
 @test "a port in use is a clear error naming the port, exit 6" {
-	sandbox_require_server
 	port=${SANDBOX_API_URL##*:}
 	run -6 --separate-stderr maasctl sandbox up --port "$port" --gateway-port 0 --state-dir "$D"
 	[ "${stderr_lines[0]}" = "maasctl: cannot listen on 127.0.0.1:$port for the Kubernetes API: port already in use" ]
@@ -269,13 +261,11 @@ listen_addrs() {
 }
 
 @test "sandbox serve refuses while the sandbox runs, exit 5" {
-	sandbox_require_server
 	run -5 --separate-stderr maasctl sandbox serve --port 0 --gateway-port 0
 	[ "${stderr_lines[0]}" = "maasctl: a sandbox is already running in $SANDBOX_DIR (pid $SANDBOX_PID)" ]
 }
 
 @test "a minted user token authenticates; a forged or unknown one gets 401" {
-	sandbox_require_server
 	tok=$(sandbox_token alice premium-users)
 	run -0 --separate-stderr sandbox_curl -o /dev/null -w '%{http_code}' \
 	    -H "Authorization: Bearer $tok" "$SANDBOX_API_URL/api"
@@ -299,7 +289,6 @@ listen_addrs() {
 }
 
 @test "an expired token gets 401" {
-	sandbox_require_server
 	tok=$(maasctl sandbox token --user alice --ttl 1s --state-dir "$SANDBOX_DIR")
 	sleep 2.2
 	run -0 --separate-stderr sandbox_curl -o /dev/null -w '%{http_code}' \
@@ -308,7 +297,6 @@ listen_addrs() {
 }
 
 @test "a non-admin user may read but not write: 403 with the apiserver's message" {
-	sandbox_require_server
 	tok=$(sandbox_token alice premium-users)
 	run -0 --separate-stderr sandbox_curl -o /dev/null -w '%{http_code}' \
 	    -H "Authorization: Bearer $tok" "$SANDBOX_API_URL/api/v1/namespaces"
@@ -330,7 +318,6 @@ listen_addrs() {
 # --- lifecycle in throw-away state dirs -------------------------------------
 
 @test "down stops the daemon and leaves no process; status then exits 1" {
-	sandbox_require_server
 	up_in "$D"
 	pid=$SANDBOX_PID
 	sandbox_pid_alive "$pid"
@@ -346,7 +333,6 @@ listen_addrs() {
 }
 
 @test "up again after down keeps the CA and the admin token" {
-	sandbox_require_server
 	up_in "$D"
 	ca=$(cat "$D/ca.crt")
 	tok=$(cat "$D/admin.token")
@@ -357,7 +343,6 @@ listen_addrs() {
 }
 
 @test "up --plain serves HTTP" {
-	sandbox_require_server
 	up_in "$D" --plain
 	[[ $SANDBOX_API_URL == http://127.0.0.1:* ]]
 	run -0 --separate-stderr curl -sS --noproxy '*' "$SANDBOX_API_URL/healthz"
@@ -370,7 +355,6 @@ listen_addrs() {
 }
 
 @test "up fails cleanly and shows the log when the daemon cannot start" {
-	sandbox_require_server
 	mkdir -p "$D/server.crt/blocked"
 	STARTED+=("$D")
 	run -1 --separate-stderr maasctl sandbox up --port 0 --gateway-port 0 --state-dir "$D"
@@ -382,7 +366,6 @@ listen_addrs() {
 }
 
 @test "reset --yes stops a running sandbox first" {
-	sandbox_require_server
 	up_in "$D"
 	pid=$SANDBOX_PID
 	run -0 --separate-stderr maasctl sandbox reset --yes --state-dir "$D"
@@ -393,7 +376,6 @@ listen_addrs() {
 }
 
 @test "serve runs in the foreground, logs to stderr and stops on SIGTERM" {
-	sandbox_require_server
 	"$MAASCTL" sandbox serve --port 0 --gateway-port 0 --state-dir "$D" \
 	    >"$BATS_TEST_TMPDIR/serve.out" 2>"$BATS_TEST_TMPDIR/serve.err" &
 	pid=$!

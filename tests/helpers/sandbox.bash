@@ -15,19 +15,6 @@
 # and MAASCTL_SANDBOX_DIR for it.  sandbox_token USER [GROUP...] prints a
 # bearer token for a sandbox identity.
 
-# sandbox_has_server: does the binary under test include the sandbox server?
-sandbox_has_server() {
-	local out
-	out=$("$MAASCTL" sandbox up --state-dir /nonexistent/maasctl-probe \
-	    --port 1 --gateway-port 1 2>&1)
-	[[ $out != *"built without the sandbox server"* ]]
-}
-
-# sandbox_require_server: skip the test when the server is not built in.
-sandbox_require_server() {
-	sandbox_has_server || skip "this maasctl has no sandbox server (sbx_serve) yet"
-}
-
 # sandbox_json_field FILE KEY: a string or number field of a flat JSON file.
 sandbox_json_field() {
 	sed -n 's/.*"'"$2"'"[[:space:]]*:[[:space:]]*"\{0,1\}\([^",}]*\)"\{0,1\}.*/\1/p' "$1" | head -1
@@ -64,7 +51,6 @@ sandbox_up() {
 
 # sandbox_start [ARGS...]: start this file's sandbox (call from setup_file).
 sandbox_start() {
-	sandbox_require_server
 	local dir
 	dir=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/sandbox.XXXXXX")
 	sandbox_up "$dir" "$@" || return 1
