@@ -21,9 +21,22 @@
  *   'g', bools as true/false; null keys are an error); a key repeated in
  *   one mapping is an error; nesting deeper than 1000 is an error.
  * - JSON input is accepted (also JSON that YAML 1.1 rejects, e.g. tabs).
+ * - merge keys follow yaml.v2: a "<<" overwrites keys set before it in the
+ *   same mapping; in "<<: [*a, *b]" earlier mappings win.
  * Errors read as kubectl's: "error converting YAML to JSON: yaml: line N:
  * <reason>" (N as yaml.v2 counts it), with a hint giving the exact line
- * and column.  Integral numbers are emitted without a decimal point.
+ * and column.
+ *
+ * Emission drives libyaml's emitter (yaml.v2 is a port of it) as yaml.v2
+ * marshals the JSON value; tests/fixtures/yaml holds kubectl's own output
+ * it is checked against.  Known differences, all deliberate: integral
+ * numbers are written as integers (cJSON does not say whether 1e6 was a
+ * float, which yaml.v2 would write as 1e+06); the string "<<" is quoted
+ * (yaml.v2 writes it plain, which reads back as a merge key); a string
+ * starting with U+FEFF is escaped only where needed (yaml.v2 escapes every
+ * character after it); and where yaml.v2's key order is not transitive
+ * ("a1b2" < "a01" < "a100" < "a1b2") kubectl's order varies run to run
+ * while ours is fixed.
  */
 #ifndef MAAS_YAML_H
 #define MAAS_YAML_H
