@@ -140,11 +140,20 @@ demo: deps
 	$(MAKE) all
 	MAASCTL=$(abspath $(BIN)) scripts/demo
 
-# Fuzz targets link the common/ sources directly, built by clang with libFuzzer.
-FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(PKG_CFLAGS)
-build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
+# Fuzz targets link a libFuzzer-instrumented build of common/, compiled once.
+FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=address,undefined $(CPPFLAGS) $(PKG_CFLAGS)
+FUZZ_OBJ = $(COMMON_SRC:%.c=build/fuzz/obj/%.o)
+build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/libmaas-fuzz.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libmaas-fuzz.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libmaas-fuzz.a $(LDLIBS)
 
 fuzz: $(FUZZ_BIN)
 
@@ -174,4 +183,4 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(COMMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(COMMON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
