@@ -118,6 +118,18 @@ $(BUILD)/tests/helpers/sandbox-serve: tests/helpers/sandbox-serve.c $(SBX_OBJ) $
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(SBX_OBJ) $(EMBED_OBJ) $(LIB) $(LDLIBS)
 
+# The model simulator's unit test and standalone server link its objects.
+MSIM_OBJ = $(BUILD)/cli/sandbox/modelsim.o $(BUILD)/cli/sandbox/modelsim_profile.o \
+	$(BUILD)/cli/sandbox/modelsim_text.o
+$(BUILD)/tests/unit/test_modelsim: tests/unit/test_modelsim.c tests/unit/tap.h \
+    $(MSIM_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -iquote tests/unit $(ALL_CFLAGS) -o $@ $< $(MSIM_OBJ) \
+	    $(LIB) $(LDLIBS)
+$(BUILD)/tests/helpers/modelsim-serve: tests/helpers/modelsim-serve.c $(MSIM_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(MSIM_OBJ) $(LIB) $(LDLIBS)
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)

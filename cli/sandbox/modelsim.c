@@ -1,0 +1,1249 @@
+/*
+ * modelsim.c: the OpenAI-compatible model simulator -- request parsing,
+ * answers in vLLM's wire format, slots and waiting queues, timers.
+ *
+ * Every accepted request becomes a `struct msim_req` with one libevent
+ * timer.  A request waits in its model's FIFO queue until one of the
+ * model's max-num-seqs slots is free, then its tokens become due at
+ * absolute deadlines: first at admission + header-delay + TTFT, then each
+ * at the previous deadline + ITL (modelsim_profile.c), so a late wake-up
+ * never pushes later tokens back.  Streams are evhttp chunked replies:
+ * the status line, the role chunk and the first token leave together
+ * (llm-d-inference-sim peeks the first token before committing to 200, so
+ * a client's time to first byte is the TTFT), then one token per SSE
+ * chunk; the last token's chunk carries finish_reason, then an optional
+ * usage chunk and "data: [DONE]".  Non-streamed answers run the same
+ * schedule and are sent whole when the last token is due.
+ *
+ * Prompt tokens: a completions prompt counts its tokens (modelsim_text.c);
+ * a chat counts, per message, its content's tokens plus 4 for the role and
+ * the chat template's delimiters, plus 2 for the assistant's turn.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "json.h"
+#include "xalloc.h"
+
+#include "sandbox/modelsim.h"
+#include "sandbox/modelsim_int.h"
+
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
+/* A configuration shared by a model and its requests in flight. */
+struct msim_cfgref {
+	int			 refs;
+	struct msim_config	 c;
+};
+
+struct msim_req;
+TAILQ_HEAD(msim_reqq, msim_req);
+
+struct msim_model {
+	TAILQ_ENTRY(msim_model)	 entry;
+	char			*name;
+	struct msim_cfgref	*cfg;
+	int			 running;	/* requests holding a slot */
+	int			 nwaiting;
+	struct msim_reqq	 waiting;	/* FIFO of queued requests */
+	long			 seen;		/* requests, for rate-limit-first */
+};
+
+struct modelsim {
+	struct event_base	*base;
+	TAILQ_HEAD(, msim_model) models;
+	struct msim_reqq	 all;		/* every request in flight */
+	struct msim_rng		 rng;		/* ids, failures, jitter seeds */
+	struct modelsim_stats	 stats;
+	time_t			 created;
+	struct strbuf		 sb;		/* chunk scratch */
+	struct evbuffer		*out;		/* chunk scratch */
+};
+
+enum msim_state { RQ_WAITING, RQ_HEADERS, RQ_TOKENS, RQ_DROPPING };
+
+struct msim_req {
+	TAILQ_ENTRY(msim_req)	 all;
+	TAILQ_ENTRY(msim_req)	 q;
+	struct modelsim		*ms;
+	struct msim_model	*model;
+	struct msim_cfgref	*cfg;
+	struct evhttp_request	*req;
+	struct evhttp_connection *conn;
+	struct event		*timer;
+	struct event		*watch;		/* notices a client hang-up */
+	enum msim_state		 state;
+	int			 chat;		/* chat.completions, else completions */
+	int			 stream;
+	int			 include_usage;
+	int			 continuous_usage;
+	int			 headers_sent;
+	char			 id[48];
+	char			*prefix;	/* "data: {...,\"choices\":[" */
+	time_t			 created;
+	int			 prompt_tokens;
+	char			*reasoning;	/* reasoning text, or NULL */
+	struct msim_piece	*rpieces;
+	size_t			 nr;
+	char			*text;		/* content text */
+	struct msim_piece	*pieces;
+	size_t			 n;
+	size_t			 sent;		/* tokens due so far, of nr + n */
+	const char		*finish;	/* "stop" or "length" */
+	char			*stop_reason;	/* the stop string matched */
+	long			 drop_at;	/* drop after this many; -1 never */
+	double			 deadline;	/* monotonic seconds of next step */
+	double			 first_at;	/* when the first token is due */
+	struct msim_rng		 rng;		/* latency jitter */
+};
+
+static void	req_step(evutil_socket_t, short, void *);
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+schedule_at(struct msim_req *r, double when)
+{
+	struct timeval tv;
+	double d;
+
+	r->deadline = when;
+	d = when - now_mono();
+	if (d < 0)
+		d = 0;
+	tv.tv_sec = (time_t)d;
+	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
+	evtimer_add(r->timer, &tv);
+}
+
+static void
+json_escape(struct strbuf *sb, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	unsigned char c;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		switch (c) {
+		case '"':  sb_add(sb, "\\\"", 2); break;
+		case '\\': sb_add(sb, "\\\\", 2); break;
+		case '\n': sb_add(sb, "\\n", 2); break;
+		case '\r': sb_add(sb, "\\r", 2); break;
+		case '\t': sb_add(sb, "\\t", 2); break;
+		default:
+			if (c < 0x20) {
+				sb_add(sb, "\\u00", 4);
+				sb_addc(sb, hex[c >> 4]);
+				sb_addc(sb, hex[c & 15]);
+			} else
+				sb_addc(sb, c);
+		}
+	}
+}
+
+static const char *
+error_type(int status)
+{
+	switch (status) {
+	case 400: return "BadRequestError";
+	case 401: return "AuthenticationError";
+	case 403: return "PermissionDeniedError";
+	case 404: return "NotFoundError";
+	case 405: return "MethodNotAllowedError";
+	case 422: return "UnprocessableEntityError";
+	case 429: return "RateLimitError";
+	default: return status >= 500 ? "InternalServerError" : "BadRequestError";
+	}
+}
+
+static const char *
+reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return status >= 500 ? "Server Error" : "Error";
+	}
+}
+
+static char *
+error_json(int status, const char *param, const char *msg)
+{
+	cJSON *o, *er;
+	char *s;
+
+	o = cJSON_CreateObject();
+	er = cJSON_AddObjectToObject(o, "error");
+	cJSON_AddStringToObject(er, "message", msg);
+	cJSON_AddStringToObject(er, "type", error_type(status));
+	if (param != NULL)
+		cJSON_AddStringToObject(er, "param", param);
+	else
+		cJSON_AddNullToObject(er, "param");
+	cJSON_AddNumberToObject(er, "code", status);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static void
+send_json(struct evhttp_request *req, int status, const char *body)
+{
+	struct evbuffer *b;
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	b = evbuffer_new();
+	evbuffer_add(b, body, strlen(body));
+	evhttp_send_reply(req, status, reason_phrase(status), b);
+	evbuffer_free(b);
+}
+
+static void __attribute__((format(printf, 5, 6)))
+send_error(struct modelsim *ms, struct evhttp_request *req, int status,
+    const char *param, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *body;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	body = error_json(status, param, msg);
+	send_json(req, status, body);
+	free(body);
+	free(msg);
+	ms->stats.failed++;
+}
+
+static void
+send_429(struct modelsim *ms, struct evhttp_request *req,
+    const struct msim_config *c, const char *msg)
+{
+	char ra[32];
+
+	snprintf(ra, sizeof(ra), "%.0f", ceil(c->retry_after));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Retry-After", ra);
+	send_error(ms, req, 429, NULL, "%s", msg);
+}
+
+static struct msim_model *
+find_model(struct modelsim *ms, const char *name)
+{
+	struct msim_model *m;
+
+	TAILQ_FOREACH(m, &ms->models, entry)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	return NULL;
+}
+
+static void
+cfg_unref(struct msim_cfgref *cr)
+{
+	if (cr != NULL && --cr->refs == 0) {
+		msim_config_free(&cr->c);
+		free(cr);
+	}
+}
+
+/* Create a simulator with no models on base. */
+struct modelsim *
+modelsim_new(struct event_base *base, struct err *e)
+{
+	struct modelsim *ms;
+	uint64_t seed;
+	FILE *f;
+
+	if (base == NULL) {
+		err_set(e, EXIT_ERR, "model simulator: no event loop");
+		return NULL;
+	}
+	ms = xcalloc(1, sizeof(*ms));
+	ms->base = base;
+	TAILQ_INIT(&ms->models);
+	TAILQ_INIT(&ms->all);
+	seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if ((f = fopen("/dev/urandom", "rb")) != NULL) {
+		if (fread(&seed, sizeof(seed), 1, f) != 1)
+			seed ^= (uint64_t)clock();
+		fclose(f);
+	}
+	msim_rng_seed(&ms->rng, seed);
+	ms->created = time(NULL);
+	sb_init(&ms->sb);
+	if ((ms->out = evbuffer_new()) == NULL) {
+		free(ms);
+		err_set(e, EXIT_ERR, "model simulator: out of memory");
+		return NULL;
+	}
+	return ms;
+}
+
+/* Add or replace the model `name` with the settings in config. */
+int
+modelsim_set_model(struct modelsim *ms, const char *name,
+    const cJSON *config, struct err *e)
+{
+	struct msim_cfgref *cr;
+	struct msim_model *m;
+
+	if (name == NULL || *name == '\0')
+		return err_set(e, EXIT_USAGE, "model simulator: a model needs "
+		    "a name");
+	cr = xcalloc(1, sizeof(*cr));
+	cr->refs = 1;
+	msim_config_init(&cr->c);
+	if (msim_config_apply(&cr->c, config, e) == -1) {
+		err_wrap(e, "model simulator: model %s", name);
+		cfg_unref(cr);
+		return -1;
+	}
+	if ((m = find_model(ms, name)) != NULL) {
+		cfg_unref(m->cfg);
+		m->cfg = cr;
+		return 0;
+	}
+	m = xcalloc(1, sizeof(*m));
+	m->name = xstrdup(name);
+	m->cfg = cr;
+	TAILQ_INIT(&m->waiting);
+	TAILQ_INSERT_TAIL(&ms->models, m, entry);
+	return 0;
+}
+
+static void
+req_free(struct msim_req *r)
+{
+	struct modelsim *ms = r->ms;
+
+	TAILQ_REMOVE(&ms->all, r, all);
+	if (r->timer != NULL)
+		event_free(r->timer);
+	if (r->watch != NULL)
+		event_free(r->watch);
+	cfg_unref(r->cfg);
+	free(r->prefix);
+	free(r->reasoning);
+	free(r->rpieces);
+	free(r->text);
+	free(r->pieces);
+	free(r->stop_reason);
+	free(r);
+}
+
+static void admit(struct msim_req *);
+
+/* Give up r's slot or queue place, admit the next waiting request. */
+static void
+req_release(struct msim_req *r)
+{
+	struct msim_model *m = r->model;
+	struct msim_req *next;
+
+	if (r->state == RQ_WAITING) {
+		TAILQ_REMOVE(&m->waiting, r, q);
+		m->nwaiting--;
+		r->ms->stats.waiting--;
+		return;
+	}
+	m->running--;
+	r->ms->stats.running--;
+	while (m->running < m->cfg->c.max_num_seqs &&
+	    (next = TAILQ_FIRST(&m->waiting)) != NULL) {
+		TAILQ_REMOVE(&m->waiting, next, q);
+		m->nwaiting--;
+		r->ms->stats.waiting--;
+		admit(next);
+	}
+}
+
+/* The request is over: release, detach from the connection, free. */
+static void
+req_done(struct msim_req *r)
+{
+	evtimer_del(r->timer);
+	if (r->watch != NULL)
+		event_del(r->watch);
+	req_release(r);
+	if (r->conn != NULL)
+		evhttp_connection_set_closecb(r->conn, NULL, NULL);
+	req_free(r);
+}
+
+static void
+on_close(struct evhttp_connection *conn, void *arg)
+{
+	struct msim_req *r = arg;
+
+	(void)conn;
+	r->ms->stats.cancelled++;
+	r->conn = NULL;
+	req_done(r);
+}
+
+/*
+ * libevent reads nothing from a connection while its request is being
+ * answered, so a client that hangs up would only be noticed at the next
+ * write (never, for a queued request).  Peek at the socket to notice it at
+ * once and give the slot or queue place back.
+ */
+static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct msim_req *r = arg;
+	struct evhttp_connection *conn = r->conn;
+	char c;
+	ssize_t n;
+
+	(void)what;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0 || (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))) {
+		/* A pipelined request, or nothing: stop watching. */
+		if (n > 0)
+			event_del(r->watch);
+		return;
+	}
+	r->ms->stats.cancelled++;
+	r->conn = NULL;
+	if (conn != NULL)
+		evhttp_connection_set_closecb(conn, NULL, NULL);
+	req_done(r);
+	if (conn != NULL)
+		evhttp_connection_free(conn);
+}
+
+static void
+watch_start(struct msim_req *r)
+{
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+
+	if ((bev = evhttp_connection_get_bufferevent(r->conn)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) < 0)
+		return;
+	r->watch = event_new(r->ms->base, fd, EV_READ | EV_PERSIST,
+	    on_readable, r);
+	if (r->watch != NULL)
+		event_add(r->watch, NULL);
+}
+
+static void
+admit(struct msim_req *r)
+{
+	struct msim_model *m = r->model;
+	const struct msim_config *c = &r->cfg->c;
+	double t0;
+
+	m->running++;
+	r->ms->stats.running++;
+	t0 = now_mono();
+	r->first_at = t0 + c->header_delay +
+	    msim_ttft(c, &r->rng, r->prompt_tokens, m->running);
+	if (c->header_delay > 0 && r->stream) {
+		r->state = RQ_HEADERS;
+		schedule_at(r, t0 + c->header_delay);
+	} else {
+		r->state = RQ_TOKENS;
+		schedule_at(r, r->first_at);
+	}
+}
+
+static void
+add_usage(struct strbuf *sb, const struct msim_req *r, size_t completion)
+{
+	sb_addf(sb, "\"usage\":{\"prompt_tokens\":%d,\"total_tokens\":%zu,"
+	    "\"completion_tokens\":%zu}", r->prompt_tokens,
+	    (size_t)r->prompt_tokens + completion, completion);
+}
+
+static void
+send_chunk(struct msim_req *r, int drop_after_write);
+
+static void
+start_stream(struct msim_req *r)
+{
+	struct evkeyvalq *h;
+
+	if (r->headers_sent)
+		return;
+	h = evhttp_request_get_output_headers(r->req);
+	evhttp_add_header(h, "Content-Type",
+	    "text/event-stream; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_send_reply_start(r->req, 200, "OK");
+	r->headers_sent = 1;
+	if (r->chat) {
+		/* The role-only chunk comes first, as vLLM sends it. */
+		sb_reset(&r->ms->sb);
+		sb_adds(&r->ms->sb, r->prefix);
+		sb_adds(&r->ms->sb, "{\"index\":0,\"delta\":{\"role\":"
+		    "\"assistant\",\"content\":\"\"},\"logprobs\":null,"
+		    "\"finish_reason\":null}]");
+		if (r->continuous_usage) {
+			sb_addc(&r->ms->sb, ',');
+			add_usage(&r->ms->sb, r, 0);
+		}
+		sb_adds(&r->ms->sb, "}\n\n");
+		send_chunk(r, 0);
+	}
+}
+
+static void
+drop_now(evutil_socket_t fd, short what, void *arg)
+{
+	struct msim_req *r = arg;
+	struct evhttp_connection *conn = r->conn;
+
+	(void)fd;
+	(void)what;
+	r->ms->stats.failed++;
+	req_done(r);
+	if (conn != NULL)
+		evhttp_connection_free(conn);
+}
+
+static void
+on_written(struct evhttp_connection *conn, void *arg)
+{
+	struct msim_req *r = arg;
+	struct timeval tv = { 0, 0 };
+
+	(void)conn;
+	/* Out of libevent's write callback before freeing the connection. */
+	evtimer_del(r->timer);
+	event_assign(r->timer, r->ms->base, -1, 0, drop_now, r);
+	evtimer_add(r->timer, &tv);
+}
+
+static void
+send_chunk(struct msim_req *r, int drop_after_write)
+{
+	evbuffer_add(r->ms->out, r->ms->sb.buf, r->ms->sb.len);
+	if (drop_after_write)
+		evhttp_send_reply_chunk_with_cb(r->req, r->ms->out,
+		    on_written, r);
+	else
+		evhttp_send_reply_chunk(r->req, r->ms->out);
+}
+
+/* The token chunk of token index i (reasoning first, then content). */
+static void
+build_token_chunk(struct msim_req *r, size_t i, int last)
+{
+	struct strbuf *sb = &r->ms->sb;
+	const struct msim_piece *p = NULL;
+	const char *src = NULL;
+
+	if (i < r->nr) {
+		p = &r->rpieces[i];
+		src = r->reasoning;
+	} else if (i - r->nr < r->n) {
+		p = &r->pieces[i - r->nr];
+		src = r->text;
+	}
+	sb_reset(sb);
+	sb_adds(sb, r->prefix);
+	if (r->chat) {
+		sb_adds(sb, "{\"index\":0,\"delta\":{");
+		if (p != NULL) {
+			sb_adds(sb, src == r->reasoning ?
+			    "\"reasoning_content\":\"" : "\"content\":\"");
+			json_escape(sb, src + p->off, p->len);
+			sb_addc(sb, '"');
+		}
+		sb_adds(sb, "},\"logprobs\":null,\"finish_reason\":");
+	} else {
+		sb_adds(sb, "{\"index\":0,\"text\":\"");
+		if (p != NULL)
+			json_escape(sb, src + p->off, p->len);
+		sb_adds(sb, "\",\"logprobs\":null,\"finish_reason\":");
+	}
+	if (last) {
+		sb_addf(sb, "\"%s\",\"stop_reason\":", r->finish);
+		if (r->stop_reason != NULL) {
+			sb_addc(sb, '"');
+			json_escape(sb, r->stop_reason,
+			    strlen(r->stop_reason));
+			sb_addc(sb, '"');
+		} else
+			sb_adds(sb, "null");
+		sb_adds(sb, "}]");
+	} else
+		sb_adds(sb, "null,\"stop_reason\":null}]");
+	if (r->continuous_usage) {
+		sb_addc(sb, ',');
+		add_usage(sb, r, p != NULL ? i + 1 : i);
+	}
+	sb_adds(sb, "}\n\n");
+}
+
+static void
+finish_stream(struct msim_req *r)
+{
+	struct strbuf *sb = &r->ms->sb;
+
+	sb_reset(sb);
+	if (r->include_usage) {
+		sb_adds(sb, r->prefix);
+		sb_adds(sb, "]");
+		sb_addc(sb, ',');
+		add_usage(sb, r, r->nr + r->n);
+		sb_adds(sb, "}\n\n");
+	}
+	sb_adds(sb, "data: [DONE]\n\n");
+	send_chunk(r, 0);
+	evhttp_connection_set_closecb(r->conn, NULL, NULL);
+	evhttp_send_reply_end(r->req);
+	r->conn = NULL;
+}
+
+static char *
+whole_answer(struct msim_req *r)
+{
+	cJSON *o, *ch, *c, *msg, *u;
+	char *s;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", r->id);
+	cJSON_AddStringToObject(o, "object", r->chat ? "chat.completion" :
+	    "text_completion");
+	cJSON_AddNumberToObject(o, "created", (double)r->created);
+	cJSON_AddStringToObject(o, "model", r->model->name);
+	ch = cJSON_AddArrayToObject(o, "choices");
+	c = cJSON_CreateObject();
+	cJSON_AddItemToArray(ch, c);
+	cJSON_AddNumberToObject(c, "index", 0);
+	if (r->chat) {
+		msg = cJSON_AddObjectToObject(c, "message");
+		cJSON_AddStringToObject(msg, "role", "assistant");
+		if (r->reasoning != NULL)
+			cJSON_AddStringToObject(msg, "reasoning_content",
+			    r->reasoning);
+		else
+			cJSON_AddNullToObject(msg, "reasoning_content");
+		cJSON_AddStringToObject(msg, "content", r->text);
+		cJSON_AddArrayToObject(msg, "tool_calls");
+	} else
+		cJSON_AddStringToObject(c, "text", r->text);
+	cJSON_AddNullToObject(c, "logprobs");
+	cJSON_AddStringToObject(c, "finish_reason", r->finish);
+	if (r->stop_reason != NULL)
+		cJSON_AddStringToObject(c, "stop_reason", r->stop_reason);
+	else
+		cJSON_AddNullToObject(c, "stop_reason");
+	u = cJSON_AddObjectToObject(o, "usage");
+	cJSON_AddNumberToObject(u, "prompt_tokens", r->prompt_tokens);
+	cJSON_AddNumberToObject(u, "total_tokens",
+	    (double)(r->prompt_tokens + r->nr + r->n));
+	cJSON_AddNumberToObject(u, "completion_tokens", (double)(r->nr + r->n));
+	cJSON_AddNullToObject(u, "prompt_tokens_details");
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static void
+req_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct msim_req *r = arg;
+	struct modelsim *ms = r->ms;
+	size_t total = r->nr + r->n;
+	int last, drop;
+	char *body;
+
+	(void)fd;
+	(void)what;
+	if (r->state == RQ_HEADERS) {
+		/* Slow headers: the status line goes out now, tokens later. */
+		start_stream(r);
+		r->state = RQ_TOKENS;
+		schedule_at(r, r->first_at);
+		return;
+	}
+	if (!r->stream) {
+		/* Walk the same schedule as a stream, silently. */
+		if (r->sent < total)
+			r->sent++;
+		if (r->sent < total) {
+			schedule_at(r, r->deadline +
+			    msim_itl(&r->cfg->c, &r->rng, r->model->running));
+			return;
+		}
+		if (r->drop_at >= 0) {
+			drop_now(-1, 0, r);
+			return;
+		}
+		body = whole_answer(r);
+		evhttp_connection_set_closecb(r->conn, NULL, NULL);
+		send_json(r->req, 200, body);
+		free(body);
+		r->conn = NULL;
+		ms->stats.completed++;
+		ms->stats.tokens += total;
+		req_done(r);
+		return;
+	}
+	start_stream(r);
+	last = r->sent + 1 >= total;
+	build_token_chunk(r, r->sent, last);
+	if (r->sent < total) {
+		r->sent++;
+		ms->stats.tokens++;
+	}
+	drop = r->drop_at >= 0 && (long)r->sent >= r->drop_at && !last;
+	send_chunk(r, drop);
+	if (drop) {
+		r->state = RQ_DROPPING;
+		return;
+	}
+	if (!last) {
+		schedule_at(r, r->deadline +
+		    msim_itl(&r->cfg->c, &r->rng, r->model->running));
+		return;
+	}
+	finish_stream(r);
+	ms->stats.completed++;
+	req_done(r);
+}
+
+/* The text of a message content: a string or an array of text parts. */
+static char *
+content_text(const cJSON *content)
+{
+	struct strbuf sb;
+	const cJSON *part;
+	const char *t;
+
+	if (cJSON_IsString(content))
+		return xstrdup(content->valuestring);
+	sb_init(&sb);
+	if (cJSON_IsArray(content))
+		cJSON_ArrayForEach(part, content) {
+			if ((t = json_str(part, "text")) == NULL)
+				continue;
+			if (sb.len > 0)
+				sb_addc(&sb, '\n');
+			sb_adds(&sb, t);
+		}
+	return sb_detach(&sb);
+}
+
+static void
+models_list(struct modelsim *ms, struct evhttp_request *req,
+    const char *only)
+{
+	struct msim_model *m;
+	cJSON *o, *data, *d;
+	char *s;
+
+	if (only != NULL && find_model(ms, only) == NULL) {
+		send_error(ms, req, 404, "model", "The model `%s` does not "
+		    "exist.", only);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "object", "list");
+	data = cJSON_AddArrayToObject(o, "data");
+	TAILQ_FOREACH(m, &ms->models, entry) {
+		if (only != NULL && strcmp(m->name, only) != 0)
+			continue;
+		d = cJSON_CreateObject();
+		cJSON_AddItemToArray(data, d);
+		cJSON_AddStringToObject(d, "id", m->name);
+		cJSON_AddStringToObject(d, "object", "model");
+		cJSON_AddNumberToObject(d, "created", (double)ms->created);
+		cJSON_AddStringToObject(d, "owned_by", "vllm");
+		cJSON_AddStringToObject(d, "root", m->name);
+		cJSON_AddNullToObject(d, "parent");
+		if (m->cfg->c.max_model_len > 0)
+			cJSON_AddNumberToObject(d, "max_model_len",
+			    m->cfg->c.max_model_len);
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	send_json(req, 200, s);
+	free(s);
+}
+
+static int
+path_is(const char *path, const char *suffix)
+{
+	size_t pl = strlen(path), sl = strlen(suffix);
+
+	return pl >= sl && strcmp(path + pl - sl, suffix) == 0 &&
+	    (pl == sl || path[pl - sl - 1] == '/');
+}
+
+/* Cut text at the earliest stop string; returns the match or NULL. */
+static const char *
+apply_stop(char *text, const cJSON *stop)
+{
+	const cJSON *s;
+	const char *best = NULL;
+	char *hit, *at = NULL;
+
+	if (cJSON_IsString(stop)) {
+		if (*stop->valuestring != '\0' &&
+		    (at = strstr(text, stop->valuestring)) != NULL)
+			best = stop->valuestring;
+	} else if (cJSON_IsArray(stop)) {
+		cJSON_ArrayForEach(s, stop) {
+			if (!cJSON_IsString(s) || *s->valuestring == '\0')
+				continue;
+			hit = strstr(text, s->valuestring);
+			if (hit != NULL && (at == NULL || hit < at)) {
+				at = hit;
+				best = s->valuestring;
+			}
+		}
+	}
+	if (at != NULL)
+		*at = '\0';
+	return best;
+}
+
+/* Keep the first max tokens of *text; 1 if it was cut. */
+static int
+cut_tokens(char **text, long max)
+{
+	struct msim_piece *p = NULL;
+	size_t n;
+	int cut = 0;
+
+	n = msim_tokenize(*text, strlen(*text), &p);
+	if (max >= 0 && n > (size_t)max) {
+		(*text)[max == 0 ? 0 : p[max - 1].off + p[max - 1].len] = '\0';
+		cut = 1;
+	}
+	free(p);
+	return cut;
+}
+
+/* Parse, validate, generate the answer; NULL after an error reply. */
+static struct msim_req *
+req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
+    int chat)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const cJSON *v, *msgs, *m, *prompt, *stop;
+	struct msim_model *mod;
+	struct msim_req *r = NULL;
+	const struct msim_config *c;
+	struct msim_rng trng;
+	struct err e = ERR_INIT;
+	cJSON *body = NULL;
+	char *echo = NULL, *t;
+	const char *s, *hit, *xe;
+	size_t len, rlen;
+	long maxtok = -1, n;
+	int pt = 0, ignore_eos, length_cut = 0, st;
+
+	len = evbuffer_get_length(in);
+	if ((body = json_parse((const char *)evbuffer_pullup(in, -1), len,
+	    &e)) == NULL || !cJSON_IsObject(body)) {
+		send_error(ms, req, 400, NULL, "the request body is not a "
+		    "JSON object%s%s", e.msg ? ": " : "", e.msg ? e.msg : "");
+		goto out;
+	}
+	if (model == NULL) {
+		if ((s = json_str(body, "model")) == NULL || *s == '\0') {
+			send_error(ms, req, 400, "model", "the request has no "
+			    "\"model\"");
+			goto out;
+		}
+		model = s;
+	}
+	if ((mod = find_model(ms, model)) == NULL) {
+		send_error(ms, req, 404, "model", "The model `%s` does not "
+		    "exist.", model);
+		goto out;
+	}
+	c = &mod->cfg->c;
+	if (chat) {
+		msgs = cJSON_GetObjectItemCaseSensitive(body, "messages");
+		if (!cJSON_IsArray(msgs) || cJSON_GetArraySize(msgs) == 0) {
+			send_error(ms, req, 400, "messages", "\"messages\" "
+			    "must be a non-empty array");
+			goto out;
+		}
+		cJSON_ArrayForEach(m, msgs) {
+			if (!cJSON_IsObject(m) || json_str(m, "role") == NULL) {
+				send_error(ms, req, 400, "messages", "every "
+				    "message needs a \"role\"");
+				goto out;
+			}
+			t = content_text(cJSON_GetObjectItemCaseSensitive(m,
+			    "content"));
+			pt += 4 + (int)msim_count_tokens(t);
+			if (strcmp(json_str(m, "role"), "user") == 0) {
+				free(echo);
+				echo = t;
+			} else
+				free(t);
+		}
+		pt += 2;
+	} else {
+		prompt = cJSON_GetObjectItemCaseSensitive(body, "prompt");
+		if (cJSON_IsString(prompt)) {
+			echo = xstrdup(prompt->valuestring);
+			pt = (int)msim_count_tokens(echo);
+		} else if (cJSON_IsArray(prompt) &&
+		    cJSON_GetArraySize(prompt) == 1 &&
+		    cJSON_IsString(cJSON_GetArrayItem(prompt, 0))) {
+			echo = xstrdup(cJSON_GetArrayItem(prompt,
+			    0)->valuestring);
+			pt = (int)msim_count_tokens(echo);
+		} else if (cJSON_IsArray(prompt) &&
+		    cJSON_GetArraySize(prompt) > 0 &&
+		    cJSON_IsNumber(cJSON_GetArrayItem(prompt, 0))) {
+			pt = cJSON_GetArraySize(prompt);
+			echo = xstrdup("");
+		} else {
+			send_error(ms, req, 400, "prompt", "\"prompt\" must "
+			    "be a string (or one string, or token ids)");
+			goto out;
+		}
+	}
+	if (echo == NULL)
+		echo = xstrdup("");
+	v = cJSON_GetObjectItemCaseSensitive(body, "max_completion_tokens");
+	if (v == NULL || cJSON_IsNull(v))
+		v = cJSON_GetObjectItemCaseSensitive(body, "max_tokens");
+	if (v != NULL && !cJSON_IsNull(v)) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+		    v->valuedouble != floor(v->valuedouble) ||
+		    v->valuedouble > 1e9) {
+			send_error(ms, req, 400, "max_tokens", "max_tokens "
+			    "must be a whole number of at least 1");
+			goto out;
+		}
+		maxtok = (long)v->valuedouble;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(body, "n");
+	if (v != NULL && !cJSON_IsNull(v) && (!cJSON_IsNumber(v) ||
+	    v->valuedouble != 1)) {
+		send_error(ms, req, 400, "n", "the simulator answers n = 1 "
+		    "only");
+		goto out;
+	}
+	stop = cJSON_GetObjectItemCaseSensitive(body, "stop");
+	if (stop != NULL && !cJSON_IsNull(stop) && !cJSON_IsString(stop) &&
+	    !cJSON_IsArray(stop)) {
+		send_error(ms, req, 400, "stop", "\"stop\" must be a string "
+		    "or an array of strings");
+		goto out;
+	}
+	if (c->max_model_len > 0 &&
+	    pt + (maxtok > 0 ? maxtok : 0) > c->max_model_len) {
+		send_error(ms, req, 400, chat ? "messages" : "prompt",
+		    "This model's maximum context length is %d tokens. "
+		    "However, you requested %ld tokens (%d in the messages, "
+		    "%ld in the completion). Please reduce the length of the "
+		    "messages or completion.", c->max_model_len,
+		    pt + (maxtok > 0 ? maxtok : 0), pt, maxtok > 0 ? maxtok : 0);
+		goto out;
+	}
+
+	/* Failure injection, before queueing as llm-d-inference-sim does. */
+	mod->seen++;
+	xe = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-Return-Error");
+	if (xe != NULL && (st = atoi(xe)) >= 400 && st <= 599) {
+		if (st == 429)
+			send_429(ms, req, c, "Rate limit reached (requested "
+			    "by X-Return-Error)");
+		else
+			send_error(ms, req, st, NULL, "error %d requested by "
+			    "X-Return-Error", st);
+		goto out;
+	}
+	if (mod->seen <= c->rate_limit_first ||
+	    (c->rate_limit_rate > 0 &&
+	    msim_rng_double(&ms->rng) < c->rate_limit_rate)) {
+		send_429(ms, req, c, "Rate limit reached for requests to the "
+		    "simulated model");
+		goto out;
+	}
+	if (c->error_rate > 0 && msim_rng_double(&ms->rng) < c->error_rate) {
+		send_error(ms, req, c->error_status, NULL, c->error_status ==
+		    503 ? "The server is overloaded or not ready yet." :
+		    "Injected server error.");
+		goto out;
+	}
+	if (mod->running >= c->max_num_seqs &&
+	    mod->nwaiting >= c->max_waiting) {
+		send_429(ms, req, c, "Failed to enqueue request, waiting "
+		    "requests queue is full");
+		goto out;
+	}
+
+	r = xcalloc(1, sizeof(*r));
+	r->ms = ms;
+	r->model = mod;
+	r->cfg = mod->cfg;
+	r->cfg->refs++;
+	r->req = req;
+	r->conn = evhttp_request_get_connection(req);
+	r->chat = chat;
+	r->drop_at = -1;
+	r->prompt_tokens = pt;
+	r->created = time(NULL);
+	TAILQ_INSERT_TAIL(&ms->all, r, all);
+	r->timer = evtimer_new(ms->base, req_step, r);
+	msim_rng_seed(&r->rng, msim_rng_next(&ms->rng));
+	snprintf(r->id, sizeof(r->id), "%s%016llx%016llx",
+	    chat ? "chatcmpl-" : "cmpl-",
+	    (unsigned long long)msim_rng_next(&ms->rng),
+	    (unsigned long long)msim_rng_next(&ms->rng));
+	r->stream = json_bool(body, "stream", 0);
+	r->include_usage = json_bool(body, "stream_options.include_usage", 0);
+	r->continuous_usage = json_bool(body,
+	    "stream_options.continuous_usage_stats", 0);
+	ignore_eos = json_bool(body, "ignore_eos", 0);
+
+	/* The text depends on the seed only, never on timing. */
+	v = cJSON_GetObjectItemCaseSensitive(body, "seed");
+	if (cJSON_IsNumber(v))
+		msim_rng_seed(&trng, (uint64_t)(int64_t)v->valuedouble);
+	else
+		msim_rng_seed(&trng, msim_rng_next(&ms->rng));
+	rlen = 0;
+	if (c->reasoning) {
+		rlen = (size_t)c->reasoning_tokens;
+		if (maxtok >= 0 && (long)rlen >= maxtok) {
+			rlen = (size_t)maxtok;
+			length_cut = 1;
+		}
+		r->reasoning = msim_lorem(&trng, rlen);
+	}
+	if (maxtok >= 0)
+		maxtok -= (long)rlen;
+	switch (c->mode) {
+	case MSIM_MODE_ECHO:
+		r->text = echo;
+		echo = NULL;
+		break;
+	case MSIM_MODE_FIXED:
+		r->text = xstrdup(c->text);
+		break;
+	case MSIM_MODE_LOREM:
+	default:
+		if (ignore_eos && maxtok >= 0)
+			n = maxtok;
+		else {
+			n = lround(msim_var_sample(&c->output, &trng));
+			if (n < 1)
+				n = 1;
+			if (maxtok >= 0 && n > maxtok)
+				n = maxtok;
+		}
+		r->text = msim_lorem(&trng, length_cut ? 0 : (size_t)n);
+		break;
+	}
+	if (length_cut)
+		r->text[0] = '\0';
+	else if (maxtok >= 0 && cut_tokens(&r->text, maxtok))
+		length_cut = 1;
+	if (!length_cut && maxtok >= 0 && c->mode == MSIM_MODE_LOREM &&
+	    (long)msim_count_tokens(r->text) == maxtok)
+		length_cut = 1;
+	r->finish = length_cut ? "length" : "stop";
+	if (stop != NULL && (hit = apply_stop(r->text, stop)) != NULL) {
+		r->stop_reason = xstrdup(hit);
+		r->finish = "stop";
+	}
+	if (r->reasoning != NULL)
+		r->nr = msim_tokenize(r->reasoning, strlen(r->reasoning),
+		    &r->rpieces);
+	r->n = msim_tokenize(r->text, strlen(r->text), &r->pieces);
+	if (c->drop_rate > 0 && msim_rng_double(&ms->rng) < c->drop_rate)
+		r->drop_at = c->drop_after;
+
+	sb_reset(&ms->sb);
+	sb_addf(&ms->sb, "data: {\"id\":\"%s\",\"object\":\"%s\","
+	    "\"created\":%lld,\"model\":\"", r->id, chat ?
+	    "chat.completion.chunk" : "text_completion",
+	    (long long)r->created);
+	json_escape(&ms->sb, mod->name, strlen(mod->name));
+	sb_adds(&ms->sb, "\",\"choices\":[");
+	r->prefix = xstrdup(ms->sb.buf);
+out:
+	free(echo);
+	cJSON_Delete(body);
+	err_clear(&e);
+	return r;
+}
+
+/* Answer one HTTP request routed to the simulator. */
+void
+modelsim_handle(struct modelsim *ms, struct evhttp_request *req,
+    const char *model)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	struct msim_req *r;
+	struct msim_model *m;
+	int chat;
+
+	ms->stats.requests++;
+	if (path == NULL)
+		path = "/";
+	if (path_is(path, "models")) {
+		if (cmd != EVHTTP_REQ_GET) {
+			send_error(ms, req, 405, NULL, "use GET for %s", path);
+			return;
+		}
+		models_list(ms, req, model);
+		return;
+	}
+	if (path_is(path, "chat/completions"))
+		chat = 1;
+	else if (path_is(path, "completions"))
+		chat = 0;
+	else {
+		send_error(ms, req, 404, NULL, "no route for %s", path);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_POST) {
+		send_error(ms, req, 405, NULL, "use POST for %s", path);
+		return;
+	}
+	if ((r = req_new(ms, req, model, chat)) == NULL)
+		return;
+	evhttp_connection_set_closecb(r->conn, on_close, r);
+	watch_start(r);
+	m = r->model;
+	if (m->running < r->cfg->c.max_num_seqs)
+		admit(r);
+	else {
+		r->state = RQ_WAITING;
+		TAILQ_INSERT_TAIL(&m->waiting, r, q);
+		m->nwaiting++;
+		ms->stats.waiting++;
+	}
+}
+
+/* End r with an error: a status if nothing was sent, else an error frame. */
+static void
+req_abort(struct msim_req *r, const char *msg)
+{
+	struct modelsim *ms = r->ms;
+	char *body;
+
+	if (r->conn == NULL || r->state == RQ_DROPPING) {
+		drop_now(-1, 0, r);
+		return;
+	}
+	body = error_json(503, NULL, msg);
+	evhttp_connection_set_closecb(r->conn, NULL, NULL);
+	if (!r->headers_sent)
+		send_json(r->req, 503, body);
+	else {
+		sb_reset(&ms->sb);
+		sb_addf(&ms->sb, "data: %s\n\ndata: [DONE]\n\n", body);
+		send_chunk(r, 0);
+		evhttp_send_reply_end(r->req);
+	}
+	free(body);
+	r->conn = NULL;
+	ms->stats.failed++;
+	req_done(r);
+}
+
+static void
+model_free(struct modelsim *ms, struct msim_model *m)
+{
+	struct msim_req *r, *tmp;
+	char *msg;
+
+	msg = xasprintf("the model `%s` was removed", m->name);
+	TAILQ_FOREACH_SAFE(r, &ms->all, all, tmp)
+		if (r->model == m && r->state == RQ_WAITING)
+			req_abort(r, msg);
+	TAILQ_FOREACH_SAFE(r, &ms->all, all, tmp)
+		if (r->model == m)
+			req_abort(r, msg);
+	free(msg);
+	TAILQ_REMOVE(&ms->models, m, entry);
+	cfg_unref(m->cfg);
+	free(m->name);
+	free(m);
+}
+
+/* Remove a model; its in-flight and queued requests are closed. */
+int
+modelsim_remove_model(struct modelsim *ms, const char *name, struct err *e)
+{
+	struct msim_model *m;
+
+	if ((m = find_model(ms, name)) == NULL)
+		return err_set(e, EXIT_NOTFOUND, "model simulator: no model "
+		    "%s", name);
+	model_free(ms, m);
+	return 0;
+}
+
+/* Free a simulator; in-flight requests are closed. */
+void
+modelsim_free(struct modelsim *ms)
+{
+	struct msim_model *m;
+
+	if (ms == NULL)
+		return;
+	while ((m = TAILQ_FIRST(&ms->models)) != NULL)
+		model_free(ms, m);
+	evbuffer_free(ms->out);
+	sb_free(&ms->sb);
+	free(ms);
+}
+
+/* Fill *st with the simulator's counters. */
+void
+modelsim_get_stats(const struct modelsim *ms, struct modelsim_stats *st)
+{
+	*st = ms->stats;
+}

@@ -1,0 +1,64 @@
+/*
+ * modelsim.h: the sandbox's OpenAI-compatible model simulator.
+ *
+ * A simulator answers /v1/chat/completions, /v1/completions and /v1/models
+ * the way vLLM does, for any number of configured models, on the caller's
+ * libevent event_base: one loop, one timer per request, no threads.  Each
+ * model has its own latency model (time to first token, inter-token
+ * latency, jitter, max-num-seqs slots with a FIFO waiting queue, slowdown
+ * under load), output mode (lorem, echo, fixed text) and failure injection.
+ * The configuration of a model is a cJSON object whose keys are the
+ * suffixes of the LLMInferenceService annotations "maas.sandbox/<key>"
+ * (see maasctl-sandbox(1), MODEL SIMULATOR).
+ */
+#ifndef MAAS_MODELSIM_H
+#define MAAS_MODELSIM_H
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+
+struct event_base;
+struct evhttp_request;
+struct modelsim;
+
+/* Counters of one simulator, for tests and metrics. */
+struct modelsim_stats {
+	unsigned long	 requests;	/* requests handled, any outcome */
+	unsigned long	 running;	/* sequences holding a slot now */
+	unsigned long	 waiting;	/* requests in waiting queues now */
+	unsigned long	 completed;	/* answers finished normally */
+	unsigned long	 failed;	/* errors sent (4xx/5xx), drops */
+	unsigned long	 cancelled;	/* clients that went away */
+	unsigned long	 tokens;	/* completion tokens sent */
+};
+
+/* Create a simulator with no models on base. */
+struct modelsim	*modelsim_new(struct event_base *, struct err *);
+/* Free a simulator; in-flight requests are closed. */
+void		 modelsim_free(struct modelsim *);
+/*
+ * Add or replace the model `name` with the settings in config (an object
+ * of "maas.sandbox/" annotation suffixes to values, strings or numbers;
+ * NULL for the defaults).  Requests in flight keep their old settings.
+ */
+int		 modelsim_set_model(struct modelsim *, const char *name,
+		    const cJSON *config, struct err *);
+/* Remove a model; its in-flight and queued requests are closed. */
+int		 modelsim_remove_model(struct modelsim *, const char *name,
+		    struct err *);
+/*
+ * Answer one HTTP request: POST .../chat/completions, POST .../completions
+ * or GET .../models (any path prefix).  When model is not NULL the gateway
+ * has already routed the request to that model; otherwise the body's
+ * "model" picks it.  The reply is always sent (perhaps later, by timers).
+ */
+void		 modelsim_handle(struct modelsim *, struct evhttp_request *,
+		    const char *model);
+/* Fill *st with the simulator's counters. */
+void		 modelsim_get_stats(const struct modelsim *,
+		    struct modelsim_stats *st);
+/* The names of the built-in profiles, NULL terminated. */
+const char	*const *modelsim_profile_names(void);
+
+#endif

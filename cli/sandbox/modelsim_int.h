@@ -1,0 +1,106 @@
+/*
+ * modelsim_int.h: the simulator's internals shared by modelsim.c (HTTP and
+ * scheduling), modelsim_profile.c (settings, profiles, latency model) and
+ * modelsim_text.c (tokenizer, random numbers, lorem text); the unit tests
+ * use them too.
+ */
+#ifndef MAAS_MODELSIM_INT_H
+#define MAAS_MODELSIM_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+
+/* A jitter distribution around a mean. */
+enum msim_dist {
+	MSIM_DIST_NONE,		/* always the mean */
+	MSIM_DIST_UNIFORM,	/* uniform in [mean - w, mean + w], w = spread */
+	MSIM_DIST_NORMAL,	/* Gaussian(mean, spread), clamped to mean +- 70 % */
+	MSIM_DIST_LOGNORMAL	/* lognormal with this mean and stddev = spread */
+};
+
+/* A random delay or count: a mean, a distribution and its spread. */
+struct msim_var {
+	double		 mean;		/* seconds (delays) or tokens (lengths) */
+	double		 spread;	/* stddev, or half width for uniform */
+	enum msim_dist	 dist;		/* shape of the jitter */
+};
+
+/* Output modes. */
+enum msim_mode {
+	MSIM_MODE_LOREM,	/* deterministic lorem ipsum from the seed */
+	MSIM_MODE_ECHO,		/* the last user message, or the prompt */
+	MSIM_MODE_FIXED		/* the configured text */
+};
+
+/* Every setting of one simulated model. */
+struct msim_config {
+	char		*profile;	/* built-in profile it started from */
+	enum msim_mode	 mode;		/* output mode */
+	char		*text;		/* the text of MSIM_MODE_FIXED */
+	int		 reasoning;	/* emit reasoning_content first */
+	int		 reasoning_tokens; /* length of the reasoning */
+	struct msim_var	 ttft;		/* time to first token, seconds */
+	double		 prefill_per_token; /* extra TTFT per prompt token, s */
+	struct msim_var	 itl;		/* inter-token latency, seconds */
+	double		 load_factor;	/* time-factor-under-load, >= 1 */
+	int		 max_num_seqs;	/* sequences decoded at once */
+	int		 max_waiting;	/* waiting queue length; full -> 429 */
+	int		 max_model_len;	/* prompt + max_tokens limit; 0 none */
+	struct msim_var	 output;	/* output length without max_tokens */
+	double		 error_rate;	/* fraction of requests failing */
+	int		 error_status;	/* status of those failures */
+	double		 rate_limit_rate; /* fraction answered 429 */
+	int		 rate_limit_first; /* first N requests answered 429 */
+	double		 retry_after;	/* Retry-After of 429s, seconds */
+	double		 drop_rate;	/* fraction of answers dropped */
+	int		 drop_after;	/* tokens sent before a drop */
+	double		 header_delay;	/* delay before the status line, s */
+};
+
+/* A small, fast, seedable PRNG (splitmix64 seeded xoshiro256**). */
+struct msim_rng {
+	uint64_t	 s[4];
+};
+
+/* One token: a slice of a text. */
+struct msim_piece {
+	size_t		 off;		/* byte offset in the text */
+	size_t		 len;		/* byte length */
+};
+
+/* modelsim_profile.c */
+void	 msim_config_init(struct msim_config *);
+void	 msim_config_free(struct msim_config *);
+/* Apply a settings object over *c (profile first, then the other keys). */
+int	 msim_config_apply(struct msim_config *, const cJSON *, struct err *);
+/* The built-in profile `name` as a JSON settings object, or NULL. */
+const char *msim_profile_json(const char *name);
+/* Draw a value of v (never negative). */
+double	 msim_var_sample(const struct msim_var *, struct msim_rng *);
+/* The load factor of vLLM/llm-d: 1 + (f - 1)(running - 1)/(seqs - 1). */
+double	 msim_load_factor(const struct msim_config *, int running);
+/* The time to first token for a prompt with `running` sequences active. */
+double	 msim_ttft(const struct msim_config *, struct msim_rng *,
+	    int prompt_tokens, int running);
+/* One inter-token latency with `running` sequences active. */
+double	 msim_itl(const struct msim_config *, struct msim_rng *, int running);
+
+/* modelsim_text.c */
+void	 msim_rng_seed(struct msim_rng *, uint64_t);
+uint64_t msim_rng_next(struct msim_rng *);
+/* A uniform double in [0, 1). */
+double	 msim_rng_double(struct msim_rng *);
+/* A standard normal deviate. */
+double	 msim_rng_normal(struct msim_rng *);
+/* Split text into tokens; returns the count, *out (may be NULL) owned. */
+size_t	 msim_tokenize(const char *text, size_t len, struct msim_piece **out);
+/* The number of tokens of a text. */
+size_t	 msim_count_tokens(const char *text);
+/* Append exactly n tokens of lorem text drawn from rng to a new string. */
+char	*msim_lorem(struct msim_rng *, size_t n);
+
+#endif

@@ -1,0 +1,206 @@
+/*
+ * modelsim-serve.c: the sandbox's model simulator alone, for tests and
+ * benchmarks.
+ *
+ *	modelsim-serve --port-file FILE [--config FILE] [--model NAME]...
+ *	    [--port N] [--lifetime SECONDS] [--stats-file FILE]
+ *
+ * Binds 127.0.0.1 (on a port the OS picks unless --port is given), writes
+ * the port to the port file atomically, and serves the simulator's routes
+ * plus GET /health.  --config holds {"models": {"NAME": {settings}, ...}}
+ * (settings as in maasctl-sandbox(1), MODEL SIMULATOR); --model adds a
+ * model with the default settings.  Exits after --lifetime seconds
+ * (default 120) or on SIGTERM/SIGINT, writing the simulator's counters
+ * to --stats-file if given.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/util.h>
+
+#include "json.h"
+#include "xalloc.h"
+
+#include "sandbox/modelsim.h"
+
+static struct modelsim *sim;
+
+static void
+die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "modelsim-serve: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	const char *uri = evhttp_request_get_uri(req);
+
+	(void)arg;
+	if (strcmp(uri, "/health") == 0) {
+		evhttp_send_reply(req, 200, "OK", NULL);
+		return;
+	}
+	modelsim_handle(sim, req, NULL);
+}
+
+static void
+on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopexit(arg, NULL);
+}
+
+static char *
+slurp(const char *path)
+{
+	struct strbuf sb;
+	char buf[8192];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		die("cannot open %s", path);
+	sb_init(&sb);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(&sb, buf, n);
+	fclose(f);
+	return sb_detach(&sb);
+}
+
+static void
+write_port(const char *path, int port)
+{
+	char *tmp;
+	FILE *f;
+
+	tmp = xasprintf("%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		die("cannot write %s", tmp);
+	fprintf(f, "%d\n", port);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		die("cannot write %s", path);
+	free(tmp);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *port_file = NULL, *config = NULL, *stats_file = NULL;
+	struct err e = ERR_INIT;
+	struct event_config *ec;
+	struct event_base *base;
+	struct event *ev_life, *ev_term, *ev_int;
+	struct evhttp *http;
+	struct sockaddr_in sin;
+	struct modelsim_stats st;
+	struct timeval life = { 120, 0 };
+	socklen_t slen = sizeof(sin);
+	cJSON *cfg, *models, *m;
+	char *text;
+	int i, fd, one = 1, port = 0;
+	FILE *f;
+
+	signal(SIGPIPE, SIG_IGN);
+	ec = event_config_new();
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (base == NULL || (sim = modelsim_new(base, &e)) == NULL)
+		die("%s", e.msg ? e.msg : "cannot create the event loop");
+	for (i = 1; i < argc; i++) {
+		if (i + 1 >= argc)
+			die("%s needs a value", argv[i]);
+		if (strcmp(argv[i], "--port-file") == 0)
+			port_file = argv[++i];
+		else if (strcmp(argv[i], "--config") == 0)
+			config = argv[++i];
+		else if (strcmp(argv[i], "--stats-file") == 0)
+			stats_file = argv[++i];
+		else if (strcmp(argv[i], "--lifetime") == 0)
+			life.tv_sec = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--port") == 0)
+			port = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--model") == 0) {
+			if (modelsim_set_model(sim, argv[++i], NULL, &e) == -1)
+				die("%s", e.msg);
+		} else
+			die("unknown option %s", argv[i]);
+	}
+	if (port_file == NULL)
+		die("%s", "--port-file is required");
+	if (config != NULL) {
+		text = slurp(config);
+		if ((cfg = json_parse(text, strlen(text), &e)) == NULL)
+			die("%s", e.msg);
+		models = cJSON_GetObjectItemCaseSensitive(cfg, "models");
+		if (!cJSON_IsObject(models))
+			die("%s: want {\"models\": {NAME: settings}}", config);
+		cJSON_ArrayForEach(m, models)
+			if (modelsim_set_model(sim, m->string, m, &e) == -1)
+				die("%s", e.msg);
+		cJSON_Delete(cfg);
+		free(text);
+	}
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		die("bind 127.0.0.1: %s", strerror(errno));
+	/* A deep backlog: thousands of clients connect at once. */
+	if (listen(fd, 8192) == -1)
+		die("listen: %s", strerror(errno));
+	evutil_make_socket_nonblocking(fd);
+	if (getsockname(fd, (struct sockaddr *)&sin, &slen) == -1)
+		die("getsockname: %s", strerror(errno));
+	http = evhttp_new(base);
+	evhttp_set_gencb(http, on_request, NULL);
+	evhttp_set_timeout(http, 3600);
+	if (evhttp_accept_socket(http, fd) == -1)
+		die("%s", "cannot accept on the listening socket");
+	write_port(port_file, ntohs(sin.sin_port));
+
+	ev_life = evtimer_new(base, on_stop, base);
+	evtimer_add(ev_life, &life);
+	ev_term = evsignal_new(base, SIGTERM, on_stop, base);
+	ev_int = evsignal_new(base, SIGINT, on_stop, base);
+	event_add(ev_term, NULL);
+	event_add(ev_int, NULL);
+	event_base_dispatch(base);
+
+	modelsim_get_stats(sim, &st);
+	if (stats_file != NULL && (f = fopen(stats_file, "w")) != NULL) {
+		fprintf(f, "requests %lu\ncompleted %lu\nfailed %lu\n"
+		    "cancelled %lu\ntokens %lu\nrunning %lu\nwaiting %lu\n",
+		    st.requests, st.completed, st.failed, st.cancelled,
+		    st.tokens, st.running, st.waiting);
+		fclose(f);
+	}
+	modelsim_free(sim);
+	evhttp_free(http);
+	event_free(ev_life);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_base_free(base);
+	return 0;
+}
