@@ -415,11 +415,19 @@ static void
 on_close(struct evhttp_connection *conn, void *arg)
 {
 	struct msim_req *r = arg;
+	struct evhttp_request *req = r->req;
 
 	(void)conn;
 	r->ms->stats.cancelled++;
 	r->conn = NULL;
 	req_done(r);
+	/*
+	 * After a network error libevent detaches a request its user has
+	 * not finished (evhttp_connection_incoming_fail) and leaves it to
+	 * the user to free; otherwise the connection frees it.
+	 */
+	if (evhttp_request_get_connection(req) == NULL)
+		evhttp_request_free(req);
 }
 
 /*
