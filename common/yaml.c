@@ -823,56 +823,136 @@ yaml_is_merge_key(const yaml_event_t *ev)
 	return strcmp(tag, YAML_TAG_PREFIX "merge") == 0;
 }
 
-/* Set key to value in obj, replacing an earlier value in place. */
-static void
-yaml_obj_put(cJSON *obj, const char *key, cJSON *value)
+/* One key of a mapping being built. */
+struct ykey {
+	cJSON		*item;		/* the member in the object; NULL: free */
+	int		 explicit;	/* set by the mapping itself, not a merge */
+	unsigned long	 merge;		/* the merge that last set it */
+};
+
+/* A mapping being built: its object and a hash index of its keys, so
+ * large mappings stay linear (cJSON lookups are linear scans). */
+struct ymap {
+	cJSON		*obj;
+	struct ykey	*slots;
+	size_t		 cap;		/* a power of two */
+	size_t		 n;
+	unsigned long	 merges;	/* merges applied so far */
+};
+
+static size_t
+yaml_hash(const char *s)
 {
-	if (cJSON_GetObjectItemCaseSensitive(obj, key) != NULL)
-		cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value);
-	else
-		cJSON_AddItemToObject(obj, key, value);
+	size_t	 h = 1469598103934665603ULL & (size_t)-1;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * (1099511628211ULL & (size_t)-1);
+	return h;
+}
+
+/* The slot for key: the one holding it, or the free one it would take. */
+static struct ykey *
+yaml_map_slot(struct ymap *m, const char *key)
+{
+	size_t	 i = yaml_hash(key) & (m->cap - 1);
+
+	while (m->slots[i].item != NULL &&
+	    strcmp(m->slots[i].item->string, key) != 0)
+		i = (i + 1) & (m->cap - 1);
+	return &m->slots[i];
+}
+
+/* Double the index when it is half full. */
+static void
+yaml_map_grow(struct ymap *m)
+{
+	struct ykey	*old = m->slots, *k;
+	size_t		 oldcap = m->cap, i;
+
+	if (m->cap != 0 && (m->n + 1) * 2 <= m->cap)
+		return;
+	m->cap = m->cap == 0 ? 16 : m->cap * 2;
+	m->slots = xcalloc(m->cap, sizeof *m->slots);
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].item == NULL)
+			continue;
+		k = yaml_map_slot(m, old[i].item->string);
+		*k = old[i];
+	}
+	free(old);
 }
 
 /*
- * Merge the members of src (a mapping) into obj, overwriting as yaml.v2
- * does, except keys in done (set by an earlier mapping of the same merge
- * sequence, which takes precedence); the keys set are added to done.
+ * Set key to value (taken over) in the mapping, replacing an earlier
+ * value in place; returns the key's slot.
+ */
+static struct ykey *
+yaml_map_put(struct ymap *m, const char *key, cJSON *value)
+{
+	struct ykey	*k;
+
+	yaml_map_grow(m);
+	k = yaml_map_slot(m, key);
+	if (k->item != NULL) {
+		/* ReplaceItemViaPointer keeps no key: give value its own. */
+		if (!(value->type & cJSON_StringIsConst))
+			free(value->string);
+		value->type &= ~cJSON_StringIsConst;
+		value->string = xstrdup(key);
+		cJSON_ReplaceItemViaPointer(m->obj, k->item, value);
+		k->item = value;
+		return k;
+	}
+	cJSON_AddItemToObject(m->obj, key, value);
+	k->item = value;
+	k->explicit = 0;
+	k->merge = 0;
+	m->n++;
+	return k;
+}
+
+/*
+ * Merge the members of src (a mapping) into the mapping, overwriting as
+ * yaml.v2 does, except keys an earlier mapping of the same merge set
+ * (earlier mappings of "<<: [*a, *b]" take precedence).
  */
 static void
-yaml_merge_one(cJSON *obj, const cJSON *src, struct strlist *done)
+yaml_merge_one(struct ymap *m, const cJSON *src)
 {
-	const cJSON	*m;
+	const cJSON	*c;
+	struct ykey	*k;
 
-	cJSON_ArrayForEach(m, src) {
-		if (sl_has(done, m->string))
+	cJSON_ArrayForEach(c, src) {
+		yaml_map_grow(m);
+		k = yaml_map_slot(m, c->string);
+		if (k->item != NULL && k->merge == m->merges)
 			continue;
-		yaml_obj_put(obj, m->string, cJSON_Duplicate(m, 1));
-		sl_add(done, m->string);
+		k = yaml_map_put(m, c->string, cJSON_Duplicate(c, 1));
+		k->merge = m->merges;
 	}
 }
 
 /* Apply a merge key's value: a mapping or a sequence of mappings. */
 static int
-yaml_merge(struct yparser *yp, cJSON *obj, const cJSON *v,
+yaml_merge(struct yparser *yp, struct ymap *m, const cJSON *v,
     const yaml_mark_t *at)
 {
-	struct strlist	 done = STRLIST_INIT;
-	const cJSON	*m;
+	const cJSON	*c;
 
 	if (cJSON_IsArray(v)) {
-		cJSON_ArrayForEach(m, v) {
-			if (!cJSON_IsObject(m))
+		cJSON_ArrayForEach(c, v) {
+			if (!cJSON_IsObject(c))
 				goto bad;
 		}
 	} else if (!cJSON_IsObject(v))
 		goto bad;
+	m->merges++;
 	if (cJSON_IsObject(v))
-		yaml_merge_one(obj, v, &done);
+		yaml_merge_one(m, v);
 	else {
-		cJSON_ArrayForEach(m, v)
-			yaml_merge_one(obj, m, &done);
+		cJSON_ArrayForEach(c, v)
+			yaml_merge_one(m, c);
 	}
-	sl_free(&done);
 	return 0;
 bad:
 	yaml_fail(yp, (int)at->line + 1, at,
@@ -897,16 +977,30 @@ yaml_mapping_key(struct yparser *yp, const yaml_mark_t *at)
 	return key;
 }
 
+/* Whether key was already set by this mapping itself (not by a merge). */
+static int
+yaml_map_has_explicit(struct ymap *m, const char *key)
+{
+	struct ykey	*k;
+
+	if (m->cap == 0)
+		return 0;
+	k = yaml_map_slot(m, key);
+	return k->item != NULL && k->explicit;
+}
+
 /* A mapping: key/value events up to its end, as a cJSON object. */
 static cJSON *
 yaml_mapping(struct yparser *yp)
 {
-	cJSON		*obj = cJSON_CreateObject(), *v;
-	struct strlist	 seen = STRLIST_INIT;
+	struct ymap	 m;
+	cJSON		*v;
 	yaml_mark_t	 at;
 	char		*key, *shown;
 	int		 merge;
 
+	memset(&m, 0, sizeof m);
+	m.obj = cJSON_CreateObject();
 	for (;;) {
 		if (yaml_next(yp) == -1)
 			goto fail;
@@ -917,7 +1011,7 @@ yaml_mapping(struct yparser *yp)
 		at = yp->ev.start_mark;
 		if (!merge && (key = yaml_mapping_key(yp, &at)) == NULL)
 			goto fail;
-		if (key != NULL && sl_has(&seen, key)) {
+		if (key != NULL && yaml_map_has_explicit(&m, key)) {
 			shown = yaml_msg_text(key);
 			yaml_fail(yp, (int)at.line + 1, &at,
 			    "key \"%s\" already set in map", shown);
@@ -930,21 +1024,21 @@ yaml_mapping(struct yparser *yp)
 			goto fail;
 		}
 		if (merge) {
-			if (yaml_merge(yp, obj, v, &at) == -1) {
+			if (yaml_merge(yp, &m, v, &at) == -1) {
 				cJSON_Delete(v);
 				goto fail;
 			}
 			cJSON_Delete(v);
 			continue;
 		}
-		yaml_obj_put(obj, key, v);
-		sl_take(&seen, key);
+		yaml_map_put(&m, key, v)->explicit = 1;
+		free(key);
 	}
-	sl_free(&seen);
-	return obj;
+	free(m.slots);
+	return m.obj;
 fail:
-	sl_free(&seen);
-	cJSON_Delete(obj);
+	free(m.slots);
+	cJSON_Delete(m.obj);
 	return NULL;
 }
 

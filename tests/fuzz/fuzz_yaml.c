@@ -49,9 +49,10 @@ check_round_trip(const cJSON *v)
 	cJSON_Delete(back);
 	err_clear(&e);
 	free(y);
-	/* JSON printing must also read back (raw numbers included). */
+	/* JSON printing must read back with the JSON parser (raw numbers
+	 * included; YAML would fold U+0085 and friends in strings). */
 	j = json_print(v, 1);
-	back = yaml_parse(j, strlen(j), NULL);
+	back = json_parse(j, strlen(j), NULL);
 	if (back == NULL || (all_utf8(v) && !json_equal(v, back))) {
 		fprintf(stderr, "JSON re-read failed:\n%s\n", j);
 		abort();
