@@ -1658,7 +1658,23 @@ fields_of(const cJSON *obj, const char *parent, int skip_status)
 	return set;
 }
 
-/* Leaf paths of a field set, as ".spec.x" strings. */
+/* Field paths join their parts with SEP (keys such as annotation names
+ * hold dots); dotted() gives the ".spec.x" form for messages. */
+#define SEP	"\x1f"
+#define SEPC	'\x1f'
+
+static char *
+dotted(const char *path)
+{
+	char	*s = xstrdup(path), *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == SEPC)
+			*p = '.';
+	return s;
+}
+
+/* Leaf paths of a field set, as SEP-separated strings. */
 static void
 leaves(const cJSON *set, const char *prefix, struct strlist *out)
 {
@@ -1668,7 +1684,7 @@ leaves(const cJSON *set, const char *prefix, struct strlist *out)
 	cJSON_ArrayForEach(f, set) {
 		if (strncmp(f->string, "f:", 2) != 0)
 			continue;
-		p = xasprintf("%s.%s", prefix, f->string + 2);
+		p = xasprintf("%s" SEP "%s", prefix, f->string + 2);
 		if (f->child == NULL)
 			sl_add(out, p);
 		else
@@ -1683,7 +1699,7 @@ at_path(const cJSON *obj, const char *path)
 	char		*copy = xstrdup(path), *p, *tok, *save = NULL;
 	const cJSON	*c = obj;
 
-	for (p = copy + 1; c != NULL && (tok = strtok_r(p, ".", &save)) != NULL;
+	for (p = copy + 1; c != NULL && (tok = strtok_r(p, SEP, &save)) != NULL;
 	    p = NULL)
 		c = cJSON_GetObjectItemCaseSensitive(c, tok);
 	free(copy);
@@ -1697,7 +1713,7 @@ set_remove(cJSON *set, const char *path)
 	char	*copy = xstrdup(path), *dot, *k;
 	cJSON	*child;
 
-	dot = strchr(copy + 1, '.');
+	dot = strchr(copy + 1, SEPC);
 	if (dot != NULL)
 		*dot = '\0';
 	k = xasprintf("f:%s", copy + 1);
@@ -1706,7 +1722,7 @@ set_remove(cJSON *set, const char *path)
 		if (dot == NULL)
 			cJSON_DeleteItemFromObjectCaseSensitive(set, k);
 		else {
-			*dot = '.';
+			*dot = SEPC;
 			set_remove(child, dot);
 			if (child->child == NULL)
 				cJSON_DeleteItemFromObjectCaseSensitive(set, k);
@@ -1727,9 +1743,9 @@ set_has(const cJSON *set, const char *path)
 	for (i = 0; i < l.n && !has; i++)
 		/* the same leaf, or one containing / contained in it */
 		has = strcmp(l.v[i], path) == 0 ||
-		    (strncmp(l.v[i], path, n) == 0 && l.v[i][n] == '.') ||
+		    (strncmp(l.v[i], path, n) == 0 && l.v[i][n] == SEPC) ||
 		    (strncmp(path, l.v[i], strlen(l.v[i])) == 0 &&
-		    path[strlen(l.v[i])] == '.');
+		    path[strlen(l.v[i])] == SEPC);
 	sl_free(&l);
 	return has;
 }
@@ -1836,7 +1852,7 @@ mf_update(cJSON *newobj, const cJSON *oldobj, const char *manager,
 			/* add the leaf path to the set */
 			char *copy = xstrdup(changed.v[i]), *p, *tok, *save = NULL;
 			cJSON *cur = fv, *nx;
-			for (p = copy + 1; (tok = strtok_r(p, ".", &save)) !=
+			for (p = copy + 1; (tok = strtok_r(p, SEP, &save)) !=
 			    NULL; p = NULL) {
 				char *k = xasprintf("f:%s", tok);
 				if ((nx = cJSON_GetObjectItemCaseSensitive(cur,
@@ -1887,7 +1903,7 @@ obj_remove(cJSON *obj, const char *path)
 	char	*copy = xstrdup(path), *dot;
 	cJSON	*child;
 
-	dot = strchr(copy + 1, '.');
+	dot = strchr(copy + 1, SEPC);
 	if (dot != NULL)
 		*dot = '\0';
 	child = cJSON_GetObjectItemCaseSensitive(obj, copy + 1);
@@ -1895,7 +1911,7 @@ obj_remove(cJSON *obj, const char *path)
 		if (dot == NULL)
 			cJSON_DeleteItemFromObjectCaseSensitive(obj, copy + 1);
 		else {
-			*dot = '.';
+			*dot = SEPC;
 			obj_remove(child, dot);
 			if (cJSON_IsObject(child) && child->child == NULL)
 				cJSON_DeleteItemFromObjectCaseSensitive(obj,
@@ -1922,6 +1938,10 @@ ssa(const struct resdef *d, const cJSON *live, const cJSON *cfgobj,
 	int		 skip_status = d->status_sub && sub == NULL;
 
 	*conflicts = NULL;
+	/* kubectl's second apply, which only carries the last-applied
+	 * annotation, takes it over (as the apiserver's CSA/SSA upgrade). */
+	if (strcmp(manager, "kubectl-last-applied") == 0)
+		force = 1;
 	api_version_of(d, av, sizeof av);
 	aset = fields_of(cfgobj, NULL, skip_status);
 	leaves(aset, "", &al);
@@ -1958,7 +1978,7 @@ ssa(const struct resdef *d, const cJSON *live, const cJSON *cfgobj,
 				    eav ? eav : "");
 			else
 				sl_addf(&cmgrs, "\"%s\"", m ? m : "");
-			sl_add(&cpaths, al.v[i]);
+			sl_take(&cpaths, dotted(al.v[i]));
 			sl_add(&cavs, "");
 		}
 	}
