@@ -191,9 +191,10 @@ setup() {
 
 @test "wait sees a change made while it watches" {
 	kubectl patch maassubscription silver -n $NS --subresource status --type merge -p '{"status":{"phase":"Pending"}}' >/dev/null
-	( sleep 1; kubectl patch maassubscription silver -n $NS --subresource status --type merge -p '{"status":{"phase":"Failed"}}' >/dev/null ) &
+	( sleep 1; kubectl patch maassubscription silver -n $NS --subresource status --type merge -p '{"status":{"phase":"Failed"}}' >/dev/null ) 3>&- &
+	patcher=$!
 	run -0 --separate-stderr kubectl wait maassubscription/silver -n $NS --for=jsonpath='{.status.phase}'=Failed --timeout=15s
-	wait
+	wait "$patcher"
 }
 
 @test "delete a namespace with its contents" {
