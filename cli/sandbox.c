@@ -37,6 +37,7 @@
 #include <openssl/evp.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "duration.h"
 #include "json.h"
 #include "sandbox/sandbox.h"
@@ -554,18 +555,61 @@ pidfile_acquire(const char *dir, struct err *e)
 	return fd;
 }
 
+/*
+ * Write (or update) the maasctl profile "sandbox": maas-url = the gateway,
+ * the kubeconfig context, and the CA file (none with --plain).  Other
+ * fields of the profile and current-profile are left alone.  The path of
+ * the config file, or NULL with a warning printed: the sandbox runs anyway.
+ */
+static char *
+profile_write(const char *dir, const struct sbx_info *in)
+{
+	struct err	 e = ERR_INIT;
+	struct config	*cfg;
+	char		*ca, *path = NULL;
+	int		 https = strcmp(in->scheme, "https") == 0;
+
+	if ((cfg = config_load(NULL, &e)) == NULL)
+		goto fail;
+	ca = https ? sbx_path(dir, SBX_CA_CERT) : NULL;
+	if (config_set(cfg, PROFILE_NAME, "maas-url", in->gateway_url,
+	    &e) == -1 ||
+	    config_set(cfg, PROFILE_NAME, "context", CONTEXT_NAME, &e) == -1 ||
+	    config_set(cfg, PROFILE_NAME, "ca-file", ca, &e) == -1 ||
+	    config_save(cfg, &e) == -1) {
+		free(ca);
+		config_free(cfg);
+		goto fail;
+	}
+	free(ca);
+	path = xstrdup(config_file(cfg));
+	config_free(cfg);
+	return path;
+fail:
+	fprintf(stderr, "maasctl: warning: cannot write the maasctl profile "
+	    "\"%s\": %s\n", PROFILE_NAME, e.msg != NULL ? e.msg : "unknown "
+	    "error");
+	err_clear(&e);
+	return NULL;
+}
+
 /* Print where things are (stdout: this is the result of up). */
 static void
 print_where(const char *dir, const struct sbx_info *in, const char *verb)
 {
+	char	*profile;
+
 	printf("sandbox %s (pid %ld)\n", verb, (long)in->pid);
 	printf("  Kubernetes API:  %s\n", in->api_url);
 	printf("  gateway:         %s  (MAAS_URL)\n", in->gateway_url);
 	printf("  kubeconfig:      %s/%s\n", dir, SBX_KUBECONFIG);
 	if (strcmp(in->scheme, "https") == 0)
 		printf("  CA certificate:  %s/%s\n", dir, SBX_CA_CERT);
+	if ((profile = profile_write(dir, in)) != NULL)
+		printf("  maasctl profile: %s (in %s)\n", PROFILE_NAME, profile);
 	printf("  state dir:       %s\n", dir);
 	printf("  log:             %s/%s\n", dir, SBX_LOG_FILE);
+	free(profile);
 	printf("use it with:       eval \"$(maasctl sandbox env%s%s)\"\n",
 	    o_state_dir != NULL ? " --state-dir " : "",
 	    o_state_dir != NULL ? dir : "");

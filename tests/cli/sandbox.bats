@@ -28,7 +28,7 @@ teardown() {
 # up_in DIR [ARGS]: start a throw-away sandbox, stopped in teardown.
 up_in() {
 	STARTED+=("$1")
-	sandbox_up "$@"
+	MAASCTL_CONFIG=$1.config.yaml sandbox_up "$@"
 }
 
 # listen_addrs PID: the local address:port (hex, /proc/net form) of every
@@ -194,6 +194,34 @@ listen_addrs() {
 	grep -q "certificate-authority-data: $(base64 -w0 <"$SANDBOX_DIR/ca.crt")\$" "$SANDBOX_KUBECONFIG"
 	grep -q "token: $SANDBOX_ADMIN_TOKEN\$" "$SANDBOX_KUBECONFIG"
 	grep -q "current-context: maasctl-sandbox" "$SANDBOX_KUBECONFIG"
+}
+
+@test "up wrote the maasctl profile sandbox (gateway URL, context, CA file; 0600)" {
+	[ "$(stat -c %a "$SANDBOX_CONFIG")" = 600 ]
+	run -0 cat "$SANDBOX_CONFIG"
+	[[ $output == *"  sandbox:"* ]]
+	[[ $output == *"    maas-url: $SANDBOX_MAAS_URL"* ]]
+	[[ $output == *"    context: maasctl-sandbox"* ]]
+	[[ $output == *"    ca-file: $SANDBOX_DIR/ca.crt"* ]]
+}
+
+@test "up keeps other profiles and fields; a broken config is a warning, not a failure" {
+	cfg=$D.config.yaml
+	printf 'current-profile: prod\nprofiles:\n  prod:\n    maas-url: https://maas.example.com\n  sandbox:\n    default-model: granite\n' >"$cfg"
+	run -0 --separate-stderr env MAASCTL_CONFIG="$cfg" "$MAASCTL" sandbox up --port 0 --gateway-port 0 --state-dir "$D"
+	STARTED+=("$D")
+	[[ $output == *"  maasctl profile: sandbox (in $cfg)"* ]]
+	run -0 cat "$cfg"
+	[[ $output == *"current-profile: prod"* ]]
+	[[ $output == *"maas-url: https://maas.example.com"* ]]
+	[[ $output == *"default-model: granite"* ]]
+	[[ $output == *"context: maasctl-sandbox"* ]]
+	maasctl sandbox down --state-dir "$D" >/dev/null
+	printf 'profiles: [unclosed\n' >"$cfg"
+	run -0 --separate-stderr env MAASCTL_CONFIG="$cfg" "$MAASCTL" sandbox up --port 0 --gateway-port 0 --state-dir "$D"
+	[[ $stderr == 'maasctl: warning: cannot write the maasctl profile "sandbox": '*"$cfg"* ]]
+	[[ $output != *"maasctl profile:"* ]]
+	[ "${lines[0]}" = "sandbox running (pid $(cat "$D/sandbox.pid"))" ]
 }
 
 @test "the daemon listens on 127.0.0.1 only" {

@@ -10,10 +10,12 @@
 #
 # sandbox_start exports SANDBOX_DIR (state dir), SANDBOX_PID, SANDBOX_API_URL,
 # SANDBOX_MAAS_URL (the gateway), SANDBOX_CA (CA file, empty with --plain),
-# SANDBOX_KUBECONFIG and SANDBOX_ADMIN_TOKEN.  sandbox_use (per test, after
-# common_setup, which clears the environment) exports KUBECONFIG, MAAS_URL
-# and MAASCTL_SANDBOX_DIR for it.  sandbox_token USER [GROUP...] prints a
-# bearer token for a sandbox identity.
+# SANDBOX_KUBECONFIG, SANDBOX_ADMIN_TOKEN and SANDBOX_CONFIG (a maasctl
+# config file of the suite's own, holding the profile "sandbox" that up
+# writes).  sandbox_use (per test, after common_setup, which clears the
+# environment) exports KUBECONFIG, MAAS_URL, MAASCTL_SANDBOX_DIR,
+# MAASCTL_CONFIG and MAASCTL_PROFILE=sandbox for it.  sandbox_token USER
+# [GROUP...] prints a bearer token for a sandbox identity.
 
 # sandbox_json_field FILE KEY: a string or number field of a flat JSON file.
 sandbox_json_field() {
@@ -53,9 +55,11 @@ sandbox_up() {
 sandbox_start() {
 	local dir
 	dir=$(mktemp -d "${BATS_FILE_TMPDIR:-${TMPDIR:-/tmp}}/sandbox.XXXXXX")
-	sandbox_up "$dir" "$@" || return 1
+	# Never the user's own config: the profile goes to the suite's file.
+	SANDBOX_CONFIG=$dir.config.yaml
+	MAASCTL_CONFIG=$SANDBOX_CONFIG sandbox_up "$dir" "$@" || return 1
 	export SANDBOX_DIR SANDBOX_PID SANDBOX_API_URL SANDBOX_MAAS_URL \
-	    SANDBOX_KUBECONFIG SANDBOX_CA SANDBOX_ADMIN_TOKEN
+	    SANDBOX_KUBECONFIG SANDBOX_CA SANDBOX_ADMIN_TOKEN SANDBOX_CONFIG
 	sandbox_use
 }
 
@@ -63,7 +67,8 @@ sandbox_start() {
 sandbox_use() {
 	[ -n "${SANDBOX_DIR:-}" ] || return 0
 	export KUBECONFIG=$SANDBOX_KUBECONFIG MAAS_URL=$SANDBOX_MAAS_URL \
-	    MAASCTL_SANDBOX_DIR=$SANDBOX_DIR
+	    MAASCTL_SANDBOX_DIR=$SANDBOX_DIR MAASCTL_CONFIG=$SANDBOX_CONFIG \
+	    MAASCTL_PROFILE=sandbox
 }
 
 # sandbox_down DIR: stop the sandbox in DIR and make sure no process is
