@@ -22,6 +22,9 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 
 #include <math.h>
@@ -467,10 +470,13 @@ watch_start(struct msim_req *r)
 {
 	struct bufferevent *bev;
 	evutil_socket_t fd;
+	int one = 1;
 
 	if ((bev = evhttp_connection_get_bufferevent(r->conn)) == NULL ||
 	    (fd = bufferevent_getfd(bev)) < 0)
 		return;
+	/* One token per write: do not let Nagle hold tokens back. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	r->watch = event_new(r->ms->base, fd, EV_READ | EV_PERSIST,
 	    on_readable, r);
 	if (r->watch != NULL)
