@@ -86,6 +86,10 @@ const struct command *cmd_resolve(int *argc, char **argv, char **path,
 	    struct err *e);
 /* Candidates for a dynamic option value kind ("context", "namespace"). */
 int	 complete_dynamic(struct ctx *, const char *kind, struct strlist *out);
+/* Completion providers for "@context", "@cluster", "@user" (config.c). */
+int	 config_complete_contexts(struct ctx *, struct strlist *out);
+int	 config_complete_clusters(struct ctx *, struct strlist *out);
+int	 config_complete_users(struct ctx *, struct strlist *out);
 /* Print `--help` for a command (generated from its tables). */
 void	 cmd_print_help(FILE *, const char *path, const struct command *);
 

@@ -274,6 +274,9 @@ static const struct {
 	const char	*kind;
 	int		(*fn)(struct ctx *, struct strlist *);
 } providers[] = {
+	{ "context", config_complete_contexts },
+	{ "cluster", config_complete_clusters },
+	{ "user", config_complete_users },
 	{ NULL, NULL }
 };
 
