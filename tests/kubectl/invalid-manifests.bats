@@ -10,18 +10,15 @@ load ../helpers/sandbox
 FIXTURES=$MAASCTL_TEST_ROOT/tests/fixtures/invalid
 
 setup_file() {
-	if sandbox_has_server; then
-		sandbox_start
-		# Namespaces the fixtures use beyond the seeded ones.
-		kubectl create namespace llm >/dev/null
-	fi
+	sandbox_start
+	# Namespaces the fixtures use beyond the seeded ones.
+	kubectl create namespace llm >/dev/null
 }
 teardown_file() { sandbox_stop; }
 
 setup() {
 	common_setup
 	sandbox_use
-	sandbox_require_server
 }
 teardown() { common_teardown; }
 
