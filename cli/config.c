@@ -10,30 +10,55 @@
 #include "cmd.h"
 #include "json.h"
 #include "kubeconfig.h"
+#include "output.h"
 #include "yaml.h"
 
 static int	 view_minify, view_raw, view_flatten;
 static int	 gc_no_headers;
 
-/* Print a config document in the -o format (yaml by default). */
+/* Print a config document in the -o format (yaml by default), with the
+ * printers kubectl allows for `config view`. */
 static int
 config_print(const cJSON *doc, const char *fmt, struct err *e)
 {
-	char	*s;
+	struct output	 o;
+	char		*s;
+	int		 rc;
 
-	if (fmt == NULL || fmt[0] == '\0' || strcmp(fmt, "yaml") == 0)
-		s = yaml_emit(doc);
-	else if (strcmp(fmt, "json") == 0)
-		s = json_print(doc, 1);
-	else
-		return err_set_raw(e, EXIT_USAGE, "error: unable to match a "
-		    "printer suitable for the output format \"%s\", allowed "
-		    "formats are: json,yaml", fmt);
-	fputs(s, stdout);
-	if (s[0] != '\0' && s[strlen(s) - 1] != '\n')
-		fputc('\n', stdout);
-	free(s);
-	return 0;
+	if (fmt == NULL || fmt[0] == '\0' || strcmp(fmt, "yaml") == 0 ||
+	    strcmp(fmt, "json") == 0) {
+		/* Printed as is: Go field order, empty preferences kept. */
+		s = fmt != NULL && strcmp(fmt, "json") == 0 ?
+		    json_print(doc, 1) : yaml_emit(doc);
+		fputs(s, stdout);
+		if (s[0] != '\0' && s[strlen(s) - 1] != '\n')
+			fputc('\n', stdout);
+		free(s);
+		return 0;
+	}
+	if (output_parse(&o, fmt, e) == -1)
+		goto bad;
+	switch (o.format) {
+	case OUTPUT_JSON:
+	case OUTPUT_YAML:
+	case OUTPUT_JSONPATH:
+		break;
+	case OUTPUT_NAME:
+		/* The Config object has no name: kubectl's "<unknown>". */
+		output_free(&o);
+		printf("config/<unknown>\n");
+		return 0;
+	default:
+		output_free(&o);
+		goto bad;
+	}
+	rc = output_print(&o, doc, NULL, stdout, stderr, e);
+	output_free(&o);
+	return rc;
+bad:
+	return err_set_raw(e, EXIT_USAGE, "error: unable to match a printer "
+	    "suitable for the output format \"%s\", allowed formats are: "
+	    "json,jsonpath,jsonpath-as-json,jsonpath-file,name,yaml", fmt);
 }
 
 static int
@@ -268,7 +293,7 @@ static const struct opt gc_opts[] = {
 static const struct command cmd_config_view = {
 	.name = "view",
 	.summary = "Print the merged kubeconfig (secrets redacted)",
-	.usage = "[--minify] [--raw] [--flatten] [-o yaml|json]",
+	.usage = "[--minify] [--raw] [--flatten] [-o yaml|json|jsonpath=TEMPLATE]",
 	.opts = view_opts,
 	.run = view_run,
 	.max_args = 0,

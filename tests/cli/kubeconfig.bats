@@ -78,6 +78,8 @@ check_case() {
 	same config current-context
 	same config get-contexts
 	same config get-contexts -o name
+	same config view -o 'jsonpath={.contexts[*].name} {.users[*].user.token}'
+	same config view --minify -o 'jsonpath-as-json={.clusters[*].cluster}'
 	if [ -n "$FLATTEN" ]; then
 		same config view --flatten -o json
 		same config view --minify --flatten
@@ -138,8 +140,12 @@ check_case() {
 }
 
 @test "config view: bad -o is a usage error" {
-	run -2 --separate-stderr "$MAASCTL" --kubeconfig "$FIX/single/config" config view -o table
-	[[ $stderr == *'output format "table"'* ]]
+	for o in table wide custom-columns=N:.kind; do
+		run -2 --separate-stderr "$MAASCTL" --kubeconfig "$FIX/single/config" config view -o "$o"
+		[[ $stderr == "error: unable to match a printer suitable for the output format \"$o\", allowed formats are: "* ]]
+	done
+	run -0 "$MAASCTL" --kubeconfig "$FIX/single/config" config view -o name
+	[ "$output" = "config/<unknown>" ]
 }
 
 @test "config view --minify names the missing context (exit 3)" {
