@@ -34,47 +34,19 @@ static const struct opt models_opts[] = {
 static cJSON *
 fetch_models(struct target *t, struct err *e)
 {
-	struct http_request	 req;
-	struct http_response	 res = HTTP_RESPONSE_INIT;
-	const char		**h;
-	char			*url, *sub = NULL;
-	cJSON			*o = NULL;
-	size_t			 n;
+	char	*sub = NULL;
+	cJSON	*o;
 
-	h = target_headers(t, 0);
-	if (M.subscription != NULL) {
-		for (n = 0; h[n] != NULL; n++)
-			;
-		h = xrealloc(h, (n + 2) * sizeof *h);
+	if (M.subscription != NULL)
 		sub = xasprintf("X-MaaS-Subscription: %s", M.subscription);
-		h[n] = sub;
-		h[n + 1] = NULL;
-	}
-	url = xasprintf("%s/models", t->base);
-	memset(&req, 0, sizeof req);
-	req.method = "GET";
-	req.url = url;
-	req.headers = h;
-	if (http_do(&t->http, &req, &res, e) != 0)
-		goto out;
-	if (res.status / 100 != 2) {
-		target_http_error(t, "models", &res, e);
-		goto out;
-	}
-	if ((o = json_parse(res.body.buf, res.body.len, e)) == NULL) {
-		err_wrap(e, "models: the answer from %s is not JSON", url);
-		goto out;
-	}
-	if (!cJSON_IsArray(cJSON_GetObjectItem(o, "data"))) {
-		err_set(e, EXIT_ERR, "models: the answer from %s has no "
-		    "\"data\" list", url);
+	o = target_get_json(t, "/models", sub, "models", e);
+	free(sub);
+	if (o != NULL && !cJSON_IsArray(cJSON_GetObjectItem(o, "data"))) {
+		err_set(e, EXIT_ERR, "models: the answer from %s/models has "
+		    "no \"data\" list", t->base);
 		cJSON_Delete(o);
 		o = NULL;
 	}
-out:
-	target_headers_free(h);
-	http_response_free(&res);
-	free(url);
 	return o;
 }
 

@@ -168,33 +168,54 @@ target_http_error(const struct target *t, const char *what,
 	return -1;
 }
 
-int
-target_models(struct target *t, struct strlist *ids, struct err *e)
+cJSON *
+target_get_json(struct target *t, const char *path, const char *extra_header,
+    const char *what, struct err *e)
 {
 	struct http_request	 req;
 	struct http_response	 res = HTTP_RESPONSE_INIT;
 	const char		**h;
 	char			*url;
-	cJSON			*o, *m;
-	const cJSON		*ready;
-	int			 rc = -1;
+	cJSON			*o = NULL;
+	size_t			 n;
 
-	memset(&req, 0, sizeof req);
-	url = xasprintf("%s/models", t->base);
 	h = target_headers(t, 0);
+	if (extra_header != NULL) {
+		for (n = 0; h[n] != NULL; n++)
+			;
+		h = xrealloc(h, (n + 2) * sizeof *h);
+		h[n] = xstrdup(extra_header);
+		h[n + 1] = NULL;
+	}
+	url = xasprintf("%s%s", t->base, path);
+	memset(&req, 0, sizeof req);
 	req.method = "GET";
 	req.url = url;
 	req.headers = h;
 	if (http_do(&t->http, &req, &res, e) != 0)
 		goto out;
 	if (res.status / 100 != 2) {
-		target_http_error(t, "listing models", &res, e);
+		target_http_error(t, what, &res, e);
 		goto out;
 	}
-	if ((o = json_parse(res.body.buf, res.body.len, e)) == NULL) {
-		err_wrap(e, "listing models: %s", url);
-		goto out;
-	}
+	if ((o = json_parse(res.body.buf, res.body.len, e)) == NULL)
+		err_wrap(e, "%s: the answer from %s is not JSON", what, url);
+out:
+	target_headers_free(h);
+	http_response_free(&res);
+	free(url);
+	return o;
+}
+
+int
+target_models(struct target *t, struct strlist *ids, struct err *e)
+{
+	cJSON		*o, *m;
+	const cJSON	*ready;
+
+	if ((o = target_get_json(t, "/models", NULL, "listing models",
+	    e)) == NULL)
+		return -1;
 	cJSON_ArrayForEach(m, cJSON_GetObjectItem(o, "data")) {
 		ready = cJSON_GetObjectItem(m, "ready");
 		if (cJSON_IsFalse(ready))
@@ -203,10 +224,5 @@ target_models(struct target *t, struct strlist *ids, struct err *e)
 			sl_add(ids, json_str(m, "id"));
 	}
 	cJSON_Delete(o);
-	rc = 0;
-out:
-	target_headers_free(h);
-	http_response_free(&res);
-	free(url);
-	return rc;
+	return 0;
 }

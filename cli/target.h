@@ -27,6 +27,10 @@ void	 target_headers_free(const char **);
 /* Turn a failed or non-2xx exchange into an error line naming what. */
 int	 target_http_error(const struct target *, const char *what,
 	    const struct http_response *, struct err *);
+/* GET <base><path> with the key (and an optional extra header line);
+ * the parsed JSON body of a 2xx answer, or NULL with an error naming what. */
+cJSON	*target_get_json(struct target *, const char *path,
+	    const char *extra_header, const char *what, struct err *);
 /* The ids of the ready models the target lists (GET <base>/models). */
 int	 target_models(struct target *, struct strlist *ids, struct err *);
 
