@@ -1179,17 +1179,27 @@ qflag(const struct call *c, const char *k)
 	return on;
 }
 
+/* RFC 7234 warn-text is a quoted-string: escape '"' and '\\' in it, as
+ * the apiserver does, or kubectl drops the whole header. */
 static void
 add_warnings(struct call *c)
 {
-	size_t	 i;
-	char	*h;
+	struct strbuf	 sb = STRBUF_INIT;
+	const char	*p;
+	size_t		 i;
 
 	for (i = 0; i < c->warnings.n; i++) {
-		h = xasprintf("299 - \"%s\"", c->warnings.v[i]);
-		srv_header(c->q, "Warning", h);
-		free(h);
+		sb_reset(&sb);
+		sb_adds(&sb, "299 - \"");
+		for (p = c->warnings.v[i]; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				sb_addc(&sb, '\\');
+			sb_addc(&sb, *p);
+		}
+		sb_addc(&sb, '"');
+		srv_header(c->q, "Warning", sb.buf);
 	}
+	sb_free(&sb);
 }
 
 static void
