@@ -32,6 +32,57 @@ trim_slash(const char *url)
 	return xstrndup(url, n);
 }
 
+/* The MaaS URL from --maas-url or $MAAS_URL, checked; NULL with e. */
+static const char *
+maas_url(struct ctx *ctx, struct err *e)
+{
+	const char	*url = ctx->g.maas_url ? ctx->g.maas_url :
+	    getenv("MAAS_URL");
+
+	if (url == NULL || url[0] == '\0') {
+		err_set(e, EXIT_USAGE, "no MaaS URL: give --maas-url, "
+		    "set MAAS_URL, or use --endpoint URL for any "
+		    "OpenAI-compatible server");
+		err_hint(e, "with the local sandbox: eval \"$(maasctl "
+		    "sandbox env)\"");
+		return NULL;
+	}
+	if (strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0) {
+		err_set(e, EXIT_USAGE, "invalid MaaS URL \"%s\": "
+		    "want an http:// or https:// URL", url);
+		return NULL;
+	}
+	return url;
+}
+
+int
+target_resolve_maasapi(struct ctx *ctx, struct target *t, struct err *e)
+{
+	const char	*url, *spec = ctx->g.token, *env;
+	char		*base;
+
+	memset(t, 0, sizeof *t);
+	if ((url = maas_url(ctx, e)) == NULL)
+		return -1;
+	base = trim_slash(url);
+	t->base = xasprintf("%s/maas-api", base);
+	free(base);
+	t->maas = 1;
+	t->api = 1;
+	if (spec == NULL && (env = getenv("MAAS_TOKEN")) != NULL &&
+	    env[0] != '\0')
+		spec = "env:MAAS_TOKEN";
+	if (spec != NULL && cred_read(spec, "--token", &t->key, e) != 0) {
+		target_free(t);
+		return -1;
+	}
+	t->http.tls.insecure = ctx->g.insecure;
+	t->http.tls.ca_file = ctx->g.ca_file;
+	t->http.timeout = ctx->g.timeout;
+	return 0;
+}
+
 int
 target_resolve(struct ctx *ctx, const char *endpoint, struct target *t,
     struct err *e)
@@ -52,19 +103,8 @@ target_resolve(struct ctx *ctx, const char *endpoint, struct target *t,
 		    NULL && env[0] != '\0')
 			keyspec = "env:OPENAI_API_KEY";
 	} else {
-		url = ctx->g.maas_url ? ctx->g.maas_url : getenv("MAAS_URL");
-		if (url == NULL || url[0] == '\0') {
-			err_set(e, EXIT_USAGE, "no MaaS URL: give --maas-url, "
-			    "set MAAS_URL, or use --endpoint URL for any "
-			    "OpenAI-compatible server");
-			err_hint(e, "with the local sandbox: eval \"$(maasctl "
-			    "sandbox env)\"");
+		if ((url = maas_url(ctx, e)) == NULL)
 			return -1;
-		}
-		if (strncmp(url, "http://", 7) != 0 &&
-		    strncmp(url, "https://", 8) != 0)
-			return err_set(e, EXIT_USAGE, "invalid MaaS URL \"%s\": "
-			    "want an http:// or https:// URL", url);
 		t->base = join_v1(url);
 		t->maas = 1;
 		if (keyspec == NULL && (env = getenv("MAAS_API_KEY")) !=
@@ -132,7 +172,13 @@ target_http_error(const struct target *t, const char *what,
 	case 401:
 		err_set(e, EXIT_AUTH, "%s: 401 Unauthorized: %s", what,
 		    reason ? reason : msg ? msg : "no valid credential");
-		if (t->key == NULL)
+		if (t->api && t->key == NULL)
+			err_hint(e, "no token was sent: use --token @FILE, "
+			    "--token env:NAME or set MAAS_TOKEN");
+		else if (t->api)
+			err_hint(e, "the token is unknown or expired: get a "
+			    "new one (sandbox: 'maasctl sandbox token')");
+		else if (t->key == NULL)
 			err_hint(e, "no API key was sent: use --api-key @FILE "
 			    "or set %s", t->maas ? "MAAS_API_KEY" :
 			    "OPENAI_API_KEY");
@@ -143,7 +189,7 @@ target_http_error(const struct target *t, const char *what,
 	case 403:
 		err_set(e, EXIT_AUTH, "%s: 403 Forbidden: %s", what,
 		    msg ? msg : reason ? reason : "access denied");
-		if (t->maas)
+		if (t->maas && !t->api)
 			err_hint(e, "check that an auth policy grants your "
 			    "group the model and a subscription covers it "
 			    "('maasctl doctor MODEL')");
@@ -151,6 +197,12 @@ target_http_error(const struct target *t, const char *what,
 	case 404:
 		err_set(e, EXIT_NOTFOUND, "%s: 404 Not Found: %s", what,
 		    msg ? msg : "no such model or path");
+		break;
+	case 400:
+		if (!t->api)
+			goto other;
+		err_set(e, EXIT_USAGE, "%s: 400 Bad Request: %s", what,
+		    msg ? msg : "the request was refused");
 		break;
 	case 429:
 		err_set(e, EXIT_RATELIMITED, "%s: 429 Too Many Requests after "
@@ -160,6 +212,7 @@ target_http_error(const struct target *t, const char *what,
 		    "up for this window; wait or ask for a higher limit");
 		break;
 	default:
+	other:
 		err_set(e, err_code_for_http(r->status), "%s: HTTP %d: %s",
 		    what, r->status, msg ? msg : "unexpected answer");
 		break;

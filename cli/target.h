@@ -13,12 +13,17 @@ struct target {
 	char			*base;		/* OpenAI base URL, ends in /v1 */
 	char			*key;		/* API key or NULL (secret) */
 	int			 maas;		/* the MaaS gateway */
+	int			 api;		/* maas-api: key is the user's
+						 * bearer token */
 	struct http_client	 http;		/* TLS, timeouts, retries */
 };
 
 /* Resolve the target from flags, environment and profile. */
 int	 target_resolve(struct ctx *, const char *endpoint, struct target *,
 	    struct err *);
+/* maas-api through the gateway: base <MAAS_URL>/maas-api, the bearer is
+ * the user's token (--token @FILE|-|env:NAME, else $MAAS_TOKEN). */
+int	 target_resolve_maasapi(struct ctx *, struct target *, struct err *);
 void	 target_free(struct target *);
 /* Headers for a JSON request: a NULL-terminated array; the caller frees
  * it with target_headers_free (the Authorization value is wiped). */

@@ -105,6 +105,14 @@ struct event_base *srv_base(void);
 /* Write one line to the daemon log (stderr or sandbox.log). */
 void	 srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- gateway.c ---- */
+
+/* Open what the gateway and maas-api keep (the key table); -1 on error. */
+int	 gateway_init(const struct sbx_config *, struct err *);
+/* Route one request on the gateway listener (always ends it). */
+void	 gateway_handle(struct sbx_req *);
+void	 gateway_shutdown(void);
+
 /* ---- apiserver.c ---- */
 
 /* Open the store and install seed state; -1 on error. */

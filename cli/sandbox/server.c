@@ -37,8 +37,6 @@
 #define MAX_HEADERS	(64 * 1024)
 #define IO_TIMEOUT	60			/* seconds, idle connections */
 
-/* Gateway requests go to gateway.c once it exists (later issues). */
-void	gateway_handle(struct sbx_req *) __attribute__((weak));
 
 static struct event_base	*base;
 static FILE			*logfp;
@@ -279,14 +277,8 @@ static void
 on_gateway(struct evhttp_request *r, void *arg)
 {
 	struct sbx_req	*q = req_new(r, arg != NULL);
-	static const char body[] =
-	    "{\"error\":{\"message\":\"no route for this path\","
-	    "\"type\":\"not_found\"}}\n";
 
-	if (gateway_handle != NULL)
-		gateway_handle(q);
-	else
-		srv_reply(q, 404, "application/json", body, sizeof body - 1);
+	gateway_handle(q);
 }
 
 static struct bufferevent *
@@ -447,6 +439,8 @@ sbx_serve(const struct sbx_config *c, struct err *e)
 		goto out;
 	if (api_init(c, e) == -1)
 		goto out;
+	if (gateway_init(c, e) == -1)
+		goto out;
 	if ((api = listener(&api_port, !c->plain, on_api, "Kubernetes API",
 	    e)) == NULL)
 		goto out;
@@ -476,6 +470,7 @@ out:
 	if (gw != NULL)
 		evhttp_free(gw);
 	api_shutdown();
+	gateway_shutdown();
 	if (ssl_ctx != NULL) {
 		SSL_CTX_free(ssl_ctx);
 		ssl_ctx = NULL;
