@@ -1,6 +1,6 @@
 /*
- * table.c: pieces of the meta.k8s.io/v1 Table responses: apimachinery's
- * HumanDuration ages and the JSONPath subset that CRD printer columns use
+ * table.c: pieces of the meta.k8s.io/v1 Table responses: ages (through
+ * common/output.c's HumanDuration) and the JSONPath subset that CRD printer columns use
  * (.a.b, .a[*].b, .a[0].b, .a[?(@.k=="v")].b; first match only).
  */
 #include <stdio.h>
@@ -8,47 +8,13 @@
 #include <string.h>
 
 #include "apiserver.h"
+#include "output.h"
 
+/* A Table cell's age: apimachinery's HumanDuration, shared with output.c. */
 char *
 table_age(time_t then, time_t now)
 {
-	long long	 d = (long long)(now - then), m, h, days, y;
-
-	if (d < 0)
-		d = 0;
-	if (d < 120)
-		return xasprintf("%llds", d);
-	m = d / 60;
-	if (m < 10) {
-		if (d % 60 == 0)
-			return xasprintf("%lldm", m);
-		return xasprintf("%lldm%llds", m, d % 60);
-	}
-	if (m < 180)
-		return xasprintf("%lldm", m);
-	h = d / 3600;
-	if (h < 8) {
-		if (m % 60 == 0)
-			return xasprintf("%lldh", h);
-		return xasprintf("%lldh%lldm", h, m % 60);
-	}
-	if (h < 48)
-		return xasprintf("%lldh", h);
-	days = h / 24;
-	if (days < 8) {
-		if (h % 24 == 0)
-			return xasprintf("%lldd", days);
-		return xasprintf("%lldd%lldh", days, h % 24);
-	}
-	if (days < 365 * 2)
-		return xasprintf("%lldd", days);
-	y = days / 365;
-	if (y < 8) {
-		if (days % 365 == 0)
-			return xasprintf("%lldy", y);
-		return xasprintf("%lldy%lldd", y, days % 365);
-	}
-	return xasprintf("%lldy", y);
+	return output_human_duration(now > then ? (double)(now - then) : 0);
 }
 
 /* Evaluate the rest of path p against node c; first match or NULL. */
