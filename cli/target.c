@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "cred.h"
 #include "json.h"
 #include "openai.h"
@@ -32,13 +33,85 @@ trim_slash(const char *url)
 	return xstrndup(url, n);
 }
 
-/* The MaaS URL from --maas-url or $MAAS_URL, checked; NULL with e. */
+/* The selected maasctl profile's settings (copies), or all NULL. */
+struct profile_vals {
+	char	*maas_url;	/* maas-url */
+	char	*ca_file;	/* ca-file */
+	char	*key_file;	/* api-key-file */
+	int	 insecure;	/* insecure */
+};
+
+static void
+profile_vals_free(struct profile_vals *pv)
+{
+	free(pv->maas_url);
+	free(pv->ca_file);
+	free(pv->key_file);
+	memset(pv, 0, sizeof *pv);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Read the profile named by --profile, $MAASCTL_PROFILE or current-profile.
+ * A profile named by --profile must exist; a missing config file is none. */
+static int
+profile_load(struct ctx *ctx, struct profile_vals *pv, struct err *e)
+{
+	struct config	*cfg;
+	const char	*name;
+	char		*path;
+	int		 rc = 0;
+
+	memset(pv, 0, sizeof *pv);
+	if ((path = config_path(e)) == NULL)
+		return ctx->g.profile != NULL ? -1 : (err_clear(e), 0);
+	cfg = config_load(path, e);
+	free(path);
+	if (cfg == NULL)
+		return -1;
+	if (ctx->g.profile != NULL)
+		name = config_resolve(cfg, ctx->g.profile, e);
+	else if ((name = config_select(cfg, NULL, NULL)) != NULL &&
+	    !config_has_profile(cfg, name))
+		name = NULL;
+	if (name == NULL) {
+		rc = ctx->g.profile != NULL ? -1 : 0;
+		goto out;
+	}
+	pv->maas_url = dup_or_null(config_get(cfg, name, "maas-url"));
+	pv->ca_file = dup_or_null(config_get(cfg, name, "ca-file"));
+	pv->key_file = dup_or_null(config_get(cfg, name, "api-key-file"));
+	pv->insecure = config_get_bool(cfg, name, "insecure", 0);
+out:
+	config_free(cfg);
+	return rc;
+}
+
+/* TLS and timeouts from the flags, falling back to the profile. */
+static void
+target_http(struct ctx *ctx, const struct profile_vals *pv, struct target *t)
+{
+	t->http.tls.insecure = ctx->g.insecure || pv->insecure;
+	if (ctx->g.ca_file != NULL)
+		t->http.tls.ca_file = ctx->g.ca_file;
+	else if (pv->ca_file != NULL)
+		t->http.tls.ca_file = t->ca_file = xstrdup(pv->ca_file);
+	t->http.timeout = ctx->g.timeout;
+}
+
+/* The MaaS URL from --maas-url, $MAAS_URL or the profile; NULL with e. */
 static const char *
-maas_url(struct ctx *ctx, struct err *e)
+maas_url(struct ctx *ctx, const struct profile_vals *pv, struct err *e)
 {
 	const char	*url = ctx->g.maas_url ? ctx->g.maas_url :
 	    getenv("MAAS_URL");
 
+	if ((url == NULL || url[0] == '\0') && pv->maas_url != NULL)
+		url = pv->maas_url;
 	if (url == NULL || url[0] == '\0') {
 		err_set(e, EXIT_USAGE, "no MaaS URL: give --maas-url, "
 		    "set MAAS_URL, or use --endpoint URL for any "
@@ -59,12 +132,16 @@ maas_url(struct ctx *ctx, struct err *e)
 int
 target_resolve_maasapi(struct ctx *ctx, struct target *t, struct err *e)
 {
-	const char	*url, *spec = ctx->g.token, *env;
-	char		*base;
+	struct profile_vals	 pv;
+	const char		*url, *spec = ctx->g.token, *env;
+	char			*base;
+	int			 rc = -1;
 
 	memset(t, 0, sizeof *t);
-	if ((url = maas_url(ctx, e)) == NULL)
+	if (profile_load(ctx, &pv, e) != 0)
 		return -1;
+	if ((url = maas_url(ctx, &pv, e)) == NULL)
+		goto out;
 	base = trim_slash(url);
 	t->base = xasprintf("%s/maas-api", base);
 	free(base);
@@ -75,57 +152,71 @@ target_resolve_maasapi(struct ctx *ctx, struct target *t, struct err *e)
 		spec = "env:MAAS_TOKEN";
 	if (spec != NULL && cred_read(spec, "--token", &t->key, e) != 0) {
 		target_free(t);
-		return -1;
+		goto out;
 	}
-	t->http.tls.insecure = ctx->g.insecure;
-	t->http.tls.ca_file = ctx->g.ca_file;
-	t->http.timeout = ctx->g.timeout;
-	return 0;
+	target_http(ctx, &pv, t);
+	rc = 0;
+out:
+	profile_vals_free(&pv);
+	return rc;
 }
 
 int
 target_resolve(struct ctx *ctx, const char *endpoint, struct target *t,
     struct err *e)
 {
-	const char	*url = NULL, *keyspec = ctx->g.api_key, *env;
+	struct profile_vals	 pv;
+	const char		*url = NULL, *keyspec = ctx->g.api_key, *env;
+	int			 rc = -1;
 
 	memset(t, 0, sizeof *t);
+	if (profile_load(ctx, &pv, e) != 0)
+		return -1;
 	if (endpoint == NULL && ctx->g.maas_url == NULL &&
-	    getenv("MAAS_URL") == NULL && getenv("OPENAI_BASE_URL") != NULL)
+	    getenv("MAAS_URL") == NULL && pv.maas_url == NULL &&
+	    getenv("OPENAI_BASE_URL") != NULL)
 		endpoint = getenv("OPENAI_BASE_URL");
 	if (endpoint != NULL) {
 		if (strncmp(endpoint, "http://", 7) != 0 &&
-		    strncmp(endpoint, "https://", 8) != 0)
-			return err_set(e, EXIT_USAGE, "invalid endpoint \"%s\": "
+		    strncmp(endpoint, "https://", 8) != 0) {
+			err_set(e, EXIT_USAGE, "invalid endpoint \"%s\": "
 			    "want an http:// or https:// URL", endpoint);
+			goto out;
+		}
 		t->base = trim_slash(endpoint);
 		if (keyspec == NULL && (env = getenv("OPENAI_API_KEY")) !=
 		    NULL && env[0] != '\0')
 			keyspec = "env:OPENAI_API_KEY";
 	} else {
-		if ((url = maas_url(ctx, e)) == NULL)
-			return -1;
+		if ((url = maas_url(ctx, &pv, e)) == NULL)
+			goto out;
 		t->base = join_v1(url);
 		t->maas = 1;
 		if (keyspec == NULL && (env = getenv("MAAS_API_KEY")) !=
 		    NULL && env[0] != '\0')
 			keyspec = "env:MAAS_API_KEY";
 	}
-	if (keyspec != NULL && cred_read(keyspec, "--api-key", &t->key,
-	    e) != 0) {
-		target_free(t);
-		return -1;
-	}
-	t->http.tls.insecure = ctx->g.insecure;
-	t->http.tls.ca_file = ctx->g.ca_file;
-	t->http.timeout = ctx->g.timeout;
-	return 0;
+	if (keyspec != NULL) {
+		if (cred_read(keyspec, "--api-key", &t->key, e) != 0)
+			goto fail;
+	} else if (t->maas && pv.key_file != NULL &&
+	    config_read_secret(pv.key_file, &t->key, e) != 0)
+		goto fail;
+	target_http(ctx, &pv, t);
+	rc = 0;
+	goto out;
+fail:
+	target_free(t);
+out:
+	profile_vals_free(&pv);
+	return rc;
 }
 
 void
 target_free(struct target *t)
 {
 	free(t->base);
+	free(t->ca_file);
 	xfree_secret(t->key);
 	memset(t, 0, sizeof *t);
 }

@@ -16,6 +16,7 @@ struct target {
 	int			 api;		/* maas-api: key is the user's
 						 * bearer token */
 	struct http_client	 http;		/* TLS, timeouts, retries */
+	char			*ca_file;	/* the profile's CA file (owned) */
 };
 
 /* Resolve the target from flags, environment and profile. */
