@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "kubectx.h"
 
 /* Cobra's directives. */
 #define DIR_ERROR	1
@@ -277,6 +278,7 @@ static const struct {
 	{ "context", config_complete_contexts },
 	{ "cluster", config_complete_clusters },
 	{ "user", config_complete_users },
+	{ "namespace", ctx_complete_namespaces },
 	{ NULL, NULL }
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "kubectx.h"
 #include "term.h"
 
 static struct globals G = { .timeout = 0 };
@@ -340,6 +341,7 @@ main(int argc, char **argv)
 		rc = EXIT_ERR;
 	}
 out:
+	ctx_kube_free(&ctx);
 	optres_free(&ctx.res);
 	err_clear(&e);
 	free(path);

@@ -625,8 +625,10 @@ disco_get(struct kube *k, const char *path, int *status, struct err *e)
 	memset(&r, 0, sizeof r);
 	r.method = "GET";
 	r.path = path;
-	if (kube_send(k, &r, &resp, e) != 0)
+	if (kube_send(k, &r, &resp, e) != 0) {
+		http_response_free(&resp);
 		return NULL;
+	}
 	*status = resp.status;
 	if (resp.status < 200 || resp.status > 299) {
 		kube_error_from_response(resp.status, resp.body.buf,
