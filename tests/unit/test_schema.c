@@ -120,7 +120,7 @@ TEST(builtin_crds_compile)
 	ok(list != NULL, "built-in CRDs parse: %s", e.msg ? e.msg : "");
 	if (list == NULL)
 		return;
-	is_int(cJSON_GetArraySize(list), 12, "twelve built-in CRDs");
+	is_int(cJSON_GetArraySize(list), 13, "thirteen built-in CRDs");
 	cJSON_ArrayForEach(crd, list) {
 		crds[ncrds] = sbx_crd_compile(crd, &e);
 		ok(crds[ncrds] != NULL, "compile %s: %s",
