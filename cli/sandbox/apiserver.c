@@ -683,16 +683,47 @@ set_gvk(cJSON *obj, const struct resdef *d)
 	cJSON_Delete(rest);
 }
 
+/* In-process listeners (controller, gateway caches): api_on_change(). */
+struct listener {
+	api_change_fn	 fn;
+	void		*arg;
+};
+static struct listener	*listeners;
+static size_t		 nlisteners;
+
+void
+api_on_change(api_change_fn fn, void *arg)
+{
+	listeners = xrealloc(listeners, (nlisteners + 1) * sizeof *listeners);
+	listeners[nlisteners].fn = fn;
+	listeners[nlisteners].arg = arg;
+	nlisteners++;
+}
+
+struct sbx_store *
+api_store(void)
+{
+	return store;
+}
+
 static void
 notify(void)
 {
-	size_t		 i;
+	size_t		 i, j;
 	struct watcher	*w, *next;
 	cJSON		*obj;
 	struct resdef	*d;
+	struct change	*batch;
+	size_t		 nbatch;
 
-	for (i = 0; i < npending; i++) {
-		struct change *c = &pending[i];
+	/* Listeners may write (a controller reacting to a change), which
+	 * queues new changes: take this batch first. */
+	batch = pending;
+	nbatch = npending;
+	pending = NULL;
+	npending = 0;
+	for (i = 0; i < nbatch; i++) {
+		struct change *c = &batch[i];
 
 		obj = cJSON_Parse(c->json);
 		for (w = watchers; obj != NULL && w != NULL; w = next) {
@@ -704,6 +735,9 @@ notify(void)
 				set_gvk(obj, d);
 			watch_send(w, c->type, obj);
 		}
+		for (j = 0; obj != NULL && j < nlisteners; j++)
+			listeners[j].fn(listeners[j].arg, c->type, c->grp,
+			    c->res, c->ns, obj);
 		cJSON_Delete(obj);
 		free(c->type);
 		free(c->grp);
@@ -711,9 +745,7 @@ notify(void)
 		free(c->ns);
 		free(c->json);
 	}
-	free(pending);
-	pending = NULL;
-	npending = 0;
+	free(batch);
 }
 
 static void
@@ -842,6 +874,9 @@ api_shutdown(void)
 	}
 	defs_free();
 	defs_dirty = 1;
+	free(listeners);
+	listeners = NULL;
+	nlisteners = 0;
 }
 
 /* ------------------------------------------------------------------ */

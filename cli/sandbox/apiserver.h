@@ -122,6 +122,18 @@ void	 api_handle(struct sbx_req *);
 /* End every open watch (shutdown) and close the store. */
 void	 api_shutdown(void);
 
+/* In-process access for the other sandbox parts (controller, gateway,
+ * maas-api). Read objects with store_get()/store_list() on api_store(). */
+struct sbx_store *api_store(void);
+/* Called once per committed change, after the watchers got it, with the
+ * object as stored (no apiVersion rewriting); type is "ADDED", "MODIFIED"
+ * or "DELETED"; ns is "" for cluster-scoped objects. A listener may
+ * write; those changes are delivered by a nested notification, so a
+ * listener must not write when nothing changed (no loops). */
+typedef void (*api_change_fn)(void *arg, const char *type, const char *grp,
+	    const char *res, const char *ns, const cJSON *obj);
+void	 api_on_change(api_change_fn, void *arg);
+
 /* ---- apiserver.c: the resource registry ---- */
 
 enum res_type {
