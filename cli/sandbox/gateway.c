@@ -99,7 +99,7 @@ to_maasapi(struct sbx_req *q, const char *path)
 		tok++;
 	if (strncmp(tok, "sk-oai-", 7) == 0) {
 		/* API key: owner and the groups stored at mint. */
-		if (maasapi_key_check(tok, &user, &groups) != NULL) {
+		if (maasapi_key_check(tok, &user, &groups, NULL) != NULL) {
 			deny_403(q, "unauthorized");
 			return;
 		}

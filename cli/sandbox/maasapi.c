@@ -1122,7 +1122,8 @@ key_revoke(struct sbx_req *q, const char *id, const struct maas_caller *c)
 }
 
 const char *
-maasapi_key_check(const char *raw, char **user, struct strlist *groups)
+maasapi_key_check(const char *raw, char **user, struct strlist *groups,
+    char **subscription)
 {
 	cJSON		*g, *it;
 	const char	*p, *us;
@@ -1159,6 +1160,9 @@ maasapi_key_check(const char *raw, char **user, struct strlist *groups)
 			why = NULL;
 			*user = xstrdup((const char *)
 			    sqlite3_column_text(st, 3));
+			if (subscription != NULL)
+				*subscription = xstrdup((const char *)
+				    sqlite3_column_text(st, 2));
 			g = cJSON_Parse((const char *)
 			    sqlite3_column_text(st, 4));
 			cJSON_ArrayForEach(it, g)

@@ -24,9 +24,11 @@ void	 maasapi_handle(struct sbx_req *, const char *path,
 	    const struct maas_caller *);
 /* Validate a raw sk-oai- key as /internal/v1/api-keys/validate does:
  * NULL when valid (with the owner and the groups stored at mint added to
- * *user and groups), else the reason ("invalid key format", "key not
- * found", "key revoked or expired", "key has no subscription bound"). */
+ * *user and groups, and the bound subscription's name to *subscription
+ * when that is not NULL; caller frees), else the reason ("invalid key
+ * format", "key not found", "key revoked or expired", "key has no
+ * subscription bound"). */
 const char *maasapi_key_check(const char *raw, char **user,
-	    struct strlist *groups);
+	    struct strlist *groups, char **subscription);
 
 #endif
