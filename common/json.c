@@ -654,13 +654,10 @@ json_utf8_valid(const char *s)
 	return 1;
 }
 
-/*
- * Append s as a JSON string literal, escaped as Go's encoding/json does
- * (invalid UTF-8 bytes become U+FFFD, as Go writes them).
- */
-static void
-json_add_string(struct strbuf *sb, const char *s)
+void
+json_quote(struct strbuf *sb, const char *s, enum json_quote_style st)
 {
+	static const char	 named[] = "\a\b\t\n\v\f\r";
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 n;
 	long			 r;
@@ -669,40 +666,38 @@ json_add_string(struct strbuf *sb, const char *s)
 	for (; *p != '\0'; p++) {
 		if (*p >= 0x80) {
 			r = json_utf8_rune(p, &n);
-			if (r < 0)
+			if (r < 0 && st == QUOTE_GO)
+				sb_addf(sb, "\\x%02x", *p);
+			else if (r < 0)
 				sb_adds(sb, "\\ufffd");
 			else if (r == 0x2028 || r == 0x2029)
 				sb_addf(sb, "\\u%04lx", r);
 			else
 				sb_add(sb, p, n);
-			p += n - 1;
+			if (r >= 0)
+				p += n - 1;
 			continue;
 		}
-		switch (*p) {
-		case '"':
-			sb_adds(sb, "\\\"");
-			break;
-		case '\\':
-			sb_adds(sb, "\\\\");
-			break;
-		case '\n':
+		if (*p == '"' || *p == '\\') {
+			sb_addc(sb, '\\');
+			sb_addc(sb, *p);
+		} else if (*p == '\n')
 			sb_adds(sb, "\\n");
-			break;
-		case '\r':
+		else if (*p == '\r')
 			sb_adds(sb, "\\r");
-			break;
-		case '\t':
+		else if (*p == '\t')
 			sb_adds(sb, "\\t");
-			break;
-		case '<': case '>': case '&':
+		else if (st == QUOTE_JSON && (*p == '<' || *p == '>' ||
+		    *p == '&' || *p < 0x20))
 			sb_addf(sb, "\\u%04x", *p);
-			break;
-		default:
-			if (*p < 0x20)
-				sb_addf(sb, "\\u%04x", *p);
-			else
-				sb_addc(sb, *p);
-		}
+		else if (st == QUOTE_GO && *p != 0 && *p < 0x20 &&
+		    strchr(named, *p) != NULL)
+			sb_addf(sb, "\\%c", "abtnvfr"[strchr(named, *p) -
+			    named]);
+		else if (st == QUOTE_GO && (*p < 0x20 || *p == 0x7f))
+			sb_addf(sb, "\\x%02x", *p);
+		else
+			sb_addc(sb, *p);
 	}
 	sb_addc(sb, '"');
 }
@@ -737,7 +732,7 @@ json_print_container(struct strbuf *sb, const cJSON *v, int pretty, int depth)
 	for (m = v->child; m != NULL; m = m->next) {
 		json_newline(sb, pretty, depth + 1);
 		if (obj) {
-			json_add_string(sb, m->string != NULL ? m->string : "");
+			json_quote(sb, m->string != NULL ? m->string : "", QUOTE_JSON);
 			sb_adds(sb, pretty ? ": " : ":");
 		}
 		json_print_value(sb, m, pretty, depth + 1);
@@ -762,7 +757,7 @@ json_print_value(struct strbuf *sb, const cJSON *v, int pretty, int depth)
 	else if (cJSON_IsRaw(v))
 		sb_adds(sb, v->valuestring != NULL ? v->valuestring : "null");
 	else if (cJSON_IsString(v))
-		json_add_string(sb, v->valuestring);
+		json_quote(sb, v->valuestring, QUOTE_JSON);
 	else
 		json_print_container(sb, v, pretty, depth);
 }

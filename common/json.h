@@ -42,6 +42,13 @@ long	 json_utf8_rune(const unsigned char *s, size_t *len);
 /* Whether s is valid UTF-8 (Go's utf8.ValidString). */
 int	 json_utf8_valid(const char *s);
 
+enum json_quote_style {
+	QUOTE_JSON,	/* Go's encoding/json: <>& as \u00XX, bad UTF-8 as U+FFFD */
+	QUOTE_GO	/* Go's %q (strconv.Quote): bad bytes as \xXX */
+};
+/* Append s as a double-quoted string literal in the given style. */
+void	 json_quote(struct strbuf *sb, const char *s, enum json_quote_style);
+
 /* Number styles for json_format_number. */
 enum json_num_style {
 	JSON_NUM_GO,	/* encoding/json: 'f' unless exponent < -6 or >= 21 */

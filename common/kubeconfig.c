@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "base64.h"
 #include "kubeconfig.h"
 #include "xalloc.h"
 #include "yaml.h"
@@ -185,130 +186,6 @@ path_resolve(const char *p, const char *origin)
 	free(dir);
 	free(joined);
 	return r;
-}
-
-/* ---- base64, with Go's StdEncoding error positions -------------------- */
-
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int
-b64_val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode base64; on error return NULL and set *bad to Go's byte offset. */
-static char *
-b64_decode(const char *src, size_t len, size_t *outlen, size_t *bad)
-{
-	struct strbuf	 sb = STRBUF_INIT;
-	size_t		 si = 0;
-	int		 d[4], j, dlen;
-
-	sb_init(&sb);
-	for (;;) {
-		dlen = 4;
-		for (j = 0; j < 4; j++) {
-			while (si < len && (src[si] == '\n' || src[si] == '\r'))
-				si++;
-			if (si == len) {
-				if (j == 0)
-					goto done;
-				*bad = si - (size_t)j;
-				goto fail;
-			}
-			if (src[si] == '=') {
-				si++;
-				if (j < 2) {
-					*bad = si - 1;
-					goto fail;
-				}
-				if (j == 2) {
-					while (si < len && (src[si] == '\n' ||
-					    src[si] == '\r'))
-						si++;
-					if (si == len) {
-						*bad = len;
-						goto fail;
-					}
-					if (src[si] != '=') {
-						*bad = si - 1;
-						goto fail;
-					}
-					si++;
-				}
-				while (si < len && (src[si] == '\n' ||
-				    src[si] == '\r'))
-					si++;
-				if (si < len) {
-					*bad = si;
-					goto fail;
-				}
-				dlen = j;
-				break;
-			}
-			if ((d[j] = b64_val((unsigned char)src[si])) < 0) {
-				*bad = si;
-				goto fail;
-			}
-			si++;
-		}
-		if (dlen >= 2)
-			sb_addc(&sb, (d[0] << 2) | (d[1] >> 4));
-		if (dlen >= 3)
-			sb_addc(&sb, ((d[1] & 0xf) << 4) | (d[2] >> 2));
-		if (dlen == 4)
-			sb_addc(&sb, ((d[2] & 0x3) << 6) | d[3]);
-		if (dlen < 4)
-			break;
-	}
-done:
-	*outlen = sb.len;
-	return sb_detach(&sb);
-fail:
-	sb_free_secret(&sb);
-	return NULL;
-}
-
-static char *
-b64_encode(const unsigned char *p, size_t n)
-{
-	struct strbuf	 sb = STRBUF_INIT;
-	size_t		 i;
-	unsigned	 v;
-
-	sb_init(&sb);
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		sb_addc(&sb, b64_alphabet[v >> 18 & 63]);
-		sb_addc(&sb, b64_alphabet[v >> 12 & 63]);
-		sb_addc(&sb, b64_alphabet[v >> 6 & 63]);
-		sb_addc(&sb, b64_alphabet[v & 63]);
-	}
-	if (n - i == 1) {
-		v = (unsigned)p[i] << 16;
-		sb_addc(&sb, b64_alphabet[v >> 18 & 63]);
-		sb_addc(&sb, b64_alphabet[v >> 12 & 63]);
-		sb_adds(&sb, "==");
-	} else if (n - i == 2) {
-		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-		sb_addc(&sb, b64_alphabet[v >> 18 & 63]);
-		sb_addc(&sb, b64_alphabet[v >> 12 & 63]);
-		sb_addc(&sb, b64_alphabet[v >> 6 & 63]);
-		sb_addc(&sb, '=');
-	}
-	return sb_detach(&sb);
 }
 
 /* ---- the kubeconfig.v1 schema ------------------------------------------ */
@@ -519,7 +396,7 @@ decode_value(const struct kc_schema *parent, const struct kc_field *f,
 			type_error(why, v, parent->goname, path, f->gotype);
 			return NULL;
 		}
-		raw = b64_decode(v->valuestring, strlen(v->valuestring),
+		raw = b64_decode_std(v->valuestring, strlen(v->valuestring),
 		    &rawlen, &bad);
 		if (raw == NULL) {
 			if (why->len == 0)
@@ -531,7 +408,7 @@ decode_value(const struct kc_schema *parent, const struct kc_field *f,
 			free(raw);
 			return NULL;
 		}
-		enc = b64_encode((unsigned char *)raw, rawlen);
+		enc = b64_encode(raw, rawlen, B64_STD);
 		explicit_bzero(raw, rawlen);
 		free(raw);
 		out = cJSON_CreateString(enc);
@@ -779,7 +656,7 @@ dump_struct(struct strbuf *sb, const struct kc_schema *s, const cJSON *body)
 			break;
 		case KT_BYTES:
 			sb_addc(sb, '[');
-			if (cJSON_IsString(v) && (raw = b64_decode(
+			if (cJSON_IsString(v) && (raw = b64_decode_std(
 			    v->valuestring, strlen(v->valuestring), &rawlen,
 			    &bad)) != NULL) {
 				for (i = 0; i < rawlen; i++)
@@ -1304,7 +1181,7 @@ flatten_field(cJSON *body, const char *pathkey, const char *datakey,
 	free(abs);
 	cJSON_DeleteItemFromObjectCaseSensitive(body, pathkey);
 	if (len > 0) {
-		enc = b64_encode((unsigned char *)buf, len);
+		enc = b64_encode(buf, len, B64_STD);
 		cJSON_AddStringToObject(body, datakey, enc);
 		xfree_secret(enc);
 	}
@@ -1551,7 +1428,7 @@ b64_field(const cJSON *body, const char *key, size_t *len)
 	*len = 0;
 	if (s == NULL)
 		return NULL;
-	return b64_decode(s, strlen(s), len, &bad);
+	return b64_decode_std(s, strlen(s), len, &bad);
 }
 
 static void
@@ -2053,10 +1930,10 @@ kubeconfig_exec_info(const struct kubeconfig_resolved *r, int interactive)
 		if (r->insecure)
 			cJSON_AddTrueToObject(cl, "insecure-skip-tls-verify");
 		if (r->ca_pem != NULL)
-			enc = b64_encode((unsigned char *)r->ca_pem, r->ca_len);
+			enc = b64_encode(r->ca_pem, r->ca_len, B64_STD);
 		else if (r->ca_file != NULL &&
 		    read_whole(r->ca_file, &ca, &calen, &errnum) == 0) {
-			enc = calen ? b64_encode((unsigned char *)ca, calen) :
+			enc = calen ? b64_encode(ca, calen, B64_STD) :
 			    NULL;
 			free(ca);
 		} else

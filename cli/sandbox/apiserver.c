@@ -21,6 +21,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "apiserver.h"
+#include "base64.h"
 #include "schema.h"
 
 /*
@@ -2183,31 +2184,6 @@ same_object(const cJSON *a, const cJSON *b)
 	return eq;
 }
 
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *
-b64(const char *s)
-{
-	struct strbuf	 sb = STRBUF_INIT;
-	size_t		 n = strlen(s), i;
-	unsigned	 v;
-
-	sb_init(&sb);
-	for (i = 0; i < n; i += 3) {
-		v = (unsigned char)s[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned char)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)s[i + 2];
-		sb_addc(&sb, b64chars[(v >> 18) & 63]);
-		sb_addc(&sb, b64chars[(v >> 12) & 63]);
-		sb_addc(&sb, i + 1 < n ? b64chars[(v >> 6) & 63] : '=');
-		sb_addc(&sb, i + 2 < n ? b64chars[v & 63] : '=');
-	}
-	return sb_detach(&sb);
-}
-
 /* Kind-specific defaults and status the real apiserver sets. */
 static void
 prepare(struct call *c, cJSON *obj, const cJSON *old)
@@ -2251,7 +2227,8 @@ prepare(struct call *c, cJSON *obj, const cJSON *old)
 				char *enc;
 				if (!cJSON_IsString(f))
 					continue;
-				enc = b64(f->valuestring);
+				enc = b64_encode(f->valuestring,
+				    strlen(f->valuestring), B64_STD);
 				set_str(data, f->string, enc);
 				free(enc);
 			}
@@ -2527,36 +2504,22 @@ out:
 static char *
 cont_encode(const char *key)
 {
-	return b64(key);
+	return b64_encode(key, strlen(key), B64_STD);
 }
 
 static char *
 cont_decode(const char *tok)
 {
-	struct strbuf	 sb = STRBUF_INIT;
-	unsigned	 v = 0;
-	int		 bits = 0;
-	const char	*p, *ix;
+	size_t	 n, bad;
+	char	*key;
 
-	sb_init(&sb);
-	for (p = tok; *p != '\0' && *p != '='; p++) {
-		if ((ix = strchr(b64chars, *p)) == NULL) {
-			sb_free(&sb);
-			return NULL;
-		}
-		v = (v << 6) | (unsigned)(ix - b64chars);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			sb_addc(&sb, (int)((v >> bits) & 0xff));
-		}
-	}
-	if (memchr(sb.buf, '\0', sb.len) != NULL || strchr(sb.buf, '/') ==
-	    NULL) {
-		sb_free(&sb);
+	if ((key = b64_decode_std(tok, strlen(tok), &n, &bad)) == NULL)
+		return NULL;
+	if (memchr(key, '\0', n) != NULL || strchr(key, '/') == NULL) {
+		free(key);
 		return NULL;
 	}
-	return sb_detach(&sb);
+	return key;
 }
 
 static void

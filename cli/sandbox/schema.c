@@ -154,40 +154,6 @@ type_name(const cJSON *v)
 	return "object";
 }
 
-/* Append s quoted the way Go's %q does. */
-static void
-add_goquote(struct strbuf *sb, const char *s)
-{
-	const unsigned char	*p;
-
-	sb_addc(sb, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':
-			sb_adds(sb, "\\\"");
-			break;
-		case '\\':
-			sb_adds(sb, "\\\\");
-			break;
-		case '\n':
-			sb_adds(sb, "\\n");
-			break;
-		case '\t':
-			sb_adds(sb, "\\t");
-			break;
-		case '\r':
-			sb_adds(sb, "\\r");
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				sb_addf(sb, "\\x%02x", *p);
-			else
-				sb_addc(sb, *p);
-		}
-	}
-	sb_addc(sb, '"');
-}
-
 /* Append a number as Go's %v prints an int64 or float64. */
 static void
 add_number(struct strbuf *sb, double d)
@@ -217,7 +183,7 @@ add_value(struct strbuf *sb, const cJSON *v)
 	if (v == NULL || cJSON_IsNull(v))
 		sb_adds(sb, "null");
 	else if (cJSON_IsString(v))
-		add_goquote(sb, v->valuestring);
+		json_quote(sb, v->valuestring, QUOTE_GO);
 	else if (cJSON_IsTrue(v))
 		sb_adds(sb, "true");
 	else if (cJSON_IsFalse(v))
@@ -288,7 +254,7 @@ add_invalid_str(struct vctx *c, const char *reason, const char *field,
 	sb_init(&sb);
 	sb_adds(&sb, "Invalid value: ");
 	if (value != NULL)
-		add_goquote(&sb, value);
+		json_quote(&sb, value, QUOTE_GO);
 	else
 		sb_adds(&sb, "null");
 	if (detail != NULL && *detail != '\0')
@@ -1449,7 +1415,7 @@ validate_string(const cJSON *v, const struct snode *n, const char *path,
 		sb_init(&sb);
 		sb_addf(&sb, "%s in body must be of type %s: ", path,
 		    n->format);
-		add_goquote(&sb, s);
+		json_quote(&sb, s, QUOTE_GO);
 		add_invalid_str(c, "FieldValueTypeInvalid", path, s, sb.buf);
 		sb_free(&sb);
 		c->blocking = 1;
@@ -1501,10 +1467,10 @@ validate_enum(const cJSON *v, const struct snode *n, const char *path,
 			sb_adds(&sb, ", ");
 		first = 0;
 		if (cJSON_IsString(ev))
-			add_goquote(&sb, ev->valuestring);
+			json_quote(&sb, ev->valuestring, QUOTE_GO);
 		else {
 			s = json_print(ev, 0);
-			add_goquote(&sb, s);
+			json_quote(&sb, s, QUOTE_GO);
 			free(s);
 		}
 	}

@@ -30,6 +30,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "base64.h"
 #include "sandbox.h"
 
 #define SECRET_LEN	32
@@ -52,76 +53,6 @@ static struct {
 	unsigned char	 key[SECRET_LEN];
 	int		 valid;
 } cache = { PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, { 0, 0 }, { 0 }, 0 };
-
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static void
-b64url_encode(struct strbuf *sb, const unsigned char *p, size_t len)
-{
-	unsigned long	 v;
-	size_t		 i;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 |
-		    p[i + 2];
-		sb_addc(sb, b64url[(v >> 18) & 63]);
-		sb_addc(sb, b64url[(v >> 12) & 63]);
-		sb_addc(sb, b64url[(v >> 6) & 63]);
-		sb_addc(sb, b64url[v & 63]);
-	}
-	if (len - i == 1) {
-		v = (unsigned long)p[i] << 16;
-		sb_addc(sb, b64url[(v >> 18) & 63]);
-		sb_addc(sb, b64url[(v >> 12) & 63]);
-	} else if (len - i == 2) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8;
-		sb_addc(sb, b64url[(v >> 18) & 63]);
-		sb_addc(sb, b64url[(v >> 12) & 63]);
-		sb_addc(sb, b64url[(v >> 6) & 63]);
-	}
-}
-
-static int
-b64url_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decode unpadded base64url (canonical: unused bits must be zero). */
-static int
-b64url_decode(const char *s, size_t len, struct strbuf *out)
-{
-	unsigned long	 v = 0;
-	size_t		 i;
-	int		 bits = 0, d;
-
-	if (len % 4 == 1)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if ((d = b64url_value((unsigned char)s[i])) == -1)
-			return -1;
-		v = (v << 6 | (unsigned long)d) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			sb_addc(out, (int)((v >> bits) & 0xff));
-		}
-	}
-	if (bits > 0 && (v & ((1UL << bits) - 1)) != 0)
-		return -1;
-	return 0;
-}
 
 static double
 now_seconds(void)
@@ -283,7 +214,7 @@ sbx_token_mint(const char *state_dir, const char *user,
 		    "OpenSSL");
 		goto out;
 	}
-	b64url_encode(&jtis, jti, sizeof jti);
+	b64_encode_to(&jtis, jti, sizeof jti, B64_URL_RAW);
 
 	now = floor(now_seconds());
 	claims = cJSON_CreateObject();
@@ -300,16 +231,15 @@ sbx_token_mint(const char *state_dir, const char *user,
 		goto out;
 	}
 
-	b64url_encode(&tok, (const unsigned char *)jwt_header,
-	    strlen(jwt_header));
+	b64_encode_to(&tok, jwt_header, strlen(jwt_header), B64_URL_RAW);
 	sb_addc(&tok, '.');
-	b64url_encode(&tok, (const unsigned char *)body, strlen(body));
+	b64_encode_to(&tok, body, strlen(body), B64_URL_RAW);
 	if (sign(key, tok.buf, tok.len, sig) == -1) {
 		err_set(e, EXIT_ERR, "cannot mint a token: HMAC-SHA256 failed");
 		goto out;
 	}
 	sb_addc(&tok, '.');
-	b64url_encode(&tok, sig, sizeof sig);
+	b64_encode_to(&tok, sig, sizeof sig, B64_URL_RAW);
 	ret = sb_detach(&tok);
 out:
 	explicit_bzero(key, sizeof key);
@@ -402,9 +332,10 @@ sbx_token_verify(const char *state_dir, const char *token,
 		err_set(e, EXIT_AUTH, "%s", malformed);
 		goto out;
 	}
-	if (b64url_decode(token, (size_t)(dot1 - token), &hdr) == -1 ||
-	    b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &body) == -1 ||
-	    b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig) == -1) {
+	if (b64_decode_url_raw(token, (size_t)(dot1 - token), &hdr) == -1 ||
+	    b64_decode_url_raw(dot1 + 1, (size_t)(dot2 - dot1 - 1),
+	    &body) == -1 ||
+	    b64_decode_url_raw(dot2 + 1, strlen(dot2 + 1), &sig) == -1) {
 		err_set(e, EXIT_AUTH, "%s", malformed);
 		goto out;
 	}

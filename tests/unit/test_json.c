@@ -221,6 +221,27 @@ TEST(number_styles)
 	sb_free(&sb);
 }
 
+static void
+quote_is(const char *in, enum json_quote_style st, const char *want)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+
+	sb_init(&sb);
+	json_quote(&sb, in, st);
+	is_str(sb.buf, want, "quote %s", st == QUOTE_GO ? "%q" : "json");
+	sb_free(&sb);
+}
+
+TEST(quote_styles)
+{
+	quote_is("a<b>&\"c\\", QUOTE_JSON, "\"a\\u003cb\\u003e\\u0026\\\"c\\\\\"");
+	quote_is("a<b>&\"c\\", QUOTE_GO, "\"a<b>&\\\"c\\\\\"");
+	quote_is("\x01\a\x7f\n", QUOTE_JSON, "\"\\u0001\\u0007\x7f\\n\"");
+	quote_is("\x01\a\x7f\n", QUOTE_GO, "\"\\x01\\a\\x7f\\n\"");
+	quote_is("\xff\xc3\xa9", QUOTE_JSON, "\"\\ufffd\xc3\xa9\"");
+	quote_is("\xff\xc3\xa9", QUOTE_GO, "\"\\xff\xc3\xa9\"");
+}
+
 int
 main(void)
 {
@@ -232,5 +253,6 @@ main(void)
 	RUN(equal);
 	RUN(print);
 	RUN(number_styles);
+	RUN(quote_styles);
 	return tap_done();
 }
