@@ -5,6 +5,7 @@
  * final ":<directive>" line.  Candidates come from the same command and
  * option tables the parser uses, so completion cannot drift from them.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,37 @@ complete_commands(const struct command *const *list, struct cands *cs)
 			cand_add(cs, list[i]->name, list[i]->summary);
 }
 
+/*
+ * Take the global flags that choose the cluster and namespace from the
+ * words typed so far, so that dynamic candidates (model names, tiers,
+ * namespaces) come from where the command line will run.
+ */
+static void
+complete_global(struct ctx *ctx, const struct opt *o, const char *v)
+{
+	static const struct {
+		const char	*lname;
+		size_t		 off;
+	} takes[] = {
+		{ "namespace", offsetof(struct globals, namespace) },
+		{ "context", offsetof(struct globals, context) },
+		{ "kubeconfig", offsetof(struct globals, kubeconfig) },
+		{ "cluster", offsetof(struct globals, cluster) },
+		{ "user", offsetof(struct globals, user) },
+		{ "server", offsetof(struct globals, server) },
+	};
+	size_t	 i;
+
+	if (o->lname == NULL)
+		return;
+	for (i = 0; i < sizeof takes / sizeof takes[0]; i++)
+		if (strcmp(o->lname, takes[i].lname) == 0 &&
+		    opt_find_long((const struct opt *const[]){ global_opts,
+		    NULL }, o->lname) == o)
+			*(const char **)(void *)((char *)&ctx->g +
+			    takes[i].off) = v;
+}
+
 /* The heart of __complete: words typed so far, and the current word. */
 static int
 complete_words(struct ctx *ctx, int n, char **words, const char *cur,
@@ -152,6 +184,7 @@ complete_words(struct ctx *ctx, int n, char **words, const char *cur,
 		const char *w = words[i];
 
 		if (want != NULL) {
+			complete_global(ctx, want, w);
 			want = NULL;
 			continue;
 		}
@@ -160,7 +193,14 @@ complete_words(struct ctx *ctx, int n, char **words, const char *cur,
 			continue;
 		}
 		if (!dashdash && w[0] == '-' && w[1] != '\0') {
-			if (w[1] == '-' && strchr(w, '=') == NULL)
+			if (w[1] == '-' && (eq = strchr(w, '=')) != NULL) {
+				name = xstrndup(w + 2, (size_t)(eq - w - 2));
+				if ((o = opt_find_long(tables, name)) != NULL)
+					complete_global(ctx, o, eq + 1);
+				free(name);
+				continue;
+			}
+			if (w[1] == '-')
 				o = opt_find_long(tables, w + 2);
 			else if (w[1] != '-' && w[2] == '\0')
 				o = opt_find_short(tables, (unsigned char)w[1]);
