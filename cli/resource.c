@@ -18,6 +18,7 @@
 #include "kube.h"
 #include "kubectx.h"
 #include "output.h"
+#include "resource.h"
 #include "xalloc.h"
 #include "yaml.h"
 
@@ -44,8 +45,8 @@ static struct {
 
 /* Resolve "what" (kind, plural, singular, short name, or any of them
  * followed by ".group") in the core group, then every group of /apis. */
-static int
-resolve_type(struct kube *k, const char *what, struct kube_resource *res,
+int
+resource_resolve(struct kube *k, const char *what, struct kube_resource *res,
     struct err *e)
 {
 	struct err	 e2 = ERR_INIT;
@@ -146,8 +147,8 @@ resolve_manifest(struct kube *k, const cJSON *obj, const char *source,
 }
 
 /* "kind.group" as kubectl names a type in messages (lower-case kind). */
-static char *
-type_name(const struct kube_resource *res)
+char *
+resource_type_name(const struct kube_resource *res)
 {
 	char	*s, *p;
 
@@ -226,7 +227,7 @@ get_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	o.no_headers = R.no_headers;
 	o.show_labels = R.show_labels;
 	if ((k = ctx_kube(ctx, e)) == NULL ||
-	    resolve_type(k, argv[0], &res, e) != 0)
+	    resource_resolve(k, argv[0], &res, e) != 0)
 		goto out;
 	ns = !res.namespaced || ctx->g.all_namespaces ? NULL :
 	    ctx_namespace(ctx);
@@ -907,7 +908,7 @@ delete_named(struct kube *k, const struct kube_resource *res,
 		return -1;
 	}
 	cJSON_Delete(got);
-	tn = type_name(res);
+	tn = resource_type_name(res);
 	printf("%s \"%s\" deleted%s\n", tn, name, dry_suffix(mode));
 	free(tn);
 	return 0;
@@ -973,7 +974,7 @@ delete_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		return -1;
 	}
 	if ((k = ctx_kube(ctx, e)) == NULL ||
-	    resolve_type(k, argv[0], &res, e) != 0)
+	    resource_resolve(k, argv[0], &res, e) != 0)
 		return -1;
 	ns = res.namespaced ? ctx_namespace(ctx) : NULL;
 	for (i = 1; i < argc; i++) {
@@ -1029,3 +1030,64 @@ const struct command cmd_delete = {
 	.flags = CMD_NEEDS_KUBE,
 	.max_args = -1,
 };
+
+/* Completion of object names. */
+
+int
+resource_complete_names(struct ctx *ctx, const char *type, const char *prefix,
+    struct strlist *out)
+{
+	struct kube_resource	 res;
+	struct kube_list_opts	 lo;
+	struct kube		*k;
+	const cJSON		*it;
+	const char		*name;
+	cJSON			*list = NULL;
+	char			*s;
+
+	memset(&res, 0, sizeof res);
+	if ((k = ctx_kube(ctx, NULL)) == NULL ||
+	    resource_resolve(k, type, &res, NULL) != 0)
+		goto out;
+	memset(&lo, 0, sizeof lo);
+	if (kube_list(k, &res, res.namespaced ? ctx_namespace(ctx) : NULL,
+	    &lo, &list, NULL) != 0)
+		goto out;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list,
+	    "items")) {
+		if ((name = json_str(it, "metadata.name")) == NULL)
+			continue;
+		s = xasprintf("%s%s", prefix ? prefix : "", name);
+		sl_add(out, s);
+		free(s);
+	}
+out:
+	cJSON_Delete(list);
+	kube_resource_free(&res);
+	return 0;
+}
+
+int
+resource_complete_typed(struct ctx *ctx, const char *word,
+    struct strlist *out)
+{
+	static const char *const kinds[] = { "maasmodelref/",
+	    "maasauthpolicy/", "maassubscription/", "llminferenceservice/",
+	    "externalmodel/", "tokenratelimitpolicy/", "authpolicy/",
+	    "configmap/", NULL };
+	const char	*slash = strchr(word, '/');
+	char		*type, *prefix;
+	int		 i;
+
+	if (slash == NULL) {
+		for (i = 0; kinds[i] != NULL; i++)
+			sl_add(out, kinds[i]);
+		return 0;
+	}
+	type = xstrndup(word, (size_t)(slash - word));
+	prefix = xstrndup(word, (size_t)(slash - word) + 1);
+	resource_complete_names(ctx, type, prefix, out);
+	free(type);
+	free(prefix);
+	return 0;
+}
