@@ -98,6 +98,11 @@ void	 srv_stream_start(struct sbx_req *, const char *ctype);
 void	 srv_stream_send(struct sbx_req *, const char *data, size_t len);
 /* End a streaming reply (logs, frees req). */
 void	 srv_stream_end(struct sbx_req *);
+/* Hand the request to another responder (the model simulator): put body
+ * back as its input, free req without replying or logging, and return
+ * the libevent request, which the new responder must answer. */
+struct evhttp_request *srv_handoff(struct sbx_req *, const char *body,
+	    size_t len);
 /* Query parameter value (decoded; caller frees) or NULL. */
 char	*srv_query(const struct sbx_req *, const char *key);
 /* The event loop. */

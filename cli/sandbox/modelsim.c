@@ -82,6 +82,7 @@ struct modelsim {
 	time_t			 created;
 	struct strbuf		 sb;		/* chunk scratch */
 	struct evbuffer		*out;		/* chunk scratch */
+	int			 last_status;	/* of the last error sent */
 };
 
 enum msim_state { RQ_WAITING, RQ_HEADERS, RQ_TOKENS, RQ_DROPPING };
@@ -119,6 +120,10 @@ struct msim_req {
 	double			 deadline;	/* monotonic seconds of next step */
 	double			 first_at;	/* when the first token is due */
 	struct msim_rng		 rng;		/* latency jitter */
+	modelsim_done_fn	 done;		/* told how the request ended */
+	void			*done_arg;
+	int			 done_status;	/* status sent, 0 none */
+	long			 done_tokens;	/* usage.total_tokens sent, -1 */
 };
 
 static void	req_step(evutil_socket_t, short, void *);
@@ -256,6 +261,7 @@ send_error(struct modelsim *ms, struct evhttp_request *req, int status,
 	free(body);
 	free(msg);
 	ms->stats.failed++;
+	ms->last_status = status;
 }
 
 static void
@@ -411,6 +417,8 @@ req_done(struct msim_req *r)
 	req_release(r);
 	if (r->conn != NULL)
 		evhttp_connection_set_closecb(r->conn, NULL, NULL);
+	if (r->done != NULL)
+		r->done(r->done_arg, r->done_status, r->done_tokens);
 	req_free(r);
 }
 
@@ -528,6 +536,7 @@ start_stream(struct msim_req *r)
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_send_reply_start(r->req, 200, "OK");
 	r->headers_sent = 1;
+	r->done_status = 200;
 	if (r->chat) {
 		/* The role-only chunk comes first, as vLLM sends it. */
 		sb_reset(&r->ms->sb);
@@ -645,6 +654,7 @@ finish_stream(struct msim_req *r)
 		sb_addc(sb, ',');
 		add_usage(sb, r, r->nr + r->n);
 		sb_adds(sb, "}\n\n");
+		r->done_tokens = (long)(r->prompt_tokens + r->nr + r->n);
 	}
 	sb_adds(sb, "data: [DONE]\n\n");
 	send_chunk(r, 0);
@@ -732,6 +742,8 @@ req_step(evutil_socket_t fd, short what, void *arg)
 		body = whole_answer(r);
 		evhttp_connection_set_closecb(r->conn, NULL, NULL);
 		send_json(r->req, 200, body);
+		r->done_status = 200;
+		r->done_tokens = (long)(r->prompt_tokens + total);
 		free(body);
 		r->conn = NULL;
 		ms->stats.completed++;
@@ -1135,6 +1147,14 @@ void
 modelsim_handle(struct modelsim *ms, struct evhttp_request *req,
     const char *model)
 {
+	modelsim_handle_cb(ms, req, model, NULL, NULL);
+}
+
+/* Answer one request and report how it ended to done(arg, ...). */
+void
+modelsim_handle_cb(struct modelsim *ms, struct evhttp_request *req,
+    const char *model, modelsim_done_fn done, void *arg)
+{
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
@@ -1143,14 +1163,17 @@ modelsim_handle(struct modelsim *ms, struct evhttp_request *req,
 	int chat;
 
 	ms->stats.requests++;
+	ms->last_status = 0;
 	if (path == NULL)
 		path = "/";
 	if (path_is(path, "models")) {
 		if (cmd != EVHTTP_REQ_GET) {
 			send_error(ms, req, 405, NULL, "use GET for %s", path);
-			return;
+			goto failed;
 		}
 		models_list(ms, req, model);
+		if (done != NULL)
+			done(arg, 200, -1);
 		return;
 	}
 	if (path_is(path, "chat/completions"))
@@ -1159,14 +1182,17 @@ modelsim_handle(struct modelsim *ms, struct evhttp_request *req,
 		chat = 0;
 	else {
 		send_error(ms, req, 404, NULL, "no route for %s", path);
-		return;
+		goto failed;
 	}
 	if (cmd != EVHTTP_REQ_POST) {
 		send_error(ms, req, 405, NULL, "use POST for %s", path);
-		return;
+		goto failed;
 	}
 	if ((r = req_new(ms, req, model, chat)) == NULL)
-		return;
+		goto failed;
+	r->done = done;
+	r->done_arg = arg;
+	r->done_tokens = -1;
 	evhttp_connection_set_closecb(r->conn, on_close, r);
 	watch_start(r);
 	m = r->model;
@@ -1178,6 +1204,11 @@ modelsim_handle(struct modelsim *ms, struct evhttp_request *req,
 		m->nwaiting++;
 		ms->stats.waiting++;
 	}
+	return;
+failed:
+	/* An error answer was sent at once (send_error noted its status). */
+	if (done != NULL)
+		done(arg, ms->last_status, -1);
 }
 
 /* End r with an error: a status if nothing was sent, else an error frame. */
@@ -1193,8 +1224,10 @@ req_abort(struct msim_req *r, const char *msg)
 	}
 	body = error_json(503, NULL, msg);
 	evhttp_connection_set_closecb(r->conn, NULL, NULL);
-	if (!r->headers_sent)
+	if (!r->headers_sent) {
 		send_json(r->req, 503, body);
+		r->done_status = 503;
+	}
 	else {
 		sb_reset(&ms->sb);
 		sb_addf(&ms->sb, "data: %s\n\ndata: [DONE]\n\n", body);

@@ -55,6 +55,17 @@ int		 modelsim_remove_model(struct modelsim *, const char *name,
  */
 void		 modelsim_handle(struct modelsim *, struct evhttp_request *,
 		    const char *model);
+/*
+ * How a request given to modelsim_handle_cb() ended: the HTTP status sent
+ * (0 when the connection closed or was dropped before a status line) and
+ * usage.total_tokens as the client received it (-1 when the answer
+ * carried no usage: an error, a stream without its usage chunk, a drop).
+ */
+typedef void	(*modelsim_done_fn)(void *arg, int status, long total_tokens);
+/* modelsim_handle() that calls done(arg, ...) exactly once when the
+ * request is over, however it ends (also when the simulator is freed). */
+void		 modelsim_handle_cb(struct modelsim *, struct evhttp_request *,
+		    const char *model, modelsim_done_fn done, void *arg);
 /* Fill *st with the simulator's counters. */
 void		 modelsim_get_stats(const struct modelsim *,
 		    struct modelsim_stats *st);

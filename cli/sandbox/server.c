@@ -138,7 +138,9 @@ srv_reply(struct sbx_req *q, int status, const char *ctype, const char *body,
 	evbuffer_add(b, body, len);
 	q->status = status;
 	q->sent = len;
-	evhttp_send_reply(q->r, status, NULL, b);
+	/* libevent's table lacks 429's phrase. */
+	evhttp_send_reply(q->r, status, status == 429 ? "Too Many Requests" :
+	    NULL, b);
 	evbuffer_free(b);
 	access_log(q);
 	req_free(q);
@@ -196,6 +198,16 @@ srv_stream_end(struct sbx_req *q)
 	}
 	access_log(q);
 	req_free(q);
+}
+
+struct evhttp_request *
+srv_handoff(struct sbx_req *q, const char *body, size_t len)
+{
+	struct evhttp_request	*r = q->r;
+
+	evbuffer_add(evhttp_request_get_input_buffer(r), body, len);
+	req_free(q);
+	return r;
 }
 
 char *
@@ -411,6 +423,7 @@ sbx_serve(const struct sbx_config *c, struct err *e)
 {
 	struct evhttp	*api = NULL, *gw = NULL;
 	struct event	*sigterm = NULL, *sigint = NULL;
+	struct event_config *cfg;
 	int		 api_port = c->api_port, gw_port = c->gateway_port;
 	int		 rc = -1, own_log = 0;
 	char		*lp;
@@ -431,7 +444,13 @@ sbx_serve(const struct sbx_config *c, struct err *e)
 		free(lp);
 		own_log = 1;
 	}
-	if ((base = event_base_new()) == NULL) {
+	/* Precise timers: the model simulator schedules tokens in ms. */
+	if ((cfg = event_config_new()) != NULL) {
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+		base = event_base_new_with_config(cfg);
+		event_config_free(cfg);
+	}
+	if (base == NULL) {
 		err_set(e, EXIT_ERR, "sandbox: cannot create the event loop");
 		goto out;
 	}
