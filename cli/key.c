@@ -45,6 +45,9 @@ static const struct opt create_opts[] = {
 	{ "label", 0, OPT_LIST, &K.labels, "k=v",
 	  "label set at creation (repeatable; immutable)", 0, NULL, NULL,
 	  0, 0 },
+	{ "subscription", 0, OPT_STR, &K.subscription, "S",
+	  "bind the key to MaaSSubscription S (default: your "
+	  "highest-priority subscription)", 0, NULL, NULL, 0, 0 },
 	{ "ephemeral", 0, OPT_BOOL, &K.ephemeral, NULL,
 	  "short-lived key (at most 1h), hidden from list by default", 0,
 	  NULL, NULL, 0, 0 },
@@ -212,6 +215,8 @@ key_create(struct ctx *ctx, int argc, char **argv, struct err *e)
 		cJSON_AddStringToObject(req, "expiresIn", K.expires);
 	if (K.ephemeral)
 		cJSON_AddTrueToObject(req, "ephemeral");
+	if (K.subscription != NULL)
+		cJSON_AddStringToObject(req, "subscription", K.subscription);
 	if (labels != NULL)
 		cJSON_AddItemToObject(req, "labels", labels);
 	body = json_print(req, 0);
@@ -243,9 +248,12 @@ key_create(struct ctx *ctx, int argc, char **argv, struct err *e)
 	} else {
 		if (K.output_file == NULL)
 			printf("%s\n", key);
-		fprintf(stderr, "created API key \"%s\" (id %s), expires %s%s\n",
+		fprintf(stderr, "created API key \"%s\" (id %s) for "
+		    "subscription %s, expires %s%s\n",
 		    json_str(res, "name") ? json_str(res, "name") : "",
 		    json_str(res, "id") ? json_str(res, "id") : "?",
+		    json_str(res, "subscription") ? json_str(res,
+		    "subscription") : "?",
 		    json_str(res, "expiresAt") ? json_str(res, "expiresAt") :
 		    "?", K.output_file ? "" : "; it is shown only once");
 		if (K.output_file != NULL)
@@ -511,8 +519,8 @@ key_revoke(struct ctx *ctx, int argc, char **argv, struct err *e)
 static const struct command key_create_cmd = {
 	.name = "create",
 	.summary = "Mint an API key; the key is shown only once",
-	.usage = "NAME [--expires D] [--description T] [--label k=v]... "
-	    "[--ephemeral] [--output-file F]",
+	.usage = "NAME [--expires D] [--description T] [--subscription S] "
+	    "[--label k=v]... [--ephemeral] [--output-file F]",
 	.opts = create_opts,
 	.run = key_create,
 	.min_args = 0,
@@ -524,7 +532,7 @@ static const struct command key_list_cmd = {
 	.aliases = (const char *const[]){ "ls", NULL },
 	.summary = "List and search your API keys",
 	.usage = "[--status S]... [--label k=v]... [--subscription NAME] "
-	    "[--ephemeral] [--sort FIELD] [--asc] [--limit N] [--offset N] "
+	    "[--user U] [--ephemeral] [--sort FIELD] [--asc] [--limit N] [--offset N] "
 	    "[--all-pages] [-o FORMAT]",
 	.opts = list_opts,
 	.run = key_list,

@@ -9,14 +9,18 @@
  * lowercase hex SHA-256 of key_id "\0" secret is stored, in table api_keys
  * of the state dir's SQLite file (a connection of our own; WAL mode).
  *
- * Subscription binding: the real maas-api binds every key to a
- * MaaSSubscription at mint (§7.2 auto-select among owned subscriptions,
- * §7.3 explicit selection with phase checks).  This sandbox does not yet
- * read MaaSSubscriptions for maas-api, so keys are minted with no
- * subscription bound ("subscription": "") and an explicit "subscription"
- * is refused with maas-api's invalid_subscription answer rather than
- * bound unchecked.  Such keys fail validation at the gateway with "key has
- * no subscription bound", exactly as a real unbound key would.
+ * Every key is bound at mint to one MaaSSubscription (maasapi_sub.c: the
+ * requested one with the phase rules of §4.2, else the owned one of
+ * §7.2), and stores the caller's groups as they were then.  The lifetime
+ * limit follows MaasTenantConfig default-tenant (spec.apiKeys.
+ * maxExpirationDays, default 90 days); ephemeral keys live at most 1 h.
+ *
+ * Admin (§2.3) is decided by the gateway: whoever the sandbox's authorizer
+ * lets create maasauthpolicies in models-as-a-service, which in the
+ * sandbox is exactly the system:masters identities (the kubeconfig admin
+ * and tokens minted with --group system:masters).  Admins search, get and
+ * revoke every key of the tenant and bulk-revoke by user or subscription
+ * (POST /v1/api-keys/bulk-revoke).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,16 +34,16 @@
 #include <time.h>
 
 #include <event2/http.h>
+#include <sys/queue.h>
+#include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
-#include "json.h"
-#include "maasapi.h"
+#include "maasapi_int.h"
 
-#define TENANT		"models-as-a-service"
-#define MAX_DAYS	90		/* API_KEY_MAX_EXPIRATION_DAYS */
+#define TENANT		MAAS_TENANT
 #define EPHEMERAL_NS	(3600LL * 1000000000LL)
 #define MAX_BODY	(1024 * 1024)	/* maas-api's request body limit */
 #define NS_PER_S	1000000000LL
@@ -78,6 +82,7 @@ maasapi_init(const struct sbx_config *c, struct err *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 5000);
+	mapi_sub_init();
 	if (sqlite3_exec(db, "PRAGMA synchronous=FULL;", NULL, NULL,
 	    &msg) != SQLITE_OK || sqlite3_exec(db, schema, NULL, NULL,
 	    &msg) != SQLITE_OK) {
@@ -100,12 +105,13 @@ maasapi_shutdown(void)
 {
 	sqlite3_close(db);
 	db = NULL;
+	mapi_sub_shutdown();
 }
 
 /* ---- small helpers ---- */
 
-static void
-reply_json(struct sbx_req *q, int code, cJSON *o)
+void
+mapi_reply_json(struct sbx_req *q, int code, cJSON *o)
 {
 	char	*s = json_print(o, 0);
 
@@ -114,16 +120,41 @@ reply_json(struct sbx_req *q, int code, cJSON *o)
 	free(s);
 }
 
-/* Family A: {"error": msg} (+ "code"). */
-static void
-reply_err(struct sbx_req *q, int code, const char *msg, const char *ecode)
+void
+mapi_reply_err(struct sbx_req *q, int code, const char *msg,
+    const char *ecode)
 {
 	cJSON	*o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "error", msg);
 	if (ecode != NULL)
 		cJSON_AddStringToObject(o, "code", ecode);
-	reply_json(q, code, o);
+	mapi_reply_json(q, code, o);
+}
+
+void
+mapi_reply_oai(struct sbx_req *q, int code, const char *msg,
+    const char *type)
+{
+	cJSON	*o = cJSON_CreateObject(), *e;
+
+	e = cJSON_AddObjectToObject(o, "error");
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddStringToObject(e, "type", type);
+	mapi_reply_json(q, code, o);
+}
+
+const char *
+mapi_header_last(struct sbx_req *q, const char *name)
+{
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(q->r);
+	struct evkeyval		*kv;
+	const char		*v = NULL;
+
+	TAILQ_FOREACH(kv, h, next)
+		if (strcasecmp(kv->key, name) == 0 && kv->value[0] != '\0')
+			v = kv->value;
+	return v;
 }
 
 static void
@@ -139,12 +170,12 @@ reply_errf(struct sbx_req *q, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	reply_err(q, code, s, NULL);
+	mapi_reply_err(q, code, s, NULL);
 	free(s);
 }
 
-static long long
-now_us(void)
+long long
+mapi_now_us(void)
 {
 	struct timeval	tv;
 
@@ -152,9 +183,8 @@ now_us(void)
 	return (long long)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-/* RFC 3339 UTC, Go's time.RFC3339 (no fraction). */
-static char *
-rfc3339(long long secs)
+char *
+mapi_rfc3339(long long secs)
 {
 	time_t		t = (time_t)secs;
 	struct tm	tm;
@@ -508,19 +538,19 @@ bind_json(struct sbx_req *q)
 	cJSON		*o;
 
 	if (q->body_len > MAX_BODY) {
-		reply_err(q, 400, "http: request body too large", NULL);
+		mapi_reply_err(q, 400, "http: request body too large", NULL);
 		return NULL;
 	}
 	while (p && isspace((unsigned char)*p))
 		p++;
 	if (p == NULL || *p == '\0') {
-		reply_err(q, 400, "EOF", NULL);
+		mapi_reply_err(q, 400, "EOF", NULL);
 		return NULL;
 	}
 	o = cJSON_ParseWithLengthOpts(q->body, q->body_len, &ep, 0);
 	if (o == NULL) {
 		if (ep == NULL || *ep == '\0' || ep >= q->body + q->body_len)
-			reply_err(q, 400, "unexpected EOF", NULL);
+			mapi_reply_err(q, 400, "unexpected EOF", NULL);
 		else
 			reply_errf(q, 400, "invalid character '%c' looking "
 			    "for beginning of value", *ep);
@@ -570,7 +600,7 @@ static const char *
 eff_status(const char *status, long long expires, int has_exp)
 {
 	if (strcmp(status, "active") == 0 && has_exp &&
-	    expires < now_us() / 1000000)
+	    expires < mapi_now_us() / 1000000)
 		return "expired";
 	return status;
 }
@@ -595,18 +625,18 @@ row_obj(sqlite3_stmt *st)
 		cJSON_AddStringToObject(o, "subscription", s);
 	if ((s = COL(6)) != NULL && *s)
 		cJSON_AddStringToObject(o, "tenant", s);
-	t = rfc3339(sqlite3_column_int64(st, 7) / 1000000);
+	t = mapi_rfc3339(sqlite3_column_int64(st, 7) / 1000000);
 	cJSON_AddStringToObject(o, "creationDate", t);
 	free(t);
 	if (has_exp) {
-		t = rfc3339(sqlite3_column_int64(st, 8));
+		t = mapi_rfc3339(sqlite3_column_int64(st, 8));
 		cJSON_AddStringToObject(o, "expirationDate", t);
 		free(t);
 	}
 	cJSON_AddStringToObject(o, "status", eff_status(COL(4),
 	    sqlite3_column_int64(st, 8), has_exp));
 	if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-		t = rfc3339(sqlite3_column_int64(st, 9));
+		t = mapi_rfc3339(sqlite3_column_int64(st, 9));
 		cJSON_AddStringToObject(o, "lastUsedAt", t);
 		free(t);
 	}
@@ -665,9 +695,12 @@ key_create(struct sbx_req *q, const struct maas_caller *c)
 	unsigned char	 rid[12], rsec[32];
 	long long	 ns, created, expires;
 	int		 bad = 0, ephemeral = 0;
+	int		 max_days = mapi_max_expiration_days();
 	size_t		 i, n;
 	sqlite3_stmt	*st = NULL;
+	struct mapi_bind bind;
 
+	memset(&bind, 0, sizeof bind);
 	if ((in = bind_json(q)) == NULL)
 		return;
 	name_in = opt_str(in, "name", &bad);
@@ -702,34 +735,34 @@ key_create(struct sbx_req *q, const struct maas_caller *c)
 	if (name == NULL || (name[0] == '\0' && (name_in == NULL ||
 	    name_in[0] == '\0'))) {
 		if (!ephemeral) {
-			reply_err(q, 400, "name is required for non-ephemeral "
+			mapi_reply_err(q, 400, "name is required for non-ephemeral "
 			    "keys", NULL);
 			goto out;
 		}
 		free(name);
-		name = xasprintf("ephemeral-%lld", now_us() * 1000);
+		name = xasprintf("ephemeral-%lld", mapi_now_us() * 1000);
 	} else if (name[0] == '\0') {
-		reply_err(q, 400, "key name cannot be whitespace only", NULL);
+		mapi_reply_err(q, 400, "key name cannot be whitespace only", NULL);
 		goto out;
 	} else if (runes(name) > 128) {
-		reply_err(q, 400, "key name cannot exceed 128 characters",
+		mapi_reply_err(q, 400, "key name cannot exceed 128 characters",
 		    NULL);
 		goto out;
 	} else if (has_ctl(name)) {
-		reply_err(q, 400, "key name contains invalid control "
+		mapi_reply_err(q, 400, "key name contains invalid control "
 		    "characters", NULL);
 		goto out;
 	}
 	/* Expiration. */
 	ev = cJSON_GetObjectItem(in, "expiresIn");
 	if (ev == NULL || cJSON_IsNull(ev))
-		ns = ephemeral ? EPHEMERAL_NS : MAX_DAYS * 86400LL * NS_PER_S;
+		ns = ephemeral ? EPHEMERAL_NS : max_days * 86400LL * NS_PER_S;
 	else if (parse_expires(ev, &ns, &why) != 0) {
-		reply_err(q, 400, why, NULL);
+		mapi_reply_err(q, 400, why, NULL);
 		goto out;
 	}
 	if (ns <= 0) {
-		reply_err(q, 400, "expiration must be positive", NULL);
+		mapi_reply_err(q, 400, "expiration must be positive", NULL);
 		goto out;
 	}
 	if (ephemeral && ns > EPHEMERAL_NS) {
@@ -739,45 +772,39 @@ key_create(struct sbx_req *q, const struct maas_caller *c)
 		free(d1);
 		goto out;
 	}
-	if (!ephemeral && ns > MAX_DAYS * 86400LL * NS_PER_S) {
+	if (!ephemeral && ns > max_days * 86400LL * NS_PER_S) {
 		d1 = go_duration(ns);
 		reply_errf(q, 400, "requested expiration (%s) exceeds maximum "
 		    "allowed (%d days): expiration exceeds maximum allowed",
-		    d1, MAX_DAYS);
+		    d1, max_days);
 		free(d1);
 		goto out;
 	}
 	/* Labels. */
 	labels = cJSON_GetObjectItem(in, "labels");
 	if ((why = labels_check(labels)) != NULL) {
-		reply_err(q, 400, why, NULL);
+		mapi_reply_err(q, 400, why, NULL);
 		goto out;
 	}
-	/* Subscription: see the comment at the top of this file. */
-	if (sub != NULL) {
-		const char *b = sub;
-
-		while (*b && isspace((unsigned char)*b))
-			b++;
-		if (*b != '\0') {
-			reply_err(q, 400, "Unable to resolve a subscription "
-			    "for this API key", "invalid_subscription");
-			goto out;
-		}
+	/* Subscription (§7.2, §7.3). */
+	mapi_bind_subscription(c->user, c->groups, sub, &bind);
+	if (bind.status != 0) {
+		mapi_reply_err(q, bind.status, bind.error, bind.code);
+		goto out;
 	}
 	/* Groups must be what maas-api can store. */
 	for (i = 0; i < c->groups->n; i++)
 		for (grp = c->groups->v[i]; *grp; grp++)
 			if (!isalnum((unsigned char)*grp) &&
 			    strchr(":._-", *grp) == NULL) {
-				reply_err(q, 500, "Failed to create API key",
+				mapi_reply_err(q, 500, "Failed to create API key",
 				    NULL);
 				goto out;
 			}
 	/* Mint. */
 	if (RAND_bytes(rid, sizeof rid) != 1 ||
 	    RAND_bytes(rsec, sizeof rsec) != 1 || uuid4(id) != 0) {
-		reply_err(q, 500, "Failed to create API key", NULL);
+		mapi_reply_err(q, 500, "Failed to create API key", NULL);
 		goto out;
 	}
 	kid = base62(rid, sizeof rid);
@@ -785,7 +812,7 @@ key_create(struct sbx_req *q, const struct maas_caller *c)
 	OPENSSL_cleanse(rsec, sizeof rsec);
 	key_hash(kid, strlen(kid), secret, hex);
 	key = xasprintf("sk-oai-%s_%s", kid, secret);
-	created = now_us();
+	created = mapi_now_us();
 	expires = created / 1000000 + (ns + NS_PER_S - 1) / NS_PER_S;
 	groups = cJSON_CreateArray();
 	for (i = 0; i < c->groups->n; i++)
@@ -799,10 +826,10 @@ key_create(struct sbx_req *q, const struct maas_caller *c)
 	if (sqlite3_prepare_v2(db, "INSERT INTO api_keys (id, username, "
 	    "name, description, key_hash, status, user_groups, created_at, "
 	    "expires_at, ephemeral, subscription, tenant, labels) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9, '', '" TENANT
+	    "(?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9, ?11, '" TENANT
 	    "', ?10)", -1, &st, NULL) != SQLITE_OK) {
 		free(grp);
-		reply_err(q, 500, "Failed to create API key", NULL);
+		mapi_reply_err(q, 500, "Failed to create API key", NULL);
 		goto out;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -817,12 +844,13 @@ key_create(struct sbx_req *q, const struct maas_caller *c)
 	sqlite3_bind_int(st, 9, ephemeral);
 	if (lbl != NULL)
 		sqlite3_bind_text(st, 10, lbl, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, bind.name, -1, SQLITE_STATIC);
 	n = sqlite3_step(st) == SQLITE_DONE;
 	free(grp);
 	if (!n) {
 		srv_log("msg=\"maas-api: storing a key failed\" err=\"%s\"",
 		    sqlite3_errmsg(db));
-		reply_err(q, 500, "Failed to create API key", NULL);
+		mapi_reply_err(q, 500, "Failed to create API key", NULL);
 		goto out;
 	}
 	out = cJSON_CreateObject();
@@ -832,19 +860,19 @@ key_create(struct sbx_req *q, const struct maas_caller *c)
 	free(t);
 	cJSON_AddStringToObject(out, "id", id);
 	cJSON_AddStringToObject(out, "name", name);
-	cJSON_AddStringToObject(out, "subscription", "");
-	t = rfc3339(created / 1000000);
+	cJSON_AddStringToObject(out, "subscription", bind.name);
+	t = mapi_rfc3339(created / 1000000);
 	cJSON_AddStringToObject(out, "createdAt", t);
 	free(t);
-	t = rfc3339(expires);
+	t = mapi_rfc3339(expires);
 	cJSON_AddStringToObject(out, "expiresAt", t);
 	free(t);
 	cJSON_AddBoolToObject(out, "ephemeral", ephemeral);
 	if (lbl != NULL)
 		cJSON_AddItemToObject(out, "labels",
 		    cJSON_Duplicate(labels, 1));
-	srv_log("msg=\"maas-api: key minted\" id=%s user=\"%s\"", id,
-	    c->user);
+	srv_log("msg=\"maas-api: key minted\" id=%s user=\"%s\" "
+	    "subscription=\"%s\"", id, c->user, bind.name);
 	t = json_print(out, 0);
 	cJSON_Delete(out);
 	srv_reply(q, 201, "application/json; charset=utf-8", t, strlen(t));
@@ -858,6 +886,7 @@ out:
 	xfree_secret(secret);
 	xfree_secret(key);
 	free(lbl);
+	mapi_bind_free(&bind);
 }
 
 /* ---- POST /v1/api-keys/search ---- */
@@ -947,7 +976,7 @@ key_search(struct sbx_req *q, const struct maas_caller *c)
 		v = cJSON_GetObjectItem(f, "username");
 		if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
 			if (!c->admin && strcmp(v->valuestring, c->user) != 0) {
-				reply_err(q, 403, "non-admin users can only "
+				mapi_reply_err(q, 403, "non-admin users can only "
 				    "search their own API keys", NULL);
 				goto out;
 			}
@@ -962,7 +991,7 @@ key_search(struct sbx_req *q, const struct maas_caller *c)
 		}
 		lc = cJSON_GetObjectItem(f, "labelsContain");
 		if ((why = labels_check(lc)) != NULL) {
-			reply_err(q, 400, why, NULL);
+			mapi_reply_err(q, 400, why, NULL);
 			free(why);
 			goto out;
 		}
@@ -978,7 +1007,7 @@ key_search(struct sbx_req *q, const struct maas_caller *c)
 			    strcmp(sb_, "expires_at") != 0 &&
 			    strcmp(sb_, "last_used_at") != 0 &&
 			    strcmp(sb_, "name") != 0) {
-				reply_err(q, 400, "invalid sort.by: must be one "
+				mapi_reply_err(q, 400, "invalid sort.by: must be one "
 				    "of: created_at, expires_at, last_used_at, "
 				    "name", NULL);
 				goto out;
@@ -989,7 +1018,7 @@ key_search(struct sbx_req *q, const struct maas_caller *c)
 			if (strcasecmp(so, "asc") == 0)
 				order = "ASC";
 			else if (strcasecmp(so, "desc") != 0) {
-				reply_err(q, 400, "invalid sort.order: must be "
+				mapi_reply_err(q, 400, "invalid sort.order: must be "
 				    "asc or desc", NULL);
 				goto out;
 			}
@@ -1000,12 +1029,12 @@ key_search(struct sbx_req *q, const struct maas_caller *c)
 		limit = (long)json_num(pg, "limit", 0);
 		offset = (long)json_num(pg, "offset", 0);
 		if (limit < 1) {
-			reply_err(q, 400, "pagination.limit must be at least 1",
+			mapi_reply_err(q, 400, "pagination.limit must be at least 1",
 			    NULL);
 			goto out;
 		}
 		if (offset < 0) {
-			reply_err(q, 400, "pagination.offset must be "
+			mapi_reply_err(q, 400, "pagination.offset must be "
 			    "non-negative", NULL);
 			goto out;
 		}
@@ -1033,10 +1062,10 @@ key_search(struct sbx_req *q, const struct maas_caller *c)
 	if (sqlite3_prepare_v2(db, sql.buf, -1, &st, NULL) != SQLITE_OK) {
 		srv_log("msg=\"maas-api: search failed\" err=\"%s\"",
 		    sqlite3_errmsg(db));
-		reply_err(q, 500, "Failed to search API keys", NULL);
+		mapi_reply_err(q, 500, "Failed to search API keys", NULL);
 		goto out;
 	}
-	sqlite3_bind_int64(st, 1, now_us() / 1000000);
+	sqlite3_bind_int64(st, 1, mapi_now_us() / 1000000);
 	if (user != NULL)
 		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
 	if (sub != NULL)
@@ -1058,11 +1087,11 @@ key_search(struct sbx_req *q, const struct maas_caller *c)
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		cJSON_Delete(out);
-		reply_err(q, 500, "Failed to search API keys", NULL);
+		mapi_reply_err(q, 500, "Failed to search API keys", NULL);
 		goto out;
 	}
 	cJSON_AddBoolToObject(out, "has_more", more);
-	reply_json(q, 200, out);
+	mapi_reply_json(q, 200, out);
 out:
 	sqlite3_finalize(st);
 	sb_free(&sql);
@@ -1079,11 +1108,11 @@ key_get(struct sbx_req *q, const char *id, const struct maas_caller *c)
 	int	 dberr;
 
 	if ((o = load_key(id, c, &dberr)) != NULL)
-		reply_json(q, 200, o);
+		mapi_reply_json(q, 200, o);
 	else if (dberr)
-		reply_err(q, 500, "Failed to retrieve API key", NULL);
+		mapi_reply_err(q, 500, "Failed to retrieve API key", NULL);
 	else
-		reply_err(q, 404, "API key not found", NULL);
+		mapi_reply_err(q, 404, "API key not found", NULL);
 }
 
 static void
@@ -1096,7 +1125,7 @@ key_revoke(struct sbx_req *q, const char *id, const struct maas_caller *c)
 	if (sqlite3_prepare_v2(db, "UPDATE api_keys SET status = 'revoked' "
 	    "WHERE id = ?1 AND tenant = '" TENANT "' AND status = 'active' "
 	    "AND (?2 OR username = ?3)", -1, &st, NULL) != SQLITE_OK) {
-		reply_err(q, 500, "Failed to revoke API key", NULL);
+		mapi_reply_err(q, 500, "Failed to revoke API key", NULL);
 		return;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1104,21 +1133,131 @@ key_revoke(struct sbx_req *q, const char *id, const struct maas_caller *c)
 	sqlite3_bind_text(st, 3, c->user, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);
-		reply_err(q, 500, "Failed to revoke API key", NULL);
+		mapi_reply_err(q, 500, "Failed to revoke API key", NULL);
 		return;
 	}
 	sqlite3_finalize(st);
 	if (sqlite3_changes(db) == 0) {
-		reply_err(q, 404, "API key not found", NULL);
+		mapi_reply_err(q, 404, "API key not found", NULL);
 		return;
 	}
 	srv_log("msg=\"maas-api: key revoked\" id=%s user=\"%s\"", id,
 	    c->user);
 	if ((o = load_key(id, c, &dberr)) == NULL)
-		reply_err(q, 500, "Key revoked but failed to retrieve metadata",
+		mapi_reply_err(q, 500, "Key revoked but failed to retrieve metadata",
 		    NULL);
 	else
-		reply_json(q, 200, o);
+		mapi_reply_json(q, 200, o);
+}
+
+/* ---- POST /v1/api-keys/bulk-revoke ---- */
+
+static char *
+trimmed(const char *s)
+{
+	const char	*e;
+
+	if (s == NULL)
+		return NULL;
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	return e > s ? xstrndup(s, (size_t)(e - s)) : NULL;
+}
+
+static void
+key_bulk_revoke(struct sbx_req *q, const struct maas_caller *c)
+{
+	cJSON		*in, *out;
+	const cJSON	*dv;
+	const char	*u_in, *s_in;
+	char		*user = NULL, *sub = NULL, *scope = NULL, *msg;
+	sqlite3_stmt	*st = NULL;
+	int		 bad = 0, dry = 0, n;
+
+	if ((in = bind_json(q)) == NULL)
+		return;
+	u_in = opt_str(in, "username", &bad);
+	s_in = opt_str(in, "subscription", &bad);
+	dv = cJSON_GetObjectItem(in, "dryRun");
+	if (dv != NULL && !cJSON_IsNull(dv) && !cJSON_IsBool(dv))
+		bad = 1;
+	if (bad) {
+		reply_type_error(q, "username/subscription/dryRun",
+		    "strings and a boolean");
+		goto out;
+	}
+	dry = cJSON_IsTrue(dv);
+	user = trimmed(u_in);
+	sub = trimmed(s_in);
+	if (user == NULL && sub == NULL) {
+		mapi_reply_err(q, 400, "at least one of username or subscription "
+		    "is required", NULL);
+		goto out;
+	}
+	if (!c->admin && (sub != NULL || strcmp(user, c->user) != 0)) {
+		mapi_reply_err(q, 403, "Access denied: admin privileges required "
+		    "for this bulk revoke operation", NULL);
+		goto out;
+	}
+	if (user != NULL && sub != NULL)
+		scope = xasprintf("user %s in subscription %s", user, sub);
+	else if (user != NULL)
+		scope = xasprintf("user %s", user);
+	else
+		scope = xasprintf("subscription %s", sub);
+	if (sqlite3_prepare_v2(db, dry ? "SELECT count(*) FROM api_keys WHERE "
+	    "tenant = '" TENANT "' AND status = 'active' AND (expires_at IS "
+	    "NULL OR expires_at > ?1) AND (?2 IS NULL OR username = ?2) AND "
+	    "(?3 IS NULL OR subscription = ?3)" : "UPDATE api_keys SET status "
+	    "= 'revoked' WHERE tenant = '" TENANT "' AND status = 'active' AND "
+	    "(expires_at IS NULL OR expires_at > ?1) AND (?2 IS NULL OR "
+	    "username = ?2) AND (?3 IS NULL OR subscription = ?3)", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, mapi_now_us() / 1000000);
+	if (user != NULL)
+		sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+	if (sub != NULL)
+		sqlite3_bind_text(st, 3, sub, -1, SQLITE_STATIC);
+	if (dry) {
+		if (sqlite3_step(st) != SQLITE_ROW)
+			goto dberr;
+		n = sqlite3_column_int(st, 0);
+	} else {
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dberr;
+		n = sqlite3_changes(db);
+		srv_log("msg=\"AUDIT bulk-revoke\" actor=\"%s\" scope=\"%s\" "
+		    "revoked=%d", c->user, scope, n);
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(out, "revokedCount", n);
+	if (dry)
+		msg = xasprintf("Dry run: %d active key(s) would be revoked "
+		    "for %s", n, scope);
+	else
+		msg = xasprintf("Successfully revoked %d active API key(s) for "
+		    "%s", n, scope);
+	cJSON_AddStringToObject(out, "message", msg);
+	free(msg);
+	if (dry)
+		cJSON_AddTrueToObject(out, "dryRun");
+	mapi_reply_json(q, 200, out);
+	goto out;
+dberr:
+	srv_log("msg=\"maas-api: bulk revoke failed\" err=\"%s\"",
+	    sqlite3_errmsg(db));
+	mapi_reply_err(q, 500, dry ? "Failed to perform dry-run" :
+	    "Failed to revoke API keys", NULL);
+out:
+	sqlite3_finalize(st);
+	cJSON_Delete(in);
+	free(user);
+	free(sub);
+	free(scope);
 }
 
 const char *
@@ -1151,7 +1290,7 @@ maasapi_key_check(const char *raw, char **user, struct strlist *groups,
 		if (strcmp((const char *)sqlite3_column_text(st, 0),
 		    "active") != 0 || (sqlite3_column_type(st, 1) !=
 		    SQLITE_NULL && sqlite3_column_int64(st, 1) <
-		    now_us() / 1000000))
+		    mapi_now_us() / 1000000))
 			why = "key revoked or expired";
 		else if (sqlite3_column_text(st, 2) == NULL ||
 		    sqlite3_column_text(st, 2)[0] == '\0')
@@ -1193,7 +1332,7 @@ maasapi_handle(struct sbx_req *q, const char *path,
 	if (n == 0 || n > 128 || strspn(rid, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n) {
 		if (uuid4(fresh) != 0)
-			snprintf(fresh, sizeof fresh, "%lld", now_us());
+			snprintf(fresh, sizeof fresh, "%lld", mapi_now_us());
 		rid = fresh;
 	}
 	srv_header(q, "X-Request-ID", rid);
@@ -1204,7 +1343,7 @@ maasapi_handle(struct sbx_req *q, const char *path,
 	if (strcmp(path, "/health") == 0 && strcmp(q->method, "GET") == 0) {
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "status", "healthy");
-		reply_json(q, 200, o);
+		mapi_reply_json(q, 200, o);
 		return;
 	}
 	if (c == NULL)
@@ -1215,13 +1354,31 @@ maasapi_handle(struct sbx_req *q, const char *path,
 	else if (strcmp(path, "/v1/api-keys/search") == 0 &&
 	    strcmp(q->method, "POST") == 0)
 		key_search(q, c);
+	else if (strcmp(path, "/v1/api-keys/bulk-revoke") == 0 &&
+	    strcmp(q->method, "POST") == 0)
+		key_bulk_revoke(q, c);
+	else if (strcmp(path, "/v1/models") == 0 &&
+	    strcmp(q->method, "GET") == 0)
+		mapi_models(q, c);
+	else if (strcmp(path, "/v1/subscriptions") == 0 &&
+	    strcmp(q->method, "GET") == 0)
+		mapi_subscriptions(q, c);
+	else if (strncmp(path, "/v1/model/", 10) == 0 &&
+	    strcmp(q->method, "GET") == 0 && (id = strchr(path + 10, '/')) !=
+	    NULL && strcmp(id, "/subscriptions") == 0) {
+		char *mid = xstrndup(path + 10, (size_t)(id - path - 10));
+
+		mapi_model_subscriptions(q, mid, c);
+		free(mid);
+	}
 	else if (strcmp(path, "/v1/api-keys/config") == 0 &&
 	    strcmp(q->method, "GET") == 0) {
 		o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "max_expiration_days", MAX_DAYS);
+		cJSON_AddNumberToObject(o, "max_expiration_days",
+		    mapi_max_expiration_days());
 		cJSON_AddStringToObject(o, "ephemeral_max_expiration",
 		    "1h0m0s");
-		reply_json(q, 200, o);
+		mapi_reply_json(q, 200, o);
 	} else if (strncmp(path, "/v1/api-keys/", 13) == 0 &&
 	    path[13] != '\0' && strchr(path + 13, '/') == NULL) {
 		id = path + 13;

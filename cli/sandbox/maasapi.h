@@ -1,6 +1,8 @@
 /*
- * maasapi.h: the sandbox's maas-api (API keys), reached through the
- * gateway (gateway.c), which authenticates the caller first.
+ * maasapi.h: the sandbox's maas-api (API keys, models, subscriptions),
+ * reached through the gateway (gateway.c), which authenticates the caller
+ * first, and the subscription selection the gateway asks it for (as
+ * Authorino asks /internal/v1/subscriptions/select).
  */
 #ifndef MAAS_SBX_MAASAPI_H
 #define MAAS_SBX_MAASAPI_H
@@ -30,5 +32,28 @@ void	 maasapi_handle(struct sbx_req *, const char *path,
  * subscription bound"). */
 const char *maasapi_key_check(const char *raw, char **user,
 	    struct strlist *groups, char **subscription);
+
+/*
+ * Subscription selection exactly as POST /internal/v1/subscriptions/select
+ * answers it (MAAS-API.md §4.12, §7.3, §7.4), over the MaaSSubscriptions
+ * and MaaSAuthPolicies of models-as-a-service and every MaaSModelRef:
+ * user and groups are the caller's (for an API key: its owner and the
+ * groups stored at mint), requested is the key's bound subscription or
+ * the client's X-MaaS-Subscription (NULL/"": choose), model is "ns/name"
+ * or a served model id (NULL/"": no model).  Returns a new object (caller
+ * frees): on success {name, namespace, displayName?, description?,
+ * priority, modelRefs, organizationId?, costCenter?, labels?,
+ * resolvedModel? ("ns/name"), accessAllowed (a MaaSAuthPolicy grants the
+ * model), phase, ready, deletionTimestamp?}; on failure {error, message,
+ * accessAllowed: false, phase, ready: false} with error one of
+ * bad_request, not_found, access_denied, multiple_subscriptions,
+ * model_not_in_subscription, model_unhealthy.  The gateway answers 403
+ * with body = message and x-ext-auth-reason = error on failure, and also
+ * when accessAllowed is false (reason "unauthorized", body "Access
+ * denied").
+ */
+cJSON	*maasapi_subscription_select(const char *user,
+	    const struct strlist *groups, const char *requested,
+	    const char *model);
 
 #endif

@@ -4,9 +4,12 @@
 # stores only their hashes, searches, gets and revokes them.
 load ../helpers/common
 load ../helpers/sandbox
+load ../helpers/maas
 
 setup_file() {
 	sandbox_start --plain
+	# Every authenticated user owns "free": keys bind to it.
+	maas_subscription free 0 system:authenticated llm/m1=100/1m
 	sandbox_token alice devs >"$SANDBOX_DIR/alice.token"
 	sandbox_token bob >"$SANDBOX_DIR/bob.token"
 	export ALICE=$SANDBOX_DIR/alice.token BOB=$SANDBOX_DIR/bob.token
@@ -24,7 +27,7 @@ json_field() { printf '%s' "$1" | jq -r ".$2"; }
 	key=${lines[0]}
 	[[ $key =~ ^sk-oai-[0-9A-Za-z]+_[0-9A-Za-z]+$ ]]
 	[ ${#key} -ge 50 ] && [ ${#key} -le 68 ]
-	[[ $stderr == *'created API key "first"'*"shown only once"* ]]
+	[[ $stderr == *'created API key "first"'*"for subscription free"*"shown only once"* ]]
 	# The store holds the hash of key_id "\0" secret, never the key.
 	rest=${key#sk-oai-}
 	kid=${rest%%_*} secret=${rest#*_}
@@ -171,8 +174,13 @@ json_field() { printf '%s' "$1" | jq -r ".$2"; }
 	[ "$output" = 403 ]
 	run -0 curl -s -w ' %{http_code}' -H "Authorization: Bearer $tok" -X POST "$MAAS_URL/v1/api-keys/search"
 	[ "$output" = '{"error":"EOF"} 400' ]
-	# An API key of this sandbox binds no subscription: the gateway refuses it.
-	key=$(maasctl key create gw --token "@$ALICE")
+	# An API key is bound to a subscription at mint: the gateway takes it
+	# and maas-api sees its owner; a revoked one is refused.
+	id=$(maasctl key create gw -o name --token "@$ALICE" --output-file "$TEST_HOME/gw.key")
+	key=$(cat "$TEST_HOME/gw.key")
+	run -0 curl -s -w ' %{http_code}' -H "Authorization: Bearer $key" "$MAAS_URL/v1/api-keys/$id"
+	[[ $output == *'"username":"alice"'*'"subscription":"free"'*' 200' ]]
+	maasctl key revoke "$id" --token "@$ALICE" >/dev/null
 	run -0 curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$MAAS_URL/v1/api-keys/config"
 	[ "$output" = 403 ]
 }
