@@ -8,7 +8,10 @@ load ../helpers/responder
 
 setup_file() {
 	load ../helpers/sandbox
+	load ../helpers/maas
 	sandbox_start
+	# Keys bind to a subscription at mint: alice's group owns one.
+	maas_subscription calculus 0 calculus-users llm/qwen-small=100/1m
 }
 teardown_file() {
 	load ../helpers/sandbox
