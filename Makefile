@@ -149,7 +149,7 @@ test: tests-build
 	BUILD=$(BUILD) MAASCTL=$(abspath $(BIN)) tests/run
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/tests/helpers/modelsim-serve
 	MAASCTL=$(abspath $(BIN)) scripts/demo
 
 # Fuzz targets link a libFuzzer-instrumented build of common/, compiled once.

@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "ask.h"
 #include "cmd.h"
 #include "json.h"
 #include "openai.h"
-#include "sse.h"
 #include "target.h"
 #include "term.h"
 
@@ -78,67 +77,30 @@ on_sigint(int sig)
 	interrupted = 1;
 }
 
-static double
-now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* State of one streamed answer. */
-struct stream {
-	struct oai_acc	 acc;
-	struct sse	*sse;
-	int		 print;		/* write deltas as they come */
-	int		 dim;		/* colour reasoning on stderr */
-	int		 failed;	/* malformed chunk */
-	int		 last_nl;	/* last byte printed was '\n' */
-	double		 t0, t_first, t_last;
-	struct err	*e;
+/* How a streamed answer is printed. */
+struct show {
+	int	 dim;		/* colour reasoning on stderr */
+	int	 last_nl;	/* last byte printed was '\n' */
 };
 
-static int
-on_event(const struct sse_event *ev, void *arg)
+static void
+show_reasoning(const char *text, void *arg)
 {
-	struct stream	*s = arg;
-	int		 rc;
+	struct show	*sh = arg;
 
-	rc = oai_acc_chunk(&s->acc, ev->data, ev->data_len, s->e);
-	if (rc < 0) {
-		s->failed = 1;
-		return 1;
-	}
-	if (rc == 2 || rc == 1)
-		return 1;
-	if (s->acc.delta_reasoning != NULL && s->print) {
-		fprintf(stderr, "%s%s%s", s->dim ? "\033[2m" : "",
-		    s->acc.delta_reasoning, s->dim ? "\033[0m" : "");
-		fflush(stderr);
-	}
-	if (s->acc.delta_content != NULL) {
-		if (s->t_first == 0)
-			s->t_first = now();
-		s->t_last = now();
-		if (s->print) {
-			fputs(s->acc.delta_content, stdout);
-			fflush(stdout);
-			s->last_nl = s->acc.delta_content[
-			    strlen(s->acc.delta_content) - 1] == '\n';
-		}
-	}
-	return 0;
+	fprintf(stderr, "%s%s%s", sh->dim ? "\033[2m" : "", text,
+	    sh->dim ? "\033[0m" : "");
+	fflush(stderr);
 }
 
-static int
-on_bytes(const char *buf, size_t len, void *arg)
+static void
+show_content(const char *text, void *arg)
 {
-	struct stream	*s = arg;
+	struct show	*sh = arg;
 
-	if (interrupted)
-		return 1;
-	return sse_feed(s->sse, buf, len, s->e) != 0;
+	fputs(text, stdout);
+	fflush(stdout);
+	sh->last_nl = text[strlen(text) - 1] == '\n';
 }
 
 /* Build the prompt from arguments, -f FILE and piped standard input. */
@@ -184,75 +146,22 @@ read_prompt(int argc, char **argv, struct strbuf *p, struct err *e)
 }
 
 static int
-pick_model(struct target *t, char **model, struct err *e)
-{
-	struct strlist	 ids = STRLIST_INIT;
-	struct strbuf	 sb = STRBUF_INIT;
-	size_t		 i;
-
-	if (A.model != NULL) {
-		*model = xstrdup(A.model);
-		return 0;
-	}
-	if (target_models(t, &ids, e) != 0) {
-		err_hint(e, "name the model with -m MODEL");
-		return -1;
-	}
-	if (ids.n == 1) {
-		*model = xstrdup(ids.v[0]);
-		sl_free(&ids);
-		return 0;
-	}
-	if (ids.n == 0)
-		err_set(e, EXIT_NOTFOUND, "chat: no ready model is available "
-		    "to you at %s", t->base);
-	else {
-		for (i = 0; i < ids.n && i < 8; i++)
-			sb_addf(&sb, "%s%s", i ? ", " : "", ids.v[i]);
-		err_set(e, EXIT_USAGE, "chat: %zu models are available (%s%s); "
-		    "choose one with -m", ids.n, sb.buf, ids.n > 8 ? ", ..." :
-		    "");
-	}
-	sb_free(&sb);
-	sl_free(&ids);
-	return -1;
-}
-
-static void
-print_usage(const struct oai_acc *a, double t0, double t_first,
-    double t_last, double t_end)
-{
-	fprintf(stderr, "usage: prompt %ld, completion %ld, total %ld tokens",
-	    a->prompt_tokens, a->completion_tokens, a->total_tokens);
-	if (t_first > 0) {
-		fprintf(stderr, "; TTFT %.0f ms", (t_first - t0) * 1e3);
-		if (a->completion_tokens > 1 && t_last > t_first)
-			fprintf(stderr, "; %.1f tokens/s",
-			    (double)(a->completion_tokens - 1) /
-			    (t_last - t_first));
-	}
-	fprintf(stderr, "; %.0f ms total\n", (t_end - t0) * 1e3);
-}
-
-static int
 chat_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
 	struct target		 t;
 	struct oai_params	 p;
 	struct strbuf		 prompt = STRBUF_INIT;
-	struct stream		 s;
-	struct http_request	 req;
-	struct http_response	 res = HTTP_RESPONSE_INIT;
+	struct ask		 a;
+	struct show		 sh = { 0, 1 };
 	struct sigaction	 sa, old;
 	cJSON			*extra = NULL, *msgs = NULL, *body = NULL, *out;
-	const char		**h = NULL;
 	const char		*fmt = ctx->g.output;
-	char			*model = NULL, *url = NULL, *text = NULL, *js;
+	char			*model = NULL, *js;
 	size_t			 i;
-	int			 rc = -1, stream, json_out;
+	int			 rc = -1, stream, json_out, arun;
 
-	memset(&s, 0, sizeof s);
-	oai_acc_init(&s.acc, !A.completions);
+	memset(&t, 0, sizeof t);
+	ask_init(&a, &t, "chat", A.completions);
 	if (fmt != NULL && strcmp(fmt, "json") != 0)
 		return err_set(e, EXIT_USAGE, "chat: unsupported output format "
 		    "\"%s\" (want json)", fmt);
@@ -264,7 +173,7 @@ chat_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		goto done;
 	if (target_resolve(ctx, A.endpoint, &t, e) != 0)
 		goto done;
-	if (pick_model(&t, &model, e) != 0)
+	if (ask_pick_model(&t, A.model, "chat", "-m", &model, e) != 0)
 		goto out;
 	stream = A.stream == -1 ? isatty(STDOUT_FILENO) && !json_out :
 	    A.stream;
@@ -290,107 +199,56 @@ chat_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		oai_messages_add(msgs, "user", prompt.buf);
 		body = oai_chat_request(&p, msgs);
 	}
-	text = cJSON_PrintUnformatted(body);
-	url = xasprintf("%s/%s", t.base, A.completions ? "completions" :
-	    "chat/completions");
-	h = target_headers(&t, 1);
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = url;
-	req.headers = h;
-	req.body = text;
-	req.body_len = strlen(text);
-	/* Nothing is generated until the server answers: 429/503 are safe
-	 * to resend (the gateway rejected them before the model ran). */
+	a.body = body;
+	a.stream = stream;
 	if (stream) {
-		s.sse = sse_new(on_event, &s);
-		s.print = !json_out;
-		s.dim = term_color();
-		s.last_nl = 1;
-		s.e = e;
-		req.stream = on_bytes;
-		req.stream_arg = &s;
+		sh.dim = term_color();
+		if (!json_out) {
+			a.on_content = show_content;
+			a.on_reasoning = show_reasoning;
+			a.arg = &sh;
+		}
+		a.cancel = &interrupted;
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = on_sigint;
 		sigaction(SIGINT, &sa, &old);
 	}
-	s.t0 = now();
-	if (http_do(&t.http, &req, &res, e) != 0) {
-		if (stream && s.acc.content_chunks > 0) {
-			err_wrap(e, "chat: the stream broke after %zu chunks "
-			    "(the answer above is incomplete)",
-			    s.acc.content_chunks);
-			e->code = EXIT_UNREACHABLE;
-		}
-		goto restore;
-	}
-	if (res.status / 100 != 2) {
-		target_http_error(&t, "chat", &res, e);
-		goto restore;
-	}
-	if (stream) {
-		if (s.print && !s.last_nl)
-			fputc('\n', stdout);
-		if (interrupted) {
-			err_set(e, EXIT_INTERRUPTED, "chat: interrupted; the "
-			    "answer above is incomplete");
-			goto restore;
-		}
-		if (s.failed)
-			goto restore;
-		if (s.acc.error != NULL) {
-			err_set(e, EXIT_UNREACHABLE, "chat: the server sent an "
-			    "error in the stream: %s", s.acc.error);
-			goto restore;
-		}
-		if (!s.acc.done && s.acc.finish_reason == NULL) {
-			err_set(e, EXIT_UNREACHABLE, "chat: the stream ended "
-			    "before the answer was complete (%zu chunks, no "
-			    "finish_reason, no [DONE])", s.acc.content_chunks);
-			goto restore;
-		}
-	} else if (oai_acc_response(&s.acc, res.body.buf, res.body.len,
-	    e) != 0) {
-		err_wrap(e, "chat");
-		goto restore;
-	}
+	arun = ask_run(&a, e);
+	if (stream)
+		sigaction(SIGINT, &old, NULL);
+	if (stream && !json_out && !sh.last_nl && a.res.status / 100 == 2)
+		fputc('\n', stdout);
+	if (arun != 0)
+		goto out;
 	if (json_out) {
 		if (stream)
-			out = oai_acc_json(&s.acc);
+			out = oai_acc_json(&a.acc);
 		else
-			out = json_parse(res.body.buf, res.body.len, NULL);
+			out = json_parse(a.res.body.buf, a.res.body.len, NULL);
 		js = json_print(out, 1);
 		printf("%s\n", js);
 		free(js);
 		cJSON_Delete(out);
 	} else if (!stream) {
-		if (s.acc.reasoning.len > 0)
+		if (a.acc.reasoning.len > 0)
 			fprintf(stderr, "%s%s%s\n", term_color() ? "\033[2m" :
-			    "", s.acc.reasoning.buf, term_color() ?
+			    "", a.acc.reasoning.buf, term_color() ?
 			    "\033[0m" : "");
-		fputs(s.acc.content.buf ? s.acc.content.buf : "", stdout);
-		if (s.acc.content.len == 0 ||
-		    s.acc.content.buf[s.acc.content.len - 1] != '\n')
+		fputs(a.acc.content.buf ? a.acc.content.buf : "", stdout);
+		if (a.acc.content.len == 0 ||
+		    a.acc.content.buf[a.acc.content.len - 1] != '\n')
 			fputc('\n', stdout);
 	}
 	if (A.usage || term_enabled(TERM_LOG_INFO))
-		print_usage(&s.acc, s.t0, s.t_first, s.t_last, now());
+		ask_print_usage(stderr, &a);
 	rc = 0;
-restore:
-	if (stream)
-		sigaction(SIGINT, &old, NULL);
 out:
 	target_free(&t);
 done:
-	target_headers_free(h);
-	http_response_free(&res);
-	sse_free(s.sse);
-	oai_acc_free(&s.acc);
+	ask_free(&a);
 	cJSON_Delete(body);
 	cJSON_Delete(msgs);
 	cJSON_Delete(extra);
-	free(text);
-	free(url);
 	free(model);
 	sb_free(&prompt);
 	return rc;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ask.h"
 #include "cmd.h"
 #include "kubectx.h"
 
@@ -319,6 +320,7 @@ static const struct {
 	{ "cluster", config_complete_clusters },
 	{ "user", config_complete_users },
 	{ "namespace", ctx_complete_namespaces },
+	{ "model", ask_complete_models },
 	{ NULL, NULL }
 };
 

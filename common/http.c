@@ -211,7 +211,7 @@ now_mono(void)
 }
 
 static void
-sleep_for(double secs)
+sleep_for(double secs, volatile sig_atomic_t *cancel)
 {
 	struct timespec	 ts;
 
@@ -219,7 +219,8 @@ sleep_for(double secs)
 		return;
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR &&
+	    (cancel == NULL || !*cancel))
 		;
 }
 
@@ -352,6 +353,24 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 		return 0;
 	}
 	return len;
+}
+
+/* Progress hook: stop the transfer once the caller's cancel flag is set. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct xfer	*x = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (*x->req->cancel) {
+		x->stopped = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -683,6 +702,11 @@ http_do(const struct http_client *cl, const struct http_request *req,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
+	if (req->cancel != NULL) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (term_enabled(TERM_LOG_HEADERS)) {
 		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
 		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
@@ -716,7 +740,8 @@ http_do(const struct http_client *cl, const struct http_request *req,
 		if (x.traceline.len > 0)
 			trace_body("<", x.traceline.buf, x.traceline.len,
 			    &x.traced);
-		if (rc == CURLE_WRITE_ERROR && x.stopped)
+		if ((rc == CURLE_WRITE_ERROR ||
+		    rc == CURLE_ABORTED_BY_CALLBACK) && x.stopped)
 			rc = CURLE_OK;
 		if (rc == CURLE_OK && !x.streaming)
 			trace_body("<", resp->body.buf, resp->body.len,
@@ -740,7 +765,8 @@ http_do(const struct http_client *cl, const struct http_request *req,
 		/* Decide whether to try again, and after how long. */
 		retry = 0;
 		delay = -1;
-		if (attempt >= max_attempts || x.delivered > 0 || x.stopped)
+		if (attempt >= max_attempts || x.delivered > 0 || x.stopped ||
+		    (req->cancel != NULL && *req->cancel))
 			retry = 0;
 		else if (rc != CURLE_OK) {
 			reqsize = 0;
@@ -781,7 +807,7 @@ http_do(const struct http_client *cl, const struct http_request *req,
 		term_log(TERM_LOG_INFO, "retrying %s %s in %.2f s (attempt %d "
 		    "of %d)", method, req->url, delay, attempt + 1,
 		    max_attempts);
-		sleep_for(delay);
+		sleep_for(delay, req->cancel);
 		waited += delay;
 	}
 	resp->elapsed = now_mono() - start;

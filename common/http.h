@@ -20,6 +20,7 @@
 #ifndef MAAS_HTTP_H
 #define MAAS_HTTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -69,6 +70,10 @@ struct http_request {
 	int		 retry_safe;	/* POST/PATCH that may be resent */
 	http_stream_fn	 stream;	/* streaming callback, or NULL */
 	void		*stream_arg;	/* passed to stream */
+	volatile sig_atomic_t *cancel;	/* non-zero stops the transfer soon
+					 * (a signal handler sets it); the
+					 * exchange then ends as if stopped by
+					 * the stream callback, never retried */
 };
 
 /* How a transport failure happened (HTTP_FAIL_NONE with a response). */
