@@ -31,6 +31,9 @@ struct modelsim_stats {
 	unsigned long	 failed;	/* errors sent (4xx/5xx), drops */
 	unsigned long	 cancelled;	/* clients that went away */
 	unsigned long	 tokens;	/* completion tokens sent */
+	unsigned long	 late_p50_us;	/* how late token timers fired: */
+	unsigned long	 late_p99_us;	/* median, p99 and max, in */
+	unsigned long	 late_max_us;	/* microseconds */
 };
 
 /* Create a simulator with no models on base. */

@@ -2,62 +2,113 @@
 # modelsim.sh: how closely the model simulator keeps its configured TTFT
 # and inter-token latency as concurrent streams grow (issue 6, Done-when 4).
 #
-#   tests/bench/modelsim.sh [CONCURRENCY...]	(default: 10 100 1000)
+#   tests/bench/modelsim.sh [-c multi|curl] [-t TTFT_MS] [-i ITL_MS]
+#                           [-k TOKENS] [CONCURRENCY...]  (default: 100 1000 5000)
 #
-# Starts build/tests/helpers/modelsim-serve on 127.0.0.1 (a free port) with
-# one model: ttft 100ms, itl 20ms, no jitter, no load factor, slots for all.
-# For each level C it opens C streaming requests at once (20 tokens each,
-# ignore_eos) with curl processes of at most 250 parallel transfers, and
-# takes curl's --write-out as the independent clock:
+# For each level C it starts a fresh build/tests/helpers/modelsim-serve on
+# 127.0.0.1 (a free port), pinned to CPU 0 when taskset exists, with one
+# model: TTFT and ITL as given (default 100 ms / 20 ms), no jitter, no load
+# factor, slots for all.  It then opens C streaming requests at once (K
+# tokens each, ignore_eos), the clients pinned to the other CPU:
+#   -c multi  (default) one build/tests/helpers/stream-load process: libcurl
+#             multi on one epoll loop, printing the same libcurl timers as
+#             curl --write-out, plus the largest token gap of each stream;
+#   -c curl   curl processes of at most 250 parallel transfers each.
+# Taking curl's timers as the independent clock:
 #	TTFT  = time_starttransfer - time_pretransfer (from the request
 #		being sent; the status line leaves with the first token)
-#	ITL   = (time_total - time_starttransfer) / 19	(mean gap per request)
-# and prints p50/p99/max of the error against the configured values, in ms.
-# A benchmark, not a test: the figures depend on the machine's load; the
-# clients (curl) share the cores with the server.
+#	ITL   = (time_total - time_starttransfer) / (K - 1)  (mean gap per
+#		request)
+# it prints p50/p99/max of the error against the configured values (ms),
+# and, to tell a late server from a slow client: the server's own token
+# timer lateness (p99, ms), its CPU use over the level (% of one core) and,
+# with -c multi, the p99 over streams of each stream's largest token gap;
+# and the server's CPU time per token sent (us/token), the figure that says
+# how many streams one core can carry: 1e6 / us_per_token tokens/s, i.e.
+# that times ITL concurrent streams.
+# A benchmark, not a test: figures depend on the machine's load.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-SERVE=$BUILD/tests/helpers/modelsim-serve
-[ -x "$SERVE" ] || { echo "modelsim.sh: build $SERVE first (make tests-build)" >&2; exit 1; }
-levels=${*:-10 100 1000}
+SERVE=${SERVE:-$BUILD/tests/helpers/modelsim-serve}
+LOAD=${LOAD:-$BUILD/tests/helpers/stream-load}
+client=multi ttft=100 itl=20 k=20
+while getopts c:t:i:k: o; do
+	case $o in
+	c) client=$OPTARG ;;
+	t) ttft=$OPTARG ;;
+	i) itl=$OPTARG ;;
+	k) k=$OPTARG ;;
+	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [C...]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+for b in "$SERVE" "$LOAD"; do
+	[ -x "$b" ] || { echo "modelsim.sh: build $b first (make tests-build)" >&2; exit 1; }
+done
+levels=${*:-100 1000 5000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/modelsim-bench.XXXXXX")
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-printf '{"models":{"bench":{"ttft":"100ms","itl":"20ms","max-num-seqs":100000,"max-waiting":100000}}}\n' >"$tmp/config.json"
-"$SERVE" --config "$tmp/config.json" --port-file "$tmp/port" --lifetime 900 \
-    --stats-file "$tmp/stats" 2>"$tmp/serve.err" &
-pid=$!
-for _ in $(seq 1 250); do [ -s "$tmp/port" ] && break; sleep 0.02; done
-url=http://127.0.0.1:$(cat "$tmp/port")/v1/chat/completions
-body='{"model":"bench","messages":[{"role":"user","content":"bench"}],"max_tokens":20,"ignore_eos":true,"stream":true}'
+srv_pin=() cli_pin=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+	srv_pin=(taskset -c 0) cli_pin=(taskset -c 1)
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+printf '{"models":{"bench":{"ttft":"%sms","itl":"%sms","max-num-seqs":100000,"max-waiting":100000}}}\n' \
+    "$ttft" "$itl" >"$tmp/config.json"
+body=$(printf '{"model":"bench","messages":[{"role":"user","content":"bench"}],"max_tokens":%d,"ignore_eos":true,"stream":true}' "$k")
+tck=$(getconf CLK_TCK)
 
-echo "# tests/bench/modelsim.sh $levels"
-echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) cores, $(curl --version | head -1 | cut -d' ' -f1-2)"
-echo "# configured: ttft 100 ms, itl 20 ms; errors = measured - configured, ms"
-printf '%-6s %-5s %-24s %-24s\n' conc ok "ttft err p50/p99/max" "itl err p50/p99/max"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+pct() { awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(q * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
+
+echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k $levels"
+echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(curl --version | head -1 | cut -d' ' -f1-2)"
+echo "# server ${srv_pin[*]:-unpinned}, clients ${cli_pin[*]:-unpinned}; configured: ttft $ttft ms, itl $itl ms; errors = measured - configured, ms"
+printf '%-6s %-5s %-26s %-24s %-9s %-10s %-8s %s\n' conc ok "ttft err p50/p99/max" "itl err p50/p99/max" "gap p99" "srv late99" "srv cpu" "us/token"
 for c in $levels; do
-	procs=$(( (c + 249) / 250 ))
+	rm -f "$tmp/port" "$tmp/stats"
+	"${srv_pin[@]}" "$SERVE" --config "$tmp/config.json" --port-file "$tmp/port" \
+	    --lifetime 900 --stats-file "$tmp/stats" 2>"$tmp/serve.err" &
+	pid=$!
+	for _ in $(seq 1 250); do [ -s "$tmp/port" ] && break; sleep 0.02; done
+	url=http://127.0.0.1:$(cat "$tmp/port")/v1/chat/completions
 	: >"$tmp/times"
-	pids=()
-	for p in $(seq 1 "$procs"); do
-		n=$(( c / procs + (p <= c % procs ? 1 : 0) ))
-		{ for _ in $(seq 1 "$n"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done; } >"$tmp/k$p"
-		curl -sS -Z --parallel-immediate --parallel-max "$n" -K "$tmp/k$p" \
-		    -H 'Content-Type: application/json' -d "$body" \
-		    -w '%{http_code} %{time_starttransfer} %{time_total} %{time_pretransfer}\n' \
-		    >>"$tmp/times" 2>>"$tmp/curl.err" &
-		pids+=($!)
-	done
-	wait "${pids[@]}" || true
+	t0=$(date +%s.%N) c0=$(cpu_ticks "$pid")
+	if [ "$client" = multi ]; then
+		"${cli_pin[@]}" "$LOAD" --url "$url" --body "$body" -n "$c" >"$tmp/times" 2>>"$tmp/load.err" || true
+	else
+		procs=$(( (c + 249) / 250 ))
+		pids=()
+		for p in $(seq 1 "$procs"); do
+			n=$(( c / procs + (p <= c % procs ? 1 : 0) ))
+			{ for _ in $(seq 1 "$n"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done; } >"$tmp/k$p"
+			"${cli_pin[@]}" curl -sS -Z --parallel-immediate --parallel-max "$n" -K "$tmp/k$p" \
+			    -H 'Content-Type: application/json' -d "$body" \
+			    -w '%{http_code} %{time_starttransfer} %{time_total} %{time_pretransfer}\n' \
+			    >>"$tmp/times" 2>>"$tmp/curl.err" &
+			pids+=($!)
+		done
+		wait "${pids[@]}" || true
+	fi
+	t1=$(date +%s.%N) c1=$(cpu_ticks "$pid")
+	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 	ok=$(awk '$1 == 200' "$tmp/times" | wc -l)
-	ttft=$(awk '$1 == 200 { printf "%.3f\n", ($2 - $4 - 0.100) * 1000 }' "$tmp/times" | sort -n)
-	itl=$(awk '$1 == 200 { printf "%.3f\n", (($3 - $2) / 19 - 0.020) * 1000 }' "$tmp/times" | sort -n)
-	pct() { awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(q * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
-	printf '%-6s %-5s %-24s %-24s\n' "$c" "$ok" \
-	    "$(pct 0.5 <<<"$ttft")/$(pct 0.99 <<<"$ttft")/$(pct 1 <<<"$ttft")" \
-	    "$(pct 0.5 <<<"$itl")/$(pct 0.99 <<<"$itl")/$(pct 1 <<<"$itl")"
+	ttfte=$(awk -v t="$ttft" '$1 == 200 { printf "%.3f\n", ($2 - $4) * 1000 - t }' "$tmp/times" | sort -n)
+	itle=$(awk -v i="$itl" -v k="$k" '$1 == 200 { printf "%.3f\n", ($3 - $2) * 1000 / (k - 1) - i }' "$tmp/times" | sort -n)
+	gap=$(awk '$1 == 200 && NF >= 6 { printf "%.3f\n", $5 * 1000 }' "$tmp/times" | sort -n | pct 0.99)
+	late=$(awk '$1 == "late_p99_us" { printf "%.3f", $2 / 1000 }' "$tmp/stats")
+	cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$tck" 'BEGIN { printf "%.0f%%", (b - a) / hz / (t1 - t0) * 100 }')
+	tokens=$(awk '$1 == "tokens" { print $2 }' "$tmp/stats")
+	per=$(awk -v a="$c0" -v b="$c1" -v hz="$tck" -v n="${tokens:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / hz / n * 1e6; else print "-" }')
+	printf '%-6s %-5s %-26s %-24s %-9s %-10s %-8s %s\n' "$c" "$ok" \
+	    "$(pct 0.5 <<<"$ttfte")/$(pct 0.99 <<<"$ttfte")/$(pct 1 <<<"$ttfte")" \
+	    "$(pct 0.5 <<<"$itle")/$(pct 0.99 <<<"$itle")/$(pct 1 <<<"$itle")" \
+	    "${gap:--}" "${late:--}" "$cpu" "$per"
 done
-kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
-echo "# simulator counters: $(tr '\n' ' ' <"$tmp/stats")"
+if [ -s "$tmp/load.err" ] || [ -s "$tmp/curl.err" ]; then
+	echo "# client errors (first 3):"
+	cat "$tmp/load.err" "$tmp/curl.err" 2>/dev/null | sort | uniq -c | sort -rn | head -3 | sed 's/^/#   /'
+fi

@@ -17,7 +17,8 @@ CONFIG='{"models": {
   "oneslot": {"max-num-seqs": 1, "ttft": "300ms", "output-tokens": 1,
               "output-tokens-jitter": "none"},
   "noqueue": {"max-num-seqs": 1, "max-waiting": 0, "ttft": "500ms"},
-  "short": {"max-model-len": 20}
+  "short": {"max-model-len": 20},
+  "firehose": {"ttft": "0s", "itl": "0s"}
 }}'
 
 setup() {
@@ -43,7 +44,7 @@ stream_content() {
 @test "GET /v1/models lists every model the vLLM way" {
 	run -0 curl -sS "$MODELSIM_URL/models"
 	[ "$(jq -r .object <<<"$output")" = list ]
-	[ "$(jq -r '.data | length' <<<"$output")" = 12 ]
+	[ "$(jq -r '.data | length' <<<"$output")" = 13 ]
 	[ "$(jq -r '.data[0] | "\(.id) \(.object) \(.owned_by)"' <<<"$output")" = "lorem model vllm" ]
 	[ "$(jq -r '.data[] | select(.id == "short") | .max_model_len' <<<"$output")" = 20 ]
 }
@@ -109,6 +110,26 @@ stream_content() {
 	run -0 --separate-stderr maasctl chat --endpoint "$MODELSIM_URL" -m lorem --stream --seed 3 -o json hello
 	b=$(jq -c '[.choices[0].message.content, .choices[0].finish_reason, .usage.completion_tokens]' <<<"$output")
 	[ "$a" = "$b" ]
+}
+
+@test "a client slower than the stream gets every byte, in order" {
+	# Megabytes of tokens at once: the socket fills, writes go short and
+	# the rest queues behind them; the chunked framing must stay intact.
+	body='{"model":"firehose","messages":[{"role":"user","content":"x"}],"seed":8,"max_tokens":15000,"ignore_eos":true'
+	whole=$(post /v1/chat/completions "$body}" | jq -j .choices[0].message.content)
+	# A reader that stalls for a second: the pipe, then the sockets fill.
+	curl -sS -N "$MODELSIM_URL/chat/completions" -d "$body"',"stream":true}' |
+	    { sleep 1; cat; } >"$BATS_TEST_TMPDIR/stream"
+	output=$(cat "$BATS_TEST_TMPDIR/stream")
+	[ "$(tail -1 <<<"$output")" = "data: [DONE]" ]
+	[ "$(stream_content <<<"$output")" = "$whole" ]
+}
+
+@test "an HTTP/1.0 client gets the stream without chunked framing" {
+	run -0 curl -sS -N --http1.0 -i "$MODELSIM_URL/chat/completions" -d '{"model":"fixed","messages":[{"role":"user","content":"q"}],"stream":true}'
+	[[ $output != *"Transfer-Encoding: chunked"* ]]
+	[ "$(sed -n 's/^data: //p' <<<"$output" | grep -v DONE | jq -j '.choices[0].delta.content // empty')" = "The answer is 42. Ask again!" ]
+	[[ $output == *"data: [DONE]"* ]]
 }
 
 @test "max_tokens cuts with finish_reason length; stop cuts with stop" {

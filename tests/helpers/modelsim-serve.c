@@ -191,9 +191,11 @@ main(int argc, char **argv)
 	modelsim_get_stats(sim, &st);
 	if (stats_file != NULL && (f = fopen(stats_file, "w")) != NULL) {
 		fprintf(f, "requests %lu\ncompleted %lu\nfailed %lu\n"
-		    "cancelled %lu\ntokens %lu\nrunning %lu\nwaiting %lu\n",
+		    "cancelled %lu\ntokens %lu\nrunning %lu\nwaiting %lu\n"
+		    "late_p50_us %lu\nlate_p99_us %lu\nlate_max_us %lu\n",
 		    st.requests, st.completed, st.failed, st.cancelled,
-		    st.tokens, st.running, st.waiting);
+		    st.tokens, st.running, st.waiting, st.late_p50_us,
+		    st.late_p99_us, st.late_max_us);
 		fclose(f);
 	}
 	modelsim_free(sim);

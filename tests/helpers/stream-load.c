@@ -1,0 +1,275 @@
+/*
+ * stream-load.c: a load generator for streaming chat completions, one
+ * process and one libevent loop driving libcurl's multi socket interface,
+ * so thousands of concurrent streams cost one epoll set rather than
+ * thousands of curl processes (tests/bench/modelsim.sh).
+ *
+ *	stream-load --url URL --body JSON -n N [--timeout SECONDS]
+ *
+ * Starts N POST requests at once and waits for all of them.  For each it
+ * prints what `curl --write-out '%{http_code} %{time_starttransfer}
+ * %{time_total} %{time_pretransfer}'` prints -- the same libcurl timers
+ * (CURLINFO_*_TIME_T), so the figures are curl's clock, not the server's
+ * -- followed by the largest and the 99th-percentile gap in seconds
+ * between two token-bearing reads of that stream, measured on the client's
+ * CLOCK_MONOTONIC:
+ *
+ *	200 0.100512 0.480990 0.000210 0.020811 0.020433
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+/* One stream. */
+struct xfer {
+	CURL		*easy;
+	double		 last;		/* last token-bearing read, s */
+	double		*gaps;		/* gaps between them, s */
+	size_t		 ngaps, cap;
+	char		 tail[5];	/* last bytes, for "data:" across reads */
+};
+
+/* One socket curl asked us to watch. */
+struct sock {
+	struct event	*ev;
+};
+
+static struct event_base	*base;
+static CURLM			*multi;
+static struct event		*timer;
+static int			 running;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+check_done(void)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(multi, &left)) != NULL)
+		if (m->msg == CURLMSG_DONE)
+			running--;
+	if (running <= 0)
+		event_base_loopbreak(base);
+}
+
+static void
+on_event(evutil_socket_t fd, short what, void *arg)
+{
+	int flags = 0, still;
+
+	(void)arg;
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(multi, fd, flags, &still);
+	check_done();
+}
+
+static void
+on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	int still;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &still);
+	check_done();
+}
+
+static int
+timer_cb(CURLM *m, long ms, void *arg)
+{
+	struct timeval tv;
+
+	(void)m;
+	(void)arg;
+	if (ms < 0) {
+		evtimer_del(timer);
+		return 0;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(timer, &tv);
+	return 0;
+}
+
+static int
+socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
+{
+	struct sock *k = sockp;
+	short kind;
+
+	(void)e;
+	(void)arg;
+	if (what == CURL_POLL_REMOVE) {
+		if (k != NULL) {
+			event_free(k->ev);
+			free(k);
+			curl_multi_assign(multi, s, NULL);
+		}
+		return 0;
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (k == NULL) {
+		if ((k = calloc(1, sizeof(*k))) == NULL)
+			abort();
+		curl_multi_assign(multi, s, k);
+	} else
+		event_free(k->ev);
+	k->ev = event_new(base, s, kind, on_event, NULL);
+	event_add(k->ev, NULL);
+	return 0;
+}
+
+/* Count SSE "data:" lines that carry a token, across read boundaries. */
+static size_t
+on_write(char *buf, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n, i, tokens = 0;
+	char win[5];
+	double t;
+
+	/* "content" or "text" deltas; the role chunk and [DONE] also count
+	 * as reads but only token-bearing reads are gaps. */
+	for (i = 0; i < len; i++) {
+		memmove(win, x->tail + 1, 4);
+		win[4] = buf[i];
+		memcpy(x->tail, win, 5);
+		if (memcmp(win, "tent\"", 5) == 0 || memcmp(win, "text\"", 5)
+		    == 0)
+			tokens++;
+	}
+	if (tokens > 0) {
+		t = now();
+		if (x->last > 0) {
+			if (x->ngaps == x->cap) {
+				x->cap = x->cap ? 2 * x->cap : 64;
+				x->gaps = realloc(x->gaps, x->cap *
+				    sizeof(*x->gaps));
+				if (x->gaps == NULL)
+					abort();
+			}
+			x->gaps[x->ngaps++] = t - x->last;
+		}
+		x->last = t;
+	}
+	return len;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *url = NULL, *body = NULL;
+	struct curl_slist *h = NULL;
+	struct xfer *xs;
+	long timeout = 600, code;
+	curl_off_t st, tt, pt;
+	double p99, mx;
+	int i, n = 0;
+
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--url") == 0)
+			url = argv[i + 1];
+		else if (strcmp(argv[i], "--body") == 0)
+			body = argv[i + 1];
+		else if (strcmp(argv[i], "-n") == 0)
+			n = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--timeout") == 0)
+			timeout = atol(argv[i + 1]);
+		else {
+			fprintf(stderr, "stream-load: unknown option %s\n",
+			    argv[i]);
+			return 2;
+		}
+	}
+	if (url == NULL || body == NULL || n <= 0 || i != argc) {
+		fprintf(stderr, "usage: stream-load --url URL --body JSON -n N "
+		    "[--timeout SECONDS]\n");
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	base = event_base_new();
+	timer = evtimer_new(base, on_timeout, NULL);
+	multi = curl_multi_init();
+	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	if ((xs = calloc((size_t)n, sizeof(*xs))) == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		CURL *e = curl_easy_init();
+
+		xs[i].easy = e;
+		curl_easy_setopt(e, CURLOPT_URL, url);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+		curl_easy_setopt(e, CURLOPT_WRITEDATA, &xs[i]);
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout);
+		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+		curl_multi_add_handle(multi, e);
+	}
+	running = n;
+	on_timeout(-1, 0, NULL);
+	if (running > 0)
+		event_base_dispatch(base);
+	for (i = 0; i < n; i++) {
+		code = 0;
+		st = tt = pt = 0;
+		curl_easy_getinfo(xs[i].easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(xs[i].easy, CURLINFO_STARTTRANSFER_TIME_T,
+		    &st);
+		curl_easy_getinfo(xs[i].easy, CURLINFO_TOTAL_TIME_T, &tt);
+		curl_easy_getinfo(xs[i].easy, CURLINFO_PRETRANSFER_TIME_T, &pt);
+		p99 = mx = 0;
+		if (xs[i].ngaps > 0) {
+			qsort(xs[i].gaps, xs[i].ngaps, sizeof(double),
+			    cmp_double);
+			p99 = xs[i].gaps[(size_t)(0.99 * (double)(xs[i].ngaps -
+			    1) + 0.5)];
+			mx = xs[i].gaps[xs[i].ngaps - 1];
+		}
+		printf("%03ld %.6f %.6f %.6f %.6f %.6f\n", code,
+		    (double)st / 1e6, (double)tt / 1e6, (double)pt / 1e6, mx,
+		    p99);
+		curl_multi_remove_handle(multi, xs[i].easy);
+		curl_easy_cleanup(xs[i].easy);
+		free(xs[i].gaps);
+	}
+	free(xs);
+	curl_slist_free_all(h);
+	curl_multi_cleanup(multi);
+	event_free(timer);
+	event_base_free(base);
+	curl_global_cleanup();
+	return 0;
+}
