@@ -101,9 +101,12 @@ repl_error(struct repl *r, struct err *e)
 
 	if (e->code == 0)
 		return;
-	if (r->status == 0)
-		r->status = e->code;
-	r->n_errors++;
+	/* A script's exit status says whether any line failed. */
+	if (!r->tty) {
+		if (r->status == 0)
+			r->status = e->code;
+		r->n_errors++;
+	}
 	fflush(stdout);
 	s = err_format(e);
 	fputs(s, stderr);

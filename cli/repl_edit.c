@@ -207,7 +207,9 @@ repl_input_open(int tty, const char *histfile, repl_complete_fn fn,
 	el_set(in->el, EL_EDITOR, "emacs");
 	el_set(in->el, EL_PROMPT, prompt_fn);
 	el_set(in->el, EL_HIST, history, in->hist);
-	el_set(in->el, EL_ADDFN, "maas-complete", "complete a word",
+	/* The wide form keeps our strings; the narrow one copies them and
+	 * never frees the copies. */
+	el_wset(in->el, EL_ADDFN, L"maas-complete", L"complete a word",
 	    complete_fn);
 	el_set(in->el, EL_BIND, "^I", "maas-complete", NULL);
 	el_source(in->el, NULL);	/* the user's ~/.editrc */

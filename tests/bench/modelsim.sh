@@ -3,7 +3,7 @@
 # and inter-token latency as concurrent streams grow (issue 6, Done-when 4).
 #
 #   tests/bench/modelsim.sh [-c multi|curl] [-t TTFT_MS] [-i ITL_MS]
-#                           [-k TOKENS] [CONCURRENCY...]  (default: 100 1000 5000)
+#       [-k TOKENS] [-r RAMP_S] [-P] [CONCURRENCY...]  (default: 100 1000 5000)
 #
 # For each level C it starts a fresh build/tests/helpers/modelsim-serve on
 # 127.0.0.1 (a free port), pinned to CPU 0 when taskset exists, with one
@@ -13,7 +13,11 @@
 #   -c multi  (default) one build/tests/helpers/stream-load process: libcurl
 #             multi on one epoll loop, printing the same libcurl timers as
 #             curl --write-out, plus the largest token gap of each stream;
+#             -r spreads the starts over RAMP_S seconds (make K large
+#             enough that the streams still overlap: all C run at once);
 #   -c curl   curl processes of at most 250 parallel transfers each.
+# -P runs server and clients at nice -20 (root only), so on a machine
+# shared with other work the server really has its core for the run.
 # Taking curl's timers as the independent clock:
 #	TTFT  = time_starttransfer - time_pretransfer (from the request
 #		being sent; the status line leaves with the first token)
@@ -32,14 +36,16 @@ cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 SERVE=${SERVE:-$BUILD/tests/helpers/modelsim-serve}
 LOAD=${LOAD:-$BUILD/tests/helpers/stream-load}
-client=multi ttft=100 itl=20 k=20
-while getopts c:t:i:k: o; do
+client=multi ttft=100 itl=20 k=20 ramp=0 prio=
+while getopts c:t:i:k:r:P o; do
 	case $o in
+	r) ramp=$OPTARG ;;
+	P) prio=1 ;;
 	c) client=$OPTARG ;;
 	t) ttft=$OPTARG ;;
 	i) itl=$OPTARG ;;
 	k) k=$OPTARG ;;
-	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [C...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [-r RAMP_S] [-P] [C...]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -55,6 +61,9 @@ srv_pin=() cli_pin=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 	srv_pin=(taskset -c 0) cli_pin=(taskset -c 1)
 fi
+if [ -n "$prio" ]; then
+	srv_pin=(nice -n -20 "${srv_pin[@]}") cli_pin=(nice -n -20 "${cli_pin[@]}")
+fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 printf '{"models":{"bench":{"ttft":"%sms","itl":"%sms","max-num-seqs":100000,"max-waiting":100000}}}\n' \
     "$ttft" "$itl" >"$tmp/config.json"
@@ -64,7 +73,7 @@ tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 pct() { awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(q * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
 
-echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k $levels"
+echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k -r $ramp${prio:+ -P} $levels"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(curl --version | head -1 | cut -d' ' -f1-2)"
 echo "# server ${srv_pin[*]:-unpinned}, clients ${cli_pin[*]:-unpinned}; configured: ttft $ttft ms, itl $itl ms; errors = measured - configured, ms"
 printf '%-6s %-5s %-26s %-24s %-9s %-10s %-8s %s\n' conc ok "ttft err p50/p99/max" "itl err p50/p99/max" "gap p99" "srv late99" "srv cpu" "us/token"
@@ -78,14 +87,15 @@ for c in $levels; do
 	: >"$tmp/times"
 	t0=$(date +%s.%N) c0=$(cpu_ticks "$pid")
 	if [ "$client" = multi ]; then
-		"${cli_pin[@]}" "$LOAD" --url "$url" --body "$body" -n "$c" >"$tmp/times" 2>>"$tmp/load.err" || true
+		"${cli_pin[@]}" "$LOAD" --url "$url" --body "$body" -n "$c" --ramp "$ramp" \
+		    >"$tmp/times" 2>>"$tmp/load.err" || true
 	else
 		procs=$(( (c + 249) / 250 ))
 		pids=()
 		for p in $(seq 1 "$procs"); do
 			n=$(( c / procs + (p <= c % procs ? 1 : 0) ))
 			{ for _ in $(seq 1 "$n"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done; } >"$tmp/k$p"
-			"${cli_pin[@]}" curl -sS -Z --parallel-immediate --parallel-max "$n" -K "$tmp/k$p" \
+			"${cli_pin[@]}" curl -sS --no-progress-meter -Z --parallel-immediate --parallel-max "$n" -K "$tmp/k$p" \
 			    -H 'Content-Type: application/json' -d "$body" \
 			    -w '%{http_code} %{time_starttransfer} %{time_total} %{time_pretransfer}\n' \
 			    >>"$tmp/times" 2>>"$tmp/curl.err" &

@@ -4,9 +4,12 @@
  * so thousands of concurrent streams cost one epoll set rather than
  * thousands of curl processes (tests/bench/modelsim.sh).
  *
- *	stream-load --url URL --body JSON -n N [--timeout SECONDS]
+ *	stream-load --url URL --body JSON -n N [--ramp SECONDS]
+ *	    [--timeout SECONDS]
  *
- * Starts N POST requests at once and waits for all of them.  For each it
+ * Starts N POST requests, all at once or spread evenly over --ramp
+ * seconds (so connection set-up does not all land in one instant), and
+ * waits for all of them.  For each it
  * prints what `curl --write-out '%{http_code} %{time_starttransfer}
  * %{time_total} %{time_pretransfer}'` prints -- the same libcurl timers
  * (CURLINFO_*_TIME_T), so the figures are curl's clock, not the server's
@@ -42,7 +45,10 @@ struct sock {
 static struct event_base	*base;
 static CURLM			*multi;
 static struct event		*timer;
-static int			 running;
+static struct event		*starter;	/* adds handles during a ramp */
+static struct xfer		*xs;
+static int			 running, started, total;
+static double			 ramp, t_start;
 
 static double
 now(void)
@@ -62,8 +68,36 @@ check_done(void)
 	while ((m = curl_multi_info_read(multi, &left)) != NULL)
 		if (m->msg == CURLMSG_DONE)
 			running--;
-	if (running <= 0)
+	if (running <= 0 && started == total)
 		event_base_loopbreak(base);
+}
+
+static void
+on_timeout(evutil_socket_t, short, void *);
+
+/* Add every handle whose start time has come; re-arm for the next. */
+static void
+on_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv;
+	double due, next;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	due = now() - t_start;
+	while (started < total && (ramp <= 0 || (double)started * ramp /
+	    total <= due))
+		curl_multi_add_handle(multi, xs[started++].easy);
+	if (started < total) {
+		next = (double)started * ramp / total - due;
+		if (next < 0)
+			next = 0;
+		tv.tv_sec = (time_t)next;
+		tv.tv_usec = (suseconds_t)((next - (double)tv.tv_sec) * 1e6);
+		evtimer_add(starter, &tv);
+	}
+	on_timeout(-1, 0, NULL);
 }
 
 static void
@@ -187,7 +221,6 @@ main(int argc, char **argv)
 {
 	const char *url = NULL, *body = NULL;
 	struct curl_slist *h = NULL;
-	struct xfer *xs;
 	long timeout = 600, code;
 	curl_off_t st, tt, pt;
 	double p99, mx;
@@ -200,6 +233,8 @@ main(int argc, char **argv)
 			body = argv[i + 1];
 		else if (strcmp(argv[i], "-n") == 0)
 			n = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--ramp") == 0)
+			ramp = atof(argv[i + 1]);
 		else if (strcmp(argv[i], "--timeout") == 0)
 			timeout = atol(argv[i + 1]);
 		else {
@@ -210,7 +245,7 @@ main(int argc, char **argv)
 	}
 	if (url == NULL || body == NULL || n <= 0 || i != argc) {
 		fprintf(stderr, "usage: stream-load --url URL --body JSON -n N "
-		    "[--timeout SECONDS]\n");
+		    "[--ramp SECONDS] [--timeout SECONDS]\n");
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -236,12 +271,12 @@ main(int argc, char **argv)
 		curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 		curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-		curl_multi_add_handle(multi, e);
 	}
-	running = n;
-	on_timeout(-1, 0, NULL);
-	if (running > 0)
-		event_base_dispatch(base);
+	running = total = n;
+	starter = evtimer_new(base, on_start, NULL);
+	t_start = now();
+	on_start(-1, 0, NULL);
+	event_base_dispatch(base);
 	for (i = 0; i < n; i++) {
 		code = 0;
 		st = tt = pt = 0;
@@ -269,6 +304,7 @@ main(int argc, char **argv)
 	curl_slist_free_all(h);
 	curl_multi_cleanup(multi);
 	event_free(timer);
+	event_free(starter);
 	event_base_free(base);
 	curl_global_cleanup();
 	return 0;
