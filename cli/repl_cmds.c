@@ -78,8 +78,9 @@ check_model(struct repl *r, const char *name, struct err *e)
 {
 	struct err	 le = ERR_INIT;
 
-	if (repl_load_models(r, 0, &le) != 0) {
-		/* Endpoints without /models: trust the user. */
+	if (repl_load_models(r, 0, &le) != 0 || r->models.n == 0) {
+		/* Endpoints without /models, or listing none: trust the
+		 * user; the request will say if the name is wrong. */
 		err_clear(&le);
 		return 0;
 	}
