@@ -1,0 +1,775 @@
+/*
+ * bench.c: `maasctl bench`: load test of an OpenAI-compatible endpoint (a
+ * MaaS model through the gateway, or any --endpoint) with token-rate
+ * reports.  This file owns the flags, the target and workload set-up, the
+ * live progress line, the output formats and the exit status; the engine
+ * is common/loadgen.c, the measurements common/benchmetrics.c, the
+ * workloads common/workload.c, the views common/report_*.c.  The
+ * subcommands (compare, merge, calibrate) live in bench_tools.c.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "benchmetrics.h"
+#include "hist.h"
+#include "json.h"
+#include "loadgen.h"
+#include "openai.h"
+#include "report.h"
+#include "target.h"
+#include "term.h"
+#include "workload.h"
+
+static struct {
+	const char	*model;
+	const char	*endpoint;
+	long		 concurrency;
+	double		 rate;
+	const char	*arrival;
+	double		 burstiness;
+	long		 max_inflight;
+	long		 requests;
+	double		 duration;
+	long		 warmup;
+	long		 seed;
+	const char	*input;
+	const char	*output;
+	const char	*dataset;
+	int		 completions;
+	int		 stream;
+	int		 ignore_eos;
+	int		 continuous_usage;
+	int		 shared_prompt;
+	struct strlist	 params;
+	struct strlist	 headers;
+	struct strlist	 classes;
+	const char	*slo;
+	const char	*percentiles;
+	const char	*retry;
+	long		 max_retries;
+	double		 retry_cap;
+	const char	*raw;
+	const char	*timeseries;
+	const char	*save;
+	const char	*format;
+	int		 progress;
+	double		 max_lag;
+	double		 min_achieved;
+	double		 max_cpu;
+	double		 max_token_mismatch;
+	int		 http2;
+	const char	*request_id_prefix;
+	const char	*calibration;
+} A = {
+	.concurrency = -1, .arrival = "poisson", .burstiness = 1,
+	.max_inflight = 10000, .seed = 1, .input = "32", .output = "16",
+	.stream = 1, .ignore_eos = 1, .percentiles = "50,90,95,99,99.9",
+	.retry = "never", .max_retries = 3, .retry_cap = 10, .progress = -1,
+	.max_lag = 0.001, .min_achieved = 0.98, .max_cpu = 0.9,
+	.max_token_mismatch = 0.01,
+};
+
+static const struct opt bench_opts[] = {
+	{ "model", 'm', OPT_STR, &A.model, "MODEL",
+	  "model id (default: the only ready model)", 0, NULL, "@model", 0, 0 },
+	{ "endpoint", 0, OPT_STR, &A.endpoint, "URL",
+	  "any OpenAI-compatible base URL instead of the MaaS gateway "
+	  "(default: $OPENAI_BASE_URL)", 0, NULL, NULL, 0, 0 },
+	{ "concurrency", 'c', OPT_INT, &A.concurrency, "N",
+	  "closed loop: N requests in flight (default 1); with --rate, the "
+	  "in-flight cap", 0, NULL, NULL, 1, 1000000 },
+	{ "rate", 'r', OPT_DOUBLE, &A.rate, "R",
+	  "open loop: R requests per second on a precomputed schedule", 0,
+	  NULL, NULL, 0, 0 },
+	{ "arrival", 0, OPT_STR, &A.arrival, "KIND",
+	  "open-loop gaps: constant, poisson (default) or gamma", 0, NULL,
+	  "constant|poisson|gamma", 0, 0 },
+	{ "burstiness", 0, OPT_DOUBLE, &A.burstiness, "K",
+	  "gamma shape: < 1 burstier, > 1 smoother (default 1)", 0, NULL,
+	  NULL, 0, 0 },
+	{ "max-inflight", 0, OPT_INT, &A.max_inflight, "N",
+	  "open loop: most requests in flight; later ones wait and are "
+	  "counted (default 10000)", 0, NULL, NULL, 1, 1000000 },
+	{ "requests", 'n', OPT_INT, &A.requests, "N",
+	  "measured requests to send (default 100 unless --duration)", 0,
+	  NULL, NULL, 1, 1000000000 },
+	{ "duration", 'd', OPT_DURATION, &A.duration, "DURATION",
+	  "stop sending after DURATION (with --requests: whichever first)",
+	  0, NULL, NULL, 0, 0 },
+	{ "warmup", 0, OPT_INT, &A.warmup, "N",
+	  "send N unmeasured requests first", 0, NULL, NULL, 0, 1000000 },
+	{ "seed", 0, OPT_INT, &A.seed, "N",
+	  "seed of the schedule and the workload (default 1)", 0, NULL, NULL,
+	  0, 2147483647 },
+	{ "input-tokens", 0, OPT_STR, &A.input, "DIST",
+	  "prompt length: N, uniform:MIN:MAX or normal:MEAN:SD (default 32)",
+	  0, NULL, NULL, 0, 0 },
+	{ "output-tokens", 0, OPT_STR, &A.output, "DIST",
+	  "output length (max_tokens): N, uniform:MIN:MAX or "
+	  "normal:MEAN:SD (default 16)", 0, NULL, NULL, 0, 0 },
+	{ "dataset", 0, OPT_STR, &A.dataset, "FILE",
+	  "prompts from JSONL ({\"prompt\"|\"messages\", \"max_tokens\"}) or "
+	  "a ShareGPT JSON file", 0, NULL, "file", 0, 0 },
+	{ "completions", 0, OPT_BOOL, &A.completions, NULL,
+	  "use /v1/completions instead of chat", 0, NULL, NULL, 0, 0 },
+	{ "stream", 0, OPT_BOOL, &A.stream, NULL,
+	  "stream answers (default; --no-stream for whole answers)", 0, NULL,
+	  NULL, 0, 0 },
+	{ "ignore-eos", 0, OPT_BOOL, &A.ignore_eos, NULL,
+	  "send ignore_eos so answers have exactly max_tokens (default; "
+	  "--no-ignore-eos)", 0, NULL, NULL, 0, 0 },
+	{ "continuous-usage", 0, OPT_BOOL, &A.continuous_usage, NULL,
+	  "ask vLLM's continuous_usage_stats (per-chunk token counts)", 0,
+	  NULL, NULL, 0, 0 },
+	{ "shared-prompt", 0, OPT_BOOL, &A.shared_prompt, NULL,
+	  "one prompt for every request (default: a distinct one each)", 0,
+	  NULL, NULL, 0, 0 },
+	{ "param", 'p', OPT_LIST, &A.params, "KEY=VALUE",
+	  "any other request field, JSON-typed (repeatable)", 0, NULL, NULL,
+	  0, 0 },
+	{ "class", 0, OPT_LIST, &A.classes, "SPEC",
+	  "a workload class: name=N[,weight=W,model=M,endpoint=chat|"
+	  "completions,input=DIST,output=DIST,dataset=FILE] (repeatable; "
+	  "every metric per class too)", 0, NULL, NULL, 0, 0 },
+	{ "header", 'H', OPT_LIST, &A.headers, "NAME: VALUE",
+	  "extra request header (repeatable)", 0, NULL, NULL, 0, 0 },
+	{ "slo", 0, OPT_STR, &A.slo, "SPEC",
+	  "goodput objectives: ttft=D,tpot=D,itl=D,e2e=D[,attainment=F] "
+	  "(the run fails below attainment, default 0.99)", 0, NULL, NULL,
+	  0, 0 },
+	{ "percentiles", 0, OPT_STR, &A.percentiles, "LIST",
+	  "percentiles to report (default 50,90,95,99,99.9)", 0, NULL, NULL,
+	  0, 0 },
+	{ "retry", 0, OPT_STR, &A.retry, "POLICY",
+	  "429/503 answers: never (default), retry-after or backoff", 0, NULL,
+	  "never|retry-after|backoff", 0, 0 },
+	{ "max-retries", 0, OPT_INT, &A.max_retries, "N",
+	  "retries per request (default 3)", 0, NULL, NULL, 0, 100 },
+	{ "retry-cap", 0, OPT_DURATION, &A.retry_cap, "DURATION",
+	  "longest wait before a retry (default 10s)", 0, NULL, NULL, 0, 0 },
+	{ "raw", 0, OPT_STR, &A.raw, "FILE",
+	  "write every request as NDJSON to FILE", 0, NULL, "file", 0, 0 },
+	{ "timeseries", 0, OPT_STR, &A.timeseries, "FILE",
+	  "write per-second rows during the run (.csv: CSV, else NDJSON)", 0,
+	  NULL, "file", 0, 0 },
+	{ "save", 0, OPT_STR, &A.save, "FILE",
+	  "write the JSON report to FILE too", 0, NULL, "file", 0, 0 },
+	{ "format", 0, OPT_STR, &A.format, "FMT",
+	  "report on stdout: text (default), json, vllm or csv", 0, NULL,
+	  "text|json|vllm|csv", 0, 0 },
+	{ "progress", 0, OPT_BOOL, &A.progress, NULL,
+	  "live progress line on stderr (default on a terminal)", 0, NULL,
+	  NULL, 0, 0 },
+	{ "max-lag", 0, OPT_DURATION, &A.max_lag, "DURATION",
+	  "open loop: INVALID above this p99 dispatch lag (default 1ms)", 0,
+	  NULL, NULL, 0, 0 },
+	{ "min-achieved", 0, OPT_DOUBLE, &A.min_achieved, "F",
+	  "open loop: INVALID below this achieved/offered rate (default "
+	  "0.98)", 0, NULL, NULL, 0, 0 },
+	{ "max-cpu", 0, OPT_DOUBLE, &A.max_cpu, "F",
+	  "INVALID when the client used more of a core (default 0.9)", 0,
+	  NULL, NULL, 0, 0 },
+	{ "max-token-mismatch", 0, OPT_DOUBLE, &A.max_token_mismatch, "F",
+	  "INVALID when token sources disagree on more requests (default "
+	  "0.01)", 0, NULL, NULL, 0, 0 },
+	{ "http2", 0, OPT_BOOL, &A.http2, NULL,
+	  "HTTP/2 with multiplexing (default HTTP/1.1 keep-alive)", 0, NULL,
+	  NULL, 0, 0 },
+	{ "request-id-prefix", 0, OPT_STR, &A.request_id_prefix, "TEXT",
+	  "x-request-id prefix (default bench-)", 0, NULL, NULL, 0, 0 },
+	{ "calibration", 0, OPT_STR, &A.calibration, "FILE",
+	  "a `bench calibrate` result to carry in the report", 0, NULL, "file",
+	  0, 0 },
+	{ NULL, 0, OPT_END, NULL, NULL, NULL, 0, NULL, NULL, 0, 0 }
+};
+
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	lg_interrupt();
+}
+
+/* What the engine's callbacks share. */
+struct run {
+	struct bm	 bm;
+	int		 progress;
+	int		 tty;
+	int		 drawn;
+};
+
+static void
+on_done(void *arg, const struct lg_result *r)
+{
+	struct run	*run = arg;
+
+	bm_add(&run->bm, r);
+}
+
+static void
+on_tick(void *arg, const struct lg_tick *t)
+{
+	struct run	*run = arg;
+	struct hist	*h = run->bm.all.h[BM_TTFT];
+	char		*line;
+
+	bm_tick(&run->bm, t);
+	if (!run->progress)
+		return;
+	if (t->last) {
+		if (run->drawn && run->tty)
+			fputc('\n', stderr);
+		return;
+	}
+	line = report_progress(t->elapsed, t->inflight, run->bm.live_rps,
+	    run->bm.live_tps, (double)hist_percentile(h, 50) / 1e6,
+	    (double)hist_percentile(h, 99) / 1e6,
+	    (unsigned long long)run->bm.errors);
+	if (run->tty)
+		fprintf(stderr, "\r\033[K%s", line);
+	else
+		fprintf(stderr, "%s\n", line);
+	fflush(stderr);
+	run->drawn = 1;
+	free(line);
+}
+
+static int
+pick_model(struct target *t, char **model, struct err *e)
+{
+	struct strlist	 ids = STRLIST_INIT;
+
+	if (A.model != NULL) {
+		*model = xstrdup(A.model);
+		return 0;
+	}
+	if (target_models(t, &ids, e) != 0) {
+		err_wrap(e, "bench");
+		err_hint(e, "name the model with -m MODEL");
+		return -1;
+	}
+	if (ids.n == 1) {
+		*model = xstrdup(ids.v[0]);
+		sl_free(&ids);
+		return 0;
+	}
+	if (ids.n == 0)
+		err_set(e, EXIT_NOTFOUND, "bench: no ready model is available "
+		    "to you at %s", t->base);
+	else
+		err_set(e, EXIT_USAGE, "bench: %zu models are available; "
+		    "choose one with -m", ids.n);
+	sl_free(&ids);
+	return -1;
+}
+
+/* Split the key material into one key per line (--api-key @keys.txt). */
+static void
+split_keys(const char *key, struct strlist *keys)
+{
+	const char	*p = key, *nl;
+	char		*k;
+	size_t		 n;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' ||
+		    p[n - 1] == '\t'))
+			n--;
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		if (n > 0 && *p != '#') {
+			k = xstrndup(p, n);
+			sl_take(keys, k);
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+static void
+free_keys(struct strlist *keys)
+{
+	size_t	 i;
+
+	for (i = 0; i < keys->n; i++) {
+		explicit_bzero(keys->v[i], strlen(keys->v[i]));
+	}
+	sl_free(keys);
+}
+
+static char *
+command_line(int argc, char **argv, const char *path)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	char		*r;
+	int		 i;
+
+	sb_adds(&sb, path);
+	for (i = 0; i < argc; i++)
+		sb_addf(&sb, " %s", argv[i]);
+	r = term_redact(sb.buf);
+	sb_free(&sb);
+	return r;
+}
+
+static FILE *
+open_out(const char *path, const char *what, struct err *e)
+{
+	FILE	*f;
+
+	if ((f = fopen(path, "w")) == NULL)
+		err_set(e, EXIT_USAGE, "bench: cannot write %s %s: %s", what,
+		    path, strerror(errno));
+	return f;
+}
+
+int
+bench_write_file(const char *path, const char *text, struct err *e)
+{
+	FILE	*f;
+
+	if ((f = open_out(path, "report", e)) == NULL)
+		return -1;
+	fputs(text, f);
+	if (fclose(f) != 0)
+		return err_set(e, EXIT_ERR, "bench: writing %s failed: %s",
+		    path, strerror(errno));
+	return 0;
+}
+
+int
+bench_print(const cJSON *report, const char *fmt, struct err *e)
+{
+	char	*s;
+	cJSON	*v;
+
+	if (fmt == NULL || strcmp(fmt, "text") == 0)
+		s = report_text(report);
+	else if (strcmp(fmt, "json") == 0)
+		s = json_print(report, 1);
+	else if (strcmp(fmt, "vllm") == 0) {
+		v = report_vllm(report);
+		s = json_print(v, 1);
+		cJSON_Delete(v);
+	} else if (strcmp(fmt, "csv") == 0)
+		s = report_csv(report);
+	else
+		return err_set(e, EXIT_USAGE, "bench: unknown format \"%s\" "
+		    "(want text, json, vllm or csv)", fmt);
+	fputs(s, stdout);
+	if (s[0] != '\0' && s[strlen(s) - 1] != '\n')
+		fputc('\n', stdout);
+	fflush(stdout);
+	free(s);
+	return 0;
+}
+
+/* The error for a run where nothing succeeded, by the commonest class. */
+static int
+all_failed(const struct bm *b, struct err *e)
+{
+	static const int codes[LG_NCLASS] = {
+		EXIT_OK, EXIT_RATELIMITED, EXIT_ERR, EXIT_UNREACHABLE,
+		EXIT_UNREACHABLE, EXIT_TIMEOUT, EXIT_UNREACHABLE
+	};
+	uint64_t	 best = 0;
+	int		 k, which = LG_TRANSPORT, code;
+	const char	*msg;
+
+	for (k = 1; k < LG_NCLASS; k++)
+		if (b->all.klass[k] > best) {
+			best = b->all.klass[k];
+			which = k;
+		}
+	code = codes[which];
+	msg = b->err_first[which] ? b->err_first[which] : "no detail";
+	if (which == LG_HTTP_4XX) {
+		if (strncmp(msg, "HTTP 401", 8) == 0 ||
+		    strncmp(msg, "HTTP 403", 8) == 0)
+			code = EXIT_AUTH;
+		else if (strncmp(msg, "HTTP 404", 8) == 0)
+			code = EXIT_NOTFOUND;
+	}
+	return err_set(e, code, "bench: all %llu requests failed (%s): %s",
+	    (unsigned long long)b->all.sent, lg_class_name((enum lg_class)which),
+	    msg);
+}
+
+static int
+bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
+{
+	struct target		 t;
+	struct workload		 w;
+	struct wl_mix		 mix;
+	struct lg_config	 c;
+	struct lg_summary	 sum;
+	struct bm_limits	 lim;
+	struct bm_slo		 slo;
+	struct bm_run		 info;
+	struct run		 run;
+	struct sigaction	 sa, old;
+	struct strlist		 keys = STRLIST_INIT;
+	const char		**hdrs = NULL;
+	double			 pcs[16];
+	size_t			 npc, i, j;
+	cJSON			*extra = NULL, *report = NULL, *calib = NULL;
+	char			*model = NULL, *url = NULL, *cmdline = NULL;
+	char			*s, started[32];
+	time_t			 now;
+	int			 rc = -1, have_target = 0, ran = 0;
+
+	(void)argc;
+	(void)argv;
+	memset(&w, 0, sizeof w);
+	memset(&mix, 0, sizeof mix);
+	memset(&c, 0, sizeof c);
+	memset(&run, 0, sizeof run);
+	memset(&info, 0, sizeof info);
+	memset(&slo, 0, sizeof slo);
+
+	/* Flags first: every usage error before any network traffic. */
+	if (A.rate < 0 || (A.rate > 0 && A.rate > 1e7)) {
+		err_set(e, EXIT_USAGE, "bench: invalid --rate %g: want a "
+		    "positive number of requests per second", A.rate);
+		goto out;
+	}
+	if (strcmp(A.arrival, "constant") == 0)
+		c.arrival = LG_ARRIVAL_CONSTANT;
+	else if (strcmp(A.arrival, "poisson") == 0)
+		c.arrival = LG_ARRIVAL_POISSON;
+	else if (strcmp(A.arrival, "gamma") == 0)
+		c.arrival = LG_ARRIVAL_GAMMA;
+	else {
+		err_set(e, EXIT_USAGE, "bench: invalid --arrival \"%s\": want "
+		    "constant, poisson or gamma", A.arrival);
+		goto out;
+	}
+	if (!(A.burstiness > 0)) {
+		err_set(e, EXIT_USAGE, "bench: invalid --burstiness %g: want a "
+		    "number above 0", A.burstiness);
+		goto out;
+	}
+	if (strcmp(A.retry, "never") == 0)
+		c.retry = LG_RETRY_NEVER;
+	else if (strcmp(A.retry, "retry-after") == 0)
+		c.retry = LG_RETRY_AFTER;
+	else if (strcmp(A.retry, "backoff") == 0)
+		c.retry = LG_RETRY_BACKOFF;
+	else {
+		err_set(e, EXIT_USAGE, "bench: invalid --retry \"%s\": want "
+		    "never, retry-after or backoff", A.retry);
+		goto out;
+	}
+	if (A.format != NULL && strcmp(A.format, "text") != 0 &&
+	    strcmp(A.format, "json") != 0 && strcmp(A.format, "vllm") != 0 &&
+	    strcmp(A.format, "csv") != 0) {
+		err_set(e, EXIT_USAGE, "bench: unknown format \"%s\" (want "
+		    "text, json, vllm or csv)", A.format);
+		goto out;
+	}
+	if (A.format == NULL && ctx->g.output != NULL) {
+		if (strcmp(ctx->g.output, "json") != 0) {
+			err_set(e, EXIT_USAGE, "bench: unsupported output "
+			    "format \"%s\" (want json, or --format)",
+			    ctx->g.output);
+			goto out;
+		}
+		A.format = "json";
+	}
+	if (!(A.min_achieved > 0 && A.min_achieved <= 1) ||
+	    !(A.max_cpu > 0) || A.max_token_mismatch < 0 || A.max_lag <= 0) {
+		err_set(e, EXIT_USAGE, "bench: invalid validity limit: "
+		    "--min-achieved wants (0, 1], --max-cpu and --max-lag a "
+		    "positive value, --max-token-mismatch >= 0");
+		goto out;
+	}
+	if (bm_parse_percentiles(A.percentiles, pcs, 16, &npc, e) != 0)
+		goto out;
+	slo.attainment = 0.99;
+	if (A.slo != NULL && bm_parse_slo(A.slo, &slo, e) != 0)
+		goto out;
+	if (wl_parse_dist(A.input, "--input-tokens", &w.in, e) != 0 ||
+	    wl_parse_dist(A.output, "--output-tokens", &w.out, e) != 0)
+		goto out;
+	for (i = 0; i < A.params.n; i++)
+		if (oai_param_kv(&extra, A.params.v[i], e) != 0)
+			goto out;
+	for (i = 0; i < A.headers.n; i++)
+		if (strchr(A.headers.v[i], ':') == NULL) {
+			err_set(e, EXIT_USAGE, "bench: invalid --header \"%s\": "
+			    "want \"Name: value\"", A.headers.v[i]);
+			goto out;
+		}
+	if (A.dataset != NULL && wl_load(&w, A.dataset, e) != 0)
+		goto out;
+	if (A.calibration != NULL) {
+		struct strbuf	 sb = STRBUF_INIT;
+		char		 buf[4096];
+		size_t		 n;
+		FILE		*f;
+
+		if ((f = fopen(A.calibration, "r")) == NULL) {
+			err_set(e, EXIT_USAGE, "bench: cannot read calibration "
+			    "%s: %s", A.calibration, strerror(errno));
+			goto out;
+		}
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			sb_add(&sb, buf, n);
+		fclose(f);
+		calib = json_parse(sb.buf ? sb.buf : "", sb.len, e);
+		sb_free(&sb);
+		if (calib == NULL) {
+			err_wrap(e, "bench: calibration %s", A.calibration);
+			goto out;
+		}
+	}
+	if (A.requests == 0 && A.duration <= 0)
+		A.requests = 100;
+
+	w.model = A.model;
+	w.chat = !A.completions;
+	w.stream = A.stream;
+	w.ignore_eos = A.ignore_eos;
+	w.continuous_usage = A.continuous_usage;
+	w.shared_prompt = A.shared_prompt;
+	w.extra = extra;
+	w.seed = (uint64_t)A.seed;
+	mix.n = A.classes.n > 0 ? A.classes.n : 1;
+	mix.w = xcalloc(mix.n, sizeof *mix.w);
+	mix.names = xcalloc(mix.n, sizeof *mix.names);
+	mix.urls = xcalloc(mix.n, sizeof *mix.urls);
+	mix.cum = xcalloc(mix.n, sizeof *mix.cum);
+	mix.seed = (uint64_t)A.seed;
+	for (i = 0; i < mix.n; i++) {
+		double	 weight = 1;
+
+		mix.w[i] = w;
+		mix.w[i].items_borrowed = 1;
+		if (A.classes.n > 0 && wl_parse_class(A.classes.v[i],
+		    &mix.w[i], &mix.names[i], &weight, e) != 0)
+			goto out;
+		if (A.classes.n == 0)
+			mix.names[i] = xstrdup("default");
+		for (j = 0; j < i; j++)
+			if (strcmp(mix.names[j], mix.names[i]) == 0) {
+				err_set(e, EXIT_USAGE, "bench: two classes are "
+				    "named \"%s\"", mix.names[i]);
+				goto out;
+			}
+		mix.cum[i] = (i > 0 ? mix.cum[i - 1] : 0) + weight;
+	}
+
+	if (target_resolve(ctx, A.endpoint, &t, e) != 0)
+		goto out;
+	have_target = 1;
+	for (i = 0; i < mix.n; i++)
+		if (mix.w[i].model == NULL) {
+			if (model == NULL && pick_model(&t, &model, e) != 0)
+				goto out;
+			mix.w[i].model = model;
+		}
+	if (t.key != NULL)
+		split_keys(t.key, &keys);
+	for (i = 0; i < mix.n; i++)
+		mix.urls[i] = xasprintf("%s/%s", t.base, mix.w[i].chat ?
+		    "chat/completions" : "completions");
+	bm_init(&run.bm, (const char *const *)mix.names, mix.n);
+	run.bm.slo = slo;
+
+	url = xasprintf("%s/%s", t.base, A.completions ? "completions" :
+	    "chat/completions");
+	hdrs = xcalloc(A.headers.n + 1, sizeof *hdrs);
+	for (i = 0; i < A.headers.n; i++)
+		hdrs[i] = A.headers.v[i];
+	c.url = url;
+	c.headers = hdrs;
+	c.keys = keys.v;
+	c.nkeys = keys.n;
+	c.stream = A.stream;
+	c.rate = A.rate;
+	c.burstiness = A.burstiness;
+	c.concurrency = A.concurrency > 0 ? A.concurrency : 1;
+	c.max_inflight = A.rate > 0 && A.concurrency > 0 ? A.concurrency :
+	    A.max_inflight;
+	c.seed = (uint64_t)A.seed;
+	c.requests = A.requests;
+	c.duration = A.duration;
+	c.warmup = A.warmup;
+	c.max_retries = (int)A.max_retries;
+	c.retry_cap = A.retry_cap;
+	c.timeout = ctx->g.timeout;
+	c.ca_file = t.http.tls.ca_file;
+	c.insecure = t.http.tls.insecure;
+	c.http2 = A.http2;
+	c.request_id_prefix = A.request_id_prefix;
+	c.body = wl_mix_body;
+	c.body_arg = &mix;
+	c.done = on_done;
+	c.tick = on_tick;
+	c.arg = &run;
+	/* Open-loop runs need the whole schedule in memory: bound it. */
+	if (A.rate > 0 && A.requests <= 0 && A.rate * A.duration > 5e7) {
+		err_set(e, EXIT_USAGE, "bench: --rate %g for %g s is more than "
+		    "50 million requests; give --requests", A.rate, A.duration);
+		goto out;
+	}
+
+	if (A.raw != NULL && (run.bm.raw = open_out(A.raw, "raw file", e)) ==
+	    NULL)
+		goto out;
+	if (A.timeseries != NULL) {
+		if ((run.bm.ts = open_out(A.timeseries, "time series", e)) ==
+		    NULL)
+			goto out;
+		s = strrchr(A.timeseries, '.');
+		run.bm.ts_csv = s != NULL && strcmp(s, ".csv") == 0;
+	}
+	run.tty = term_is_tty();
+	run.progress = A.progress == -1 ? run.tty : A.progress;
+
+	now = time(NULL);
+	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, &old);
+	rc = lg_run(&c, &sum, e);
+	sigaction(SIGINT, &old, NULL);
+	if (rc != 0)
+		goto out;
+	ran = 1;
+	rc = -1;
+
+	lim.min_achieved = A.min_achieved;
+	lim.max_lag = A.max_lag;
+	lim.max_cpu = A.max_cpu;
+	lim.max_token_mismatch = A.max_token_mismatch;
+	cmdline = command_line(ctx->res.argc, ctx->res.argv, ctx->path);
+	info.command = cmdline;
+	info.target = t.base;
+	info.model = model != NULL ? model : mix.w[0].model;
+	info.mode = A.rate > 0 ? "open" : "closed";
+	info.concurrency = c.concurrency;
+	info.rate = A.rate;
+	info.arrival = A.arrival;
+	info.burstiness = A.burstiness;
+	info.max_inflight = c.max_inflight;
+	info.seed = (uint64_t)A.seed;
+	info.requests = A.requests;
+	info.duration = A.duration;
+	info.warmup = A.warmup;
+	info.stream = A.stream;
+	info.started_at = started;
+	info.percentiles = pcs;
+	info.npercentiles = npc;
+	info.calibration = calib;
+	if (mix.n == 1)
+		info.workload = wl_describe(&mix.w[0], A.dataset);
+	else {
+		info.workload = cJSON_CreateObject();
+		cJSON *arr = cJSON_AddArrayToObject(info.workload, "classes");
+		for (i = 0; i < mix.n; i++) {
+			cJSON *d = wl_describe(&mix.w[i], NULL);
+
+			cJSON_AddStringToObject(d, "name", mix.names[i]);
+			cJSON_AddStringToObject(d, "model", mix.w[i].model);
+			cJSON_AddNumberToObject(d, "weight", mix.cum[i] -
+			    (i > 0 ? mix.cum[i - 1] : 0));
+			cJSON_AddItemToArray(arr, d);
+		}
+	}
+	report = bm_report(&run.bm, &sum, &info, &lim);
+	cJSON_Delete(info.workload);
+	if (A.save != NULL) {
+		s = json_print(report, 1);
+		rc = bench_write_file(A.save, s, e);
+		free(s);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+	}
+	if (bench_print(report, A.format, e) != 0)
+		goto out;
+	if (sum.interrupted) {
+		err_set(e, EXIT_INTERRUPTED, "bench: interrupted; the report "
+		    "above covers %llu requests", (unsigned long long)
+		    run.bm.all.sent);
+		goto out;
+	}
+	if (run.bm.all.sent > 0 && run.bm.all.ok == 0) {
+		all_failed(&run.bm, e);
+		goto out;
+	}
+	if (!bm_report_valid(report)) {
+		struct strbuf	 sb = STRBUF_INIT;
+		const cJSON	*it;
+
+		cJSON_ArrayForEach(it, json_path(report, "verdict.reasons"))
+			sb_addf(&sb, "%s%s", sb.len ? "; " : "",
+			    it->valuestring);
+		err_set(e, EXIT_ERR, "bench: the run is INVALID: %s", sb.buf);
+		sb_free(&sb);
+		goto out;
+	}
+	if (!bm_report_slo_met(report)) {
+		err_set(e, EXIT_ERR, "bench: SLO missed: %.2f%% of requests "
+		    "were good, %.2f%% required", json_num(report,
+		    "slo.good_fraction", 0) * 100, run.bm.slo.attainment * 100);
+		goto out;
+	}
+	rc = 0;
+out:
+	(void)ran;
+	if (run.bm.raw != NULL)
+		fclose(run.bm.raw);
+	if (run.bm.ts != NULL)
+		fclose(run.bm.ts);
+	if (run.bm.cls != NULL)
+		bm_free(&run.bm);
+	for (i = 0; i < mix.n; i++) {
+		wl_free(&mix.w[i]);
+		free(mix.names[i]);
+		free(mix.urls[i]);
+	}
+	free(mix.w);
+	free(mix.names);
+	free(mix.urls);
+	free(mix.cum);
+	wl_free(&w);
+	free_keys(&keys);
+	free(hdrs);
+	free(url);
+	free(model);
+	free(cmdline);
+	cJSON_Delete(report);
+	cJSON_Delete(extra);
+	cJSON_Delete(calib);
+	if (have_target)
+		target_free(&t);
+	return rc;
+}
+
+static const struct command *const bench_sub[] = {
+	&cmd_bench_compare,
+	&cmd_bench_merge,
+	NULL
+};
+
+const struct command cmd_bench = {
+	.name = "bench",
+	.summary = "Load-test a model endpoint and report token rates",
+	.usage = "[-m MODEL] [--endpoint URL] [-c N | -r R] [-n N] "
+	    "[-d DURATION] [options]",
+	.opts = bench_opts,
+	.sub = bench_sub,
+	.run = bench_run,
+	.max_args = 0,
+};

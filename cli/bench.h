@@ -1,0 +1,22 @@
+/*
+ * bench.h: what cli/bench.c and cli/bench_tools.c share: the subcommands
+ * of `maasctl bench` and the report output helpers.
+ */
+#ifndef MAAS_BENCH_H
+#define MAAS_BENCH_H
+
+#include <cjson/cJSON.h>
+
+#include "cmd.h"
+
+extern const struct command cmd_bench_compare;
+extern const struct command cmd_bench_merge;
+
+/* Print a report on stdout as text, json, vllm or csv (NULL: text). */
+int	 bench_print(const cJSON *report, const char *fmt, struct err *);
+/* Write text to a file, replacing it. */
+int	 bench_write_file(const char *path, const char *text, struct err *);
+/* Read and parse a bench report (JSON), checking its schema. */
+cJSON	*bench_read_report(const char *path, struct err *);
+
+#endif

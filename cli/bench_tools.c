@@ -1,0 +1,253 @@
+/*
+ * bench_tools.c: the `maasctl bench` subcommands that work on saved
+ * reports: `compare A.json B.json` (deltas of B against A) and `merge
+ * FILE...` (one report from several runs' histograms, exactly).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "benchmetrics.h"
+#include "json.h"
+#include "report.h"
+
+cJSON *
+bench_read_report(const char *path, struct err *e)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	char		 buf[65536];
+	size_t		 n;
+	const char	*schema;
+	cJSON		*r;
+	FILE		*f;
+
+	if ((f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r")) == NULL) {
+		err_set(e, EXIT_USAGE, "bench: cannot read %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_add(&sb, buf, n);
+	if (f != stdin)
+		fclose(f);
+	/* cJSON's own parser: histogram sums beyond 2^53 stay numbers
+	 * (json_parse would keep them as raw text). */
+	r = cJSON_ParseWithLength(sb.buf ? sb.buf : "", sb.len);
+	if (r == NULL)
+		json_parse(sb.buf ? sb.buf : "", sb.len, e);
+	sb_free(&sb);
+	if (r == NULL) {
+		err_wrap(e, "bench: %s is not a bench report", path);
+		e->code = EXIT_USAGE;
+		return NULL;
+	}
+	if ((schema = json_str(r, "schema")) == NULL ||
+	    strcmp(schema, BM_SCHEMA) != 0) {
+		err_set(e, EXIT_USAGE, "bench: %s is not a bench report "
+		    "(schema \"%s\", want \"%s\"; write one with --save or "
+		    "--format json)", path, schema ? schema : "none",
+		    BM_SCHEMA);
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int
+compare_run(struct ctx *ctx, int argc, char **argv, struct err *e)
+{
+	cJSON	*a = NULL, *b = NULL;
+	char	*s;
+	int	 rc = -1;
+
+	(void)ctx;
+	(void)argc;
+	if ((a = bench_read_report(argv[0], e)) == NULL ||
+	    (b = bench_read_report(argv[1], e)) == NULL)
+		goto out;
+	s = report_compare(a, b, argv[0], argv[1]);
+	fputs(s, stdout);
+	free(s);
+	rc = 0;
+out:
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+	return rc;
+}
+
+const struct command cmd_bench_compare = {
+	.name = "compare",
+	.summary = "Print the deltas of report B against report A",
+	.usage = "A.json B.json",
+	.run = compare_run,
+	.min_args = 2,
+	.max_args = 2,
+};
+
+static struct {
+	const char	*format;
+	const char	*save;
+} M;
+
+static const struct opt merge_opts[] = {
+	{ "format", 0, OPT_STR, &M.format, "FMT",
+	  "report on stdout: text (default), json, vllm or csv", 0, NULL,
+	  "text|json|vllm|csv", 0, 0 },
+	{ "save", 0, OPT_STR, &M.save, "FILE",
+	  "write the merged JSON report to FILE too", 0, NULL, "file", 0, 0 },
+	{ NULL, 0, OPT_END, NULL, NULL, NULL, 0, NULL, NULL, 0, 0 }
+};
+
+static double
+rate_sum(cJSON *const *r, int n, const char *path)
+{
+	double	 s = 0;
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		s += json_num(r[i], path, 0);
+	return s;
+}
+
+static int
+merge_run(struct ctx *ctx, int argc, char **argv, struct err *e)
+{
+	struct bm		 b;
+	struct bm_set		 one;
+	struct lg_summary	 sum;
+	struct bm_run		 info;
+	struct bm_limits	 lim;
+	const char		*names[] = { "default" };
+	const cJSON		*it;
+	cJSON			**r, *out = NULL, *reasons, *x;
+	double			 pcs[16];
+	size_t			 npc = 0;
+	char			*s, key[32];
+	int			 i, rc = -1, valid = 1;
+
+	(void)ctx;
+	r = xcalloc((size_t)argc, sizeof *r);
+	bm_init(&b, names, 1);
+	memset(&sum, 0, sizeof sum);
+	memset(&info, 0, sizeof info);
+	for (i = 0; i < argc; i++) {
+		if ((r[i] = bench_read_report(argv[i], e)) == NULL)
+			goto out;
+		bm_set_init(&one);
+		if (bm_set_import(&one, json_path(r[i], "state.all"), e) != 0 ||
+		    bm_set_merge(&b.all, &one, e) != 0) {
+			bm_set_free(&one);
+			err_wrap(e, "bench merge: %s", argv[i]);
+			goto out;
+		}
+		bm_set_free(&one);
+		b.warmup += (uint64_t)json_num(r[i], "requests.warmup", 0);
+		if (!bm_report_valid(r[i]))
+			valid = 0;
+		if (json_num(r[i], "client.wall_s", 0) > sum.wall)
+			sum.wall = json_num(r[i], "client.wall_s", 0);
+		sum.cpu_user += json_num(r[i], "client.cpu_user_s", 0);
+		sum.cpu_sys += json_num(r[i], "client.cpu_sys_s", 0);
+	}
+	/* The percentiles the first report shows. */
+	cJSON_ArrayForEach(it, json_path(r[0], "metrics.ttft"))
+		if (it->string[0] == 'p' && cJSON_IsNumber(it) && npc < 16)
+			pcs[npc++] = strtod(it->string + 1, NULL);
+	if (npc == 0) {
+		pcs[0] = 50;
+		pcs[1] = 99;
+		npc = 2;
+	}
+	b.slo.ttft = json_num(r[0], "slo.ttft_ms", 0) / 1e3;
+	b.slo.tpot = json_num(r[0], "slo.tpot_ms", 0) / 1e3;
+	b.slo.itl = json_num(r[0], "slo.itl_ms", 0) / 1e3;
+	b.slo.e2e = json_num(r[0], "slo.e2e_ms", 0) / 1e3;
+	b.slo.attainment = json_num(r[0], "slo.attainment", 0.99);
+	info.target = json_str(r[0], "target.url");
+	info.model = json_str(r[0], "target.model");
+	info.mode = json_str(r[0], "load.mode") ? json_str(r[0], "load.mode") :
+	    "closed";
+	info.concurrency = (long)rate_sum(r, argc, "load.concurrency");
+	info.arrival = json_str(r[0], "load.arrival");
+	info.burstiness = json_num(r[0], "load.burstiness", 1);
+	info.max_inflight = (long)rate_sum(r, argc, "load.max_inflight");
+	info.seed = (uint64_t)json_num(r[0], "load.seed", 0);
+	info.requests = (long)rate_sum(r, argc, "load.requests");
+	info.duration = json_num(r[0], "load.duration_s", 0);
+	info.warmup = (long)rate_sum(r, argc, "load.warmup");
+	info.stream = cJSON_IsTrue(json_path(r[0], "load.stream"));
+	info.started_at = json_str(r[0], "started_at");
+	info.command = "maasctl bench merge";
+	info.percentiles = pcs;
+	info.npercentiles = npc;
+	info.workload = json_path(r[0], "workload");
+	lim.min_achieved = 0;
+	lim.max_lag = 1e9;
+	lim.max_cpu = 1e9;
+	lim.max_token_mismatch = json_num(r[0],
+	    "verdict.limits.max_token_mismatch_share", 0.01);
+	out = bm_report(&b, &sum, &info, &lim);
+	/* Offered and achieved rates add up across workers; each input's
+	 * own verdict decides the merged one. */
+	if ((x = cJSON_GetObjectItem(out, "offered_vs_achieved")) != NULL) {
+		cJSON_ReplaceItemInObject(x, "offered_rate",
+		    cJSON_CreateNumber(rate_sum(r, argc,
+		    "offered_vs_achieved.offered_rate")));
+		cJSON_ReplaceItemInObject(x, "achieved_rate",
+		    cJSON_CreateNumber(rate_sum(r, argc,
+		    "offered_vs_achieved.achieved_rate")));
+		cJSON_ReplaceItemInObject(x, "requested_rate",
+		    cJSON_CreateNumber(rate_sum(r, argc, "load.rate")));
+	}
+	if (json_path(out, "load.rate") != NULL)
+		cJSON_ReplaceItemInObject(cJSON_GetObjectItem(out, "load"),
+		    "rate", cJSON_CreateNumber(rate_sum(r, argc,
+		    "load.rate")));
+	x = cJSON_GetObjectItem(out, "verdict");
+	reasons = cJSON_GetObjectItem(x, "reasons");
+	for (i = 0; i < argc; i++)
+		cJSON_ArrayForEach(it, json_path(r[i], "verdict.reasons")) {
+			snprintf(key, sizeof key, "input %d: ", i + 1);
+			s = xasprintf("%s%s", key, it->valuestring);
+			cJSON_AddItemToArray(reasons, cJSON_CreateString(s));
+			free(s);
+		}
+	cJSON_ReplaceItemInObject(x, "valid", cJSON_CreateBool(valid &&
+	    cJSON_GetArraySize(reasons) == 0));
+	cJSON_AddNumberToObject(out, "merged_from", argc);
+	if (M.save != NULL) {
+		s = json_print(out, 1);
+		rc = bench_write_file(M.save, s, e);
+		free(s);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+	}
+	if (bench_print(out, M.format, e) != 0)
+		goto out;
+	if (!bm_report_valid(out)) {
+		err_set(e, EXIT_ERR, "bench merge: an input run is INVALID; "
+		    "so is the merged report");
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < argc; i++)
+		cJSON_Delete(r[i]);
+	free(r);
+	cJSON_Delete(out);
+	bm_free(&b);
+	return rc;
+}
+
+const struct command cmd_bench_merge = {
+	.name = "merge",
+	.summary = "Merge saved reports into one (histograms add exactly)",
+	.usage = "[--format FMT] [--save FILE] FILE...",
+	.opts = merge_opts,
+	.run = merge_run,
+	.min_args = 1,
+	.max_args = -1,
+};

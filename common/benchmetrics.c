@@ -1,0 +1,963 @@
+/*
+ * benchmetrics.c: per-request results into histograms and counters, the
+ * per-second series, the raw NDJSON stream and the versioned JSON report
+ * with its validity verdict (see benchmetrics.h).
+ */
+#include <sys/utsname.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "benchmetrics.h"
+#include "duration.h"
+#include "hist.h"
+#include "json.h"
+#include "xalloc.h"
+
+/* 2^-(10-1): reported values within 0.2 % (0.1 ms at 50 ms). */
+#define BM_SIGBITS	10
+
+static const struct {
+	const char	*name;
+	const char	*unit;
+	const char	*def;
+} metric_info[BM_NMETRIC] = {
+	{ "ttfb", "ms", "time to first byte: status line received - request "
+	  "sent" },
+	{ "ttft", "ms", "time to first token: first chunk with content or "
+	  "reasoning (role-only and usage-only chunks excluded) - request "
+	  "sent" },
+	{ "ttfo", "ms", "time to first output token: first non-reasoning "
+	  "content chunk - request sent" },
+	{ "tpot", "ms", "time per output token, per request: (last token - "
+	  "first token) / (output tokens - 1); vLLM TPOT, AIPerf ITL" },
+	{ "ntpot", "ms", "normalized time per output token, per request: "
+	  "e2e / output tokens (includes TTFT)" },
+	{ "itl_chunk", "ms", "every gap between consecutive content chunks, "
+	  "pooled; vLLM ITL, AIPerf ICL" },
+	{ "itl_token", "ms", "every gap between consecutive tokens (0 inside a "
+	  "multi-token chunk), from per-chunk usage or one token per chunk "
+	  "when counts agree; inference-perf ITL" },
+	{ "e2e", "ms", "end to end: response complete - request sent" },
+	{ "ttft_from_schedule", "ms", "open loop: first token - intended "
+	  "send time (corrects coordinated omission)" },
+	{ "e2e_from_schedule", "ms", "open loop: response complete - "
+	  "intended send time" },
+	{ "dispatch_lag", "ms", "open loop: request sent - intended send "
+	  "time" },
+	{ "connect", "ms", "TCP (+TLS) connect time of new connections "
+	  "(libcurl)" },
+	{ "input_tokens", "tokens", "prompt tokens per request (server "
+	  "usage.prompt_tokens)" },
+	{ "output_tokens", "tokens", "output tokens per request (server "
+	  "usage.completion_tokens, else per-chunk usage, else content "
+	  "chunks)" },
+};
+
+const char *
+bm_metric_name(enum bm_metric m)
+{
+	return (unsigned)m < BM_NMETRIC ? metric_info[m].name : "unknown";
+}
+
+void
+bm_set_init(struct bm_set *s)
+{
+	int	 i;
+
+	memset(s, 0, sizeof *s);
+	for (i = 0; i < BM_NMETRIC; i++)
+		s->h[i] = hist_new(BM_SIGBITS);
+	s->t_first = -1;
+	s->t_last = -1;
+}
+
+void
+bm_set_free(struct bm_set *s)
+{
+	int	 i;
+
+	for (i = 0; i < BM_NMETRIC; i++)
+		hist_free(s->h[i]);
+	memset(s, 0, sizeof *s);
+}
+
+void
+bm_init(struct bm *b, const char *const *names, size_t n)
+{
+	size_t	 i;
+
+	memset(b, 0, sizeof *b);
+	bm_set_init(&b->all);
+	b->ncls = n;
+	b->cls = xcalloc(n ? n : 1, sizeof *b->cls);
+	b->cls_names = xcalloc(n ? n : 1, sizeof *b->cls_names);
+	for (i = 0; i < n; i++) {
+		bm_set_init(&b->cls[i]);
+		b->cls_names[i] = xstrdup(names[i]);
+	}
+	b->sec_ttft = hist_new(BM_SIGBITS);
+	b->series = cJSON_CreateArray();
+}
+
+void
+bm_free(struct bm *b)
+{
+	size_t	 i;
+
+	bm_set_free(&b->all);
+	for (i = 0; i < b->ncls; i++) {
+		bm_set_free(&b->cls[i]);
+		free(b->cls_names[i]);
+	}
+	free(b->cls);
+	free(b->cls_names);
+	hist_free(b->sec_ttft);
+	cJSON_Delete(b->series);
+	for (i = 0; i < LG_NCLASS; i++)
+		free(b->err_first[i]);
+	memset(b, 0, sizeof *b);
+}
+
+static long
+out_tokens(const struct lg_result *r)
+{
+	if (r->usage_tokens >= 0)
+		return r->usage_tokens;
+	if (r->chunk_usage_tokens >= 0)
+		return r->chunk_usage_tokens;
+	return (long)r->content_chunks;
+}
+
+static int64_t
+max_chunk_gap(const struct lg_result *r)
+{
+	int64_t	 g, m = 0;
+	size_t	 i;
+
+	for (i = 1; i < r->nchunk; i++)
+		if ((g = r->chunk_t[i] - r->chunk_t[i - 1]) > m)
+			m = g;
+	return m;
+}
+
+int
+bm_good(const struct bm_slo *slo, const struct lg_result *r)
+{
+	int64_t	 from = r->open_loop ? r->intended : r->dispatched;
+	long	 n = out_tokens(r);
+
+	if (r->klass != LG_OK)
+		return 0;
+	if (slo->ttft > 0 && (r->first_token < 0 ||
+	    (double)(r->first_token - from) / 1e9 > slo->ttft))
+		return 0;
+	if (slo->tpot > 0 && n > 1 && r->first_token >= 0 &&
+	    (double)(r->last_token - r->first_token) / 1e9 / (double)(n - 1) >
+	    slo->tpot)
+		return 0;
+	if (slo->itl > 0 && (double)max_chunk_gap(r) / 1e9 > slo->itl)
+		return 0;
+	if (slo->e2e > 0 && (double)(r->end - from) / 1e9 > slo->e2e)
+		return 0;
+	return 1;
+}
+
+static void
+hadd(struct hist *h, int64_t v)
+{
+	hist_add(h, v < 0 ? 0 : (uint64_t)v);
+}
+
+static void
+set_add(struct bm_set *s, const struct lg_result *r, int good)
+{
+	long	 n, k;
+	size_t	 i;
+	int64_t	 e2e;
+
+	s->sent++;
+	s->klass[r->klass]++;
+	s->throttled += (uint64_t)r->throttled;
+	s->retries += (uint64_t)(r->attempts > 1 ? r->attempts - 1 : 0);
+	s->waited += (uint64_t)r->waited;
+	s->reused += (uint64_t)r->reused;
+	if (s->t_first < 0 || r->intended < s->t_first)
+		s->t_first = r->intended;
+	if (r->end > s->t_last)
+		s->t_last = r->end;
+	if (r->open_loop)
+		hadd(s->h[BM_LAG], r->dispatched - r->intended);
+	if (!r->reused && r->t_connect > 0)
+		hadd(s->h[BM_CONNECT], r->t_tls > 0 ? r->t_tls : r->t_connect);
+	if (r->klass != LG_OK)
+		return;
+	s->ok++;
+	n = out_tokens(r);
+	if (r->usage_tokens < 0)
+		s->usage_missing++;
+	if (r->chunk_usage) {
+		s->chunk_usage_reqs++;
+		if (r->usage_tokens >= 0 &&
+		    r->chunk_usage_tokens != r->usage_tokens)
+			s->chunk_usage_mismatch++;
+	}
+	if (r->usage_tokens >= 0 && r->first_token >= 0) {
+		if ((long)r->content_chunks > r->usage_tokens)
+			s->chunks_exceed++;
+		else if ((long)r->content_chunks < r->usage_tokens)
+			s->multi_token_chunks++;
+	}
+	s->out_tokens += (uint64_t)n;
+	if (good)
+		s->good_out_tokens += (uint64_t)n;
+	hadd(s->h[BM_OUT_TOK], n);
+	if (r->prompt_tokens >= 0) {
+		s->in_tokens += (uint64_t)r->prompt_tokens;
+		hadd(s->h[BM_IN_TOK], r->prompt_tokens);
+	}
+	if (r->first_byte >= 0)
+		hadd(s->h[BM_TTFB], r->first_byte - r->sent);
+	e2e = r->end - r->dispatched;
+	hadd(s->h[BM_E2E], e2e);
+	if (n > 0)
+		hadd(s->h[BM_NTPOT], e2e / n);
+	if (r->open_loop)
+		hadd(s->h[BM_E2E_SCHED], r->end - r->intended);
+	if (r->first_token < 0)
+		return;
+	hadd(s->h[BM_TTFT], r->first_token - r->dispatched);
+	if (r->first_output >= 0)
+		hadd(s->h[BM_TTFO], r->first_output - r->dispatched);
+	if (r->open_loop)
+		hadd(s->h[BM_TTFT_SCHED], r->first_token - r->intended);
+	if (n > 1)
+		hadd(s->h[BM_TPOT], (r->last_token - r->first_token) /
+		    (n - 1));
+	for (i = 1; i < r->nchunk; i++)
+		hadd(s->h[BM_ITL_CHUNK], r->chunk_t[i] - r->chunk_t[i - 1]);
+	/* Token gaps only where the tokens of each chunk are known. */
+	if (r->chunk_usage || (r->usage_tokens >= 0 &&
+	    (long)r->nchunk == r->usage_tokens)) {
+		for (i = 0; i < r->nchunk; i++) {
+			if (i > 0 && r->chunk_tok[i] > 0)
+				hadd(s->h[BM_ITL_TOKEN], r->chunk_t[i] -
+				    r->chunk_t[i - 1]);
+			for (k = 1; k < r->chunk_tok[i]; k++)
+				hist_add(s->h[BM_ITL_TOKEN], 0);
+		}
+	}
+}
+
+static void
+raw_time(FILE *f, const char *name, int64_t v)
+{
+	if (v >= 0)
+		fprintf(f, ",\"%s\":%.6f", name, (double)v / 1e6);
+	else
+		fprintf(f, ",\"%s\":null", name);
+}
+
+static void
+raw_write(struct bm *b, const struct lg_result *r)
+{
+	FILE	*f = b->raw;
+	cJSON	*s;
+	char	*t;
+	long	 n = out_tokens(r);
+
+	fprintf(f, "{\"seq\":%llu,\"warmup\":%s,\"class\":",
+	    (unsigned long long)r->seq, r->warmup ? "true" : "false");
+	s = cJSON_CreateString(r->cls < b->ncls ? b->cls_names[r->cls] : "");
+	t = cJSON_PrintUnformatted(s);
+	fputs(t, f);
+	free(t);
+	cJSON_Delete(s);
+	fprintf(f, ",\"outcome\":\"%s\",\"status\":%d,\"attempts\":%d,"
+	    "\"throttled\":%d,\"waited\":%s", lg_class_name(r->klass),
+	    r->status, r->attempts, r->throttled, r->waited ? "true" :
+	    "false");
+	raw_time(f, "intended_ms", r->intended);
+	raw_time(f, "dispatched_ms", r->dispatched);
+	raw_time(f, "sent_ms", r->sent);
+	raw_time(f, "first_byte_ms", r->first_byte);
+	raw_time(f, "first_token_ms", r->first_token);
+	raw_time(f, "first_output_ms", r->first_output);
+	raw_time(f, "last_token_ms", r->last_token);
+	raw_time(f, "end_ms", r->end);
+	raw_time(f, "ttft_ms", r->first_token >= 0 ? r->first_token -
+	    r->dispatched : -1);
+	raw_time(f, "e2e_ms", r->end - r->dispatched);
+	raw_time(f, "tpot_ms", r->first_token >= 0 && n > 1 &&
+	    r->klass == LG_OK ? (r->last_token - r->first_token) / (n - 1) :
+	    -1);
+	raw_time(f, "dns_ms", r->t_dns);
+	raw_time(f, "connect_ms", r->t_connect);
+	raw_time(f, "tls_ms", r->t_tls);
+	raw_time(f, "ttfb_curl_ms", r->t_ttfb);
+	fprintf(f, ",\"reused\":%s,\"prompt_tokens\":%ld,\"usage_tokens\":%ld,"
+	    "\"chunk_usage_tokens\":%ld,\"content_chunks\":%zu,\"chunks\":%zu,"
+	    "\"bytes_in\":%zu,\"bytes_out\":%zu,\"request_id\":\"%s\"",
+	    r->reused ? "true" : "false", r->prompt_tokens, r->usage_tokens,
+	    r->chunk_usage_tokens, r->content_chunks, r->chunks, r->bytes_in,
+	    r->bytes_out, r->request_id);
+	if (r->error != NULL) {
+		s = cJSON_CreateString(r->error);
+		t = cJSON_PrintUnformatted(s);
+		fprintf(f, ",\"error\":%s", t);
+		free(t);
+		cJSON_Delete(s);
+	}
+	fputs("}\n", f);
+}
+
+void
+bm_add(struct bm *b, const struct lg_result *r)
+{
+	int	 good;
+
+	if (b->raw != NULL)
+		raw_write(b, r);
+	if (r->warmup) {
+		b->warmup++;
+		return;
+	}
+	if (r->open_loop)
+		b->open_loop = 1;
+	good = bm_good(&b->slo, r);
+	set_add(&b->all, r, good);
+	if (good)
+		b->all.good++;
+	if (r->cls < b->ncls) {
+		set_add(&b->cls[r->cls], r, good);
+		if (good)
+			b->cls[r->cls].good++;
+	}
+	b->sec_done++;
+	if (r->klass != LG_OK) {
+		b->sec_err++;
+		b->errors++;
+		if (b->err_first[r->klass] == NULL && r->error != NULL)
+			b->err_first[r->klass] = xstrdup(r->error);
+	}
+	if (r->klass == LG_RATE_LIMITED || r->throttled > 0)
+		b->sec_throttled++;
+	if (r->klass == LG_OK && r->first_token >= 0)
+		hadd(b->sec_ttft, r->first_token - r->dispatched);
+}
+
+void
+bm_tick(struct bm *b, const struct lg_tick *t)
+{
+	double	 dt = t->elapsed - b->prev.elapsed;
+	double	 p50 = 0, p99 = 0;
+	cJSON	*row;
+
+	if (dt <= 0)
+		return;
+	if (hist_count(b->sec_ttft) > 0) {
+		p50 = (double)hist_percentile(b->sec_ttft, 50) / 1e6;
+		p99 = (double)hist_percentile(b->sec_ttft, 99) / 1e6;
+	}
+	b->live_rps = (double)(t->done - b->prev.done) / dt;
+	b->live_tps = (double)(t->tokens - b->prev.tokens) / dt;
+	row = cJSON_CreateObject();
+	cJSON_AddNumberToObject(row, "t", round(t->elapsed * 1000) / 1000);
+	cJSON_AddNumberToObject(row, "offered", b->open_loop || t->scheduled ?
+	    (double)(t->scheduled - b->prev.scheduled) : 0);
+	cJSON_AddNumberToObject(row, "dispatched",
+	    (double)(t->dispatched - b->prev.dispatched));
+	cJSON_AddNumberToObject(row, "completed",
+	    (double)(t->done - b->prev.done));
+	cJSON_AddNumberToObject(row, "in_flight", (double)t->inflight);
+	cJSON_AddNumberToObject(row, "waiting", (double)t->waiting);
+	cJSON_AddNumberToObject(row, "output_tokens",
+	    (double)(t->tokens - b->prev.tokens));
+	cJSON_AddNumberToObject(row, "output_tokens_per_s",
+	    round(b->live_tps * 10) / 10);
+	cJSON_AddNumberToObject(row, "ttft_p50_ms", round(p50 * 1000) / 1000);
+	cJSON_AddNumberToObject(row, "ttft_p99_ms", round(p99 * 1000) / 1000);
+	cJSON_AddNumberToObject(row, "errors", (double)b->sec_err);
+	cJSON_AddNumberToObject(row, "rate_limited", (double)b->sec_throttled);
+	if (b->ts != NULL) {
+		if (b->ts_csv) {
+			if (b->prev.elapsed == 0)
+				fputs("t,offered,dispatched,completed,in_flight,"
+				    "waiting,output_tokens,output_tokens_per_s,"
+				    "ttft_p50_ms,ttft_p99_ms,errors,"
+				    "rate_limited\n", b->ts);
+			fprintf(b->ts, "%.3f,%llu,%llu,%llu,%ld,%ld,%llu,%.1f,"
+			    "%.3f,%.3f,%llu,%llu\n", t->elapsed,
+			    (unsigned long long)(t->scheduled -
+			    b->prev.scheduled),
+			    (unsigned long long)(t->dispatched -
+			    b->prev.dispatched),
+			    (unsigned long long)(t->done - b->prev.done),
+			    t->inflight, t->waiting,
+			    (unsigned long long)(t->tokens - b->prev.tokens),
+			    b->live_tps, p50, p99,
+			    (unsigned long long)b->sec_err,
+			    (unsigned long long)b->sec_throttled);
+		} else {
+			char *s = cJSON_PrintUnformatted(row);
+
+			fprintf(b->ts, "%s\n", s);
+			free(s);
+		}
+		fflush(b->ts);
+	}
+	cJSON_AddItemToArray(b->series, row);
+	hist_reset(b->sec_ttft);
+	b->sec_done = b->sec_err = b->sec_throttled = 0;
+	b->prev = *t;
+}
+
+/* ---- the report ---- */
+
+static double
+r3(double v)
+{
+	return round(v * 1000) / 1000;
+}
+
+static cJSON *
+dist_json(const struct hist *h, enum bm_metric m, const double *pc,
+    size_t npc)
+{
+	cJSON		*o = cJSON_CreateObject();
+	double		 div = strcmp(metric_info[m].unit, "ms") == 0 ? 1e6 : 1;
+	char		 key[32];
+	size_t		 i;
+
+	cJSON_AddStringToObject(o, "unit", metric_info[m].unit);
+	cJSON_AddNumberToObject(o, "count", (double)hist_count(h));
+	if (hist_count(h) > 0) {
+		cJSON_AddNumberToObject(o, "mean", r3(hist_mean(h) / div));
+		cJSON_AddNumberToObject(o, "std", r3(hist_stddev(h) / div));
+		cJSON_AddNumberToObject(o, "min", r3((double)hist_min(h) / div));
+		cJSON_AddNumberToObject(o, "max", r3((double)hist_max(h) / div));
+		for (i = 0; i < npc; i++) {
+			snprintf(key, sizeof key, "p%g", pc[i]);
+			cJSON_AddNumberToObject(o, key, r3((double)
+			    hist_percentile(h, pc[i]) / div));
+		}
+	}
+	cJSON_AddStringToObject(o, "definition", metric_info[m].def);
+	return o;
+}
+
+static cJSON *
+metrics_json(const struct bm_set *s, int open_loop, const double *pc,
+    size_t npc)
+{
+	cJSON	*o = cJSON_CreateObject();
+	int	 m;
+
+	for (m = 0; m < BM_NMETRIC; m++) {
+		if (!open_loop && (m == BM_TTFT_SCHED || m == BM_E2E_SCHED ||
+		    m == BM_LAG))
+			continue;
+		cJSON_AddItemToObject(o, metric_info[m].name,
+		    dist_json(s->h[m], (enum bm_metric)m, pc, npc));
+	}
+	return o;
+}
+
+static double
+window(const struct bm_set *s)
+{
+	if (s->t_first < 0 || s->t_last <= s->t_first)
+		return 0;
+	return (double)(s->t_last - s->t_first) / 1e9;
+}
+
+static cJSON *
+throughput_json(const struct bm_set *s)
+{
+	cJSON	*o = cJSON_CreateObject();
+	double	 w = window(s);
+
+	cJSON_AddStringToObject(o, "unit", "per second");
+	cJSON_AddNumberToObject(o, "window_s", r3(w));
+	if (w <= 0)
+		w = 1e-9;
+	cJSON_AddNumberToObject(o, "requests", r3((double)s->ok / w));
+	cJSON_AddNumberToObject(o, "input_tokens",
+	    r3((double)s->in_tokens / w));
+	cJSON_AddNumberToObject(o, "output_tokens",
+	    r3((double)s->out_tokens / w));
+	cJSON_AddNumberToObject(o, "total_tokens",
+	    r3((double)(s->in_tokens + s->out_tokens) / w));
+	cJSON_AddNumberToObject(o, "goodput_requests",
+	    r3((double)s->good / w));
+	cJSON_AddNumberToObject(o, "goodput_output_tokens",
+	    r3((double)s->good_out_tokens / w));
+	return o;
+}
+
+static cJSON *
+counts_json(const struct bm_set *s)
+{
+	cJSON	*o = cJSON_CreateObject(), *by;
+	int	 k;
+
+	cJSON_AddNumberToObject(o, "sent", (double)s->sent);
+	cJSON_AddNumberToObject(o, "ok", (double)s->ok);
+	cJSON_AddNumberToObject(o, "failed", (double)(s->sent - s->ok));
+	cJSON_AddNumberToObject(o, "good", (double)s->good);
+	by = cJSON_AddObjectToObject(o, "by_outcome");
+	for (k = 0; k < LG_NCLASS; k++)
+		cJSON_AddNumberToObject(by, lg_class_name((enum lg_class)k),
+		    (double)s->klass[k]);
+	cJSON_AddNumberToObject(o, "throttled_responses",
+	    (double)s->throttled);
+	cJSON_AddNumberToObject(o, "retries", (double)s->retries);
+	cJSON_AddNumberToObject(o, "waited_for_cap", (double)s->waited);
+	cJSON_AddNumberToObject(o, "reused_connections", (double)s->reused);
+	return o;
+}
+
+static cJSON *
+tokens_json(const struct bm_set *s)
+{
+	cJSON	*o = cJSON_CreateObject(), *src;
+
+	cJSON_AddNumberToObject(o, "input_total", (double)s->in_tokens);
+	cJSON_AddNumberToObject(o, "output_total", (double)s->out_tokens);
+	src = cJSON_AddObjectToObject(o, "sources");
+	cJSON_AddNumberToObject(src, "usage_missing",
+	    (double)s->usage_missing);
+	cJSON_AddNumberToObject(src, "per_chunk_usage_requests",
+	    (double)s->chunk_usage_reqs);
+	cJSON_AddNumberToObject(src, "per_chunk_usage_mismatch",
+	    (double)s->chunk_usage_mismatch);
+	cJSON_AddNumberToObject(src, "chunks_exceed_usage",
+	    (double)s->chunks_exceed);
+	cJSON_AddNumberToObject(src, "multi_token_chunk_requests",
+	    (double)s->multi_token_chunks);
+	cJSON_AddStringToObject(o, "output_source", s->usage_missing == 0 ?
+	    "server usage" : s->usage_missing == s->ok ? "content chunks" :
+	    "server usage where present, else content chunks");
+	return o;
+}
+
+static void
+add_reason(cJSON *reasons, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+add_reason(cJSON *reasons, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	cJSON_AddItemToArray(reasons, cJSON_CreateString(s));
+	free(s);
+}
+
+cJSON *
+bm_report(const struct bm *b, const struct lg_summary *sum,
+    const struct bm_run *run, const struct bm_limits *lim)
+{
+	const struct bm_set	*s = &b->all;
+	struct utsname		 un;
+	cJSON			*o, *x, *y, *reasons, *cls, *st;
+	double			 offered = 0, achieved = 0, ratio = 1, cpu;
+	double			 lag99 = 0, n_sched, n_meas, span;
+	size_t			 i;
+	int			 k;
+	char			*d;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "schema", BM_SCHEMA);
+	x = cJSON_AddObjectToObject(o, "tool");
+	cJSON_AddStringToObject(x, "name", "maasctl bench");
+	cJSON_AddStringToObject(x, "version", MAASCTL_VERSION);
+	cJSON_AddStringToObject(x, "libcurl", curl_version());
+	if (run->started_at != NULL)
+		cJSON_AddStringToObject(o, "started_at", run->started_at);
+	if (run->command != NULL)
+		cJSON_AddStringToObject(o, "command", run->command);
+	x = cJSON_AddObjectToObject(o, "target");
+	cJSON_AddStringToObject(x, "url", run->target ? run->target : "");
+	cJSON_AddStringToObject(x, "model", run->model ? run->model : "");
+
+	x = cJSON_AddObjectToObject(o, "load");
+	cJSON_AddStringToObject(x, "mode", run->mode);
+	if (run->rate > 0) {
+		cJSON_AddNumberToObject(x, "rate", run->rate);
+		cJSON_AddStringToObject(x, "arrival", run->arrival);
+		cJSON_AddNumberToObject(x, "burstiness", run->burstiness);
+		cJSON_AddNumberToObject(x, "max_inflight",
+		    (double)run->max_inflight);
+	} else
+		cJSON_AddNumberToObject(x, "concurrency",
+		    (double)run->concurrency);
+	cJSON_AddNumberToObject(x, "seed", (double)run->seed);
+	cJSON_AddNumberToObject(x, "requests", (double)run->requests);
+	cJSON_AddNumberToObject(x, "duration_s", run->duration);
+	cJSON_AddNumberToObject(x, "warmup", (double)run->warmup);
+	cJSON_AddBoolToObject(x, "stream", run->stream);
+	if (run->workload != NULL)
+		cJSON_AddItemToObject(o, "workload",
+		    cJSON_Duplicate(run->workload, 1));
+
+	x = counts_json(s);
+	cJSON_AddNumberToObject(x, "warmup", (double)b->warmup);
+	cJSON_AddNumberToObject(x, "dropped", (double)sum->dropped);
+	cJSON_AddNumberToObject(x, "peak_in_flight",
+	    (double)sum->peak_inflight);
+	cJSON_AddNumberToObject(x, "connections_opened",
+	    (double)sum->connections);
+	cJSON_AddItemToObject(o, "requests", x);
+	cJSON_AddItemToObject(o, "throughput", throughput_json(s));
+
+	if (run->rate > 0) {
+		/* Offered: the schedule's own rate over the measured part;
+		 * achieved: what left, over the same start. */
+		n_sched = (double)sum->scheduled - (double)run->warmup;
+		n_meas = (double)s->sent;
+		span = sum->schedule_span - sum->first_measured;
+		offered = n_sched > 1 && span > 0 ? (n_sched - 1) / span :
+		    run->rate;
+		span = sum->last_dispatch - sum->first_measured;
+		achieved = n_meas > 1 && span > 0 ? (n_meas - 1) / span :
+		    offered;
+		ratio = offered > 0 ? achieved / offered : 1;
+		lag99 = (double)hist_percentile(s->h[BM_LAG], 99) / 1e9;
+		x = cJSON_AddObjectToObject(o, "offered_vs_achieved");
+		cJSON_AddNumberToObject(x, "requested_rate", run->rate);
+		cJSON_AddNumberToObject(x, "offered_rate", r3(offered));
+		cJSON_AddNumberToObject(x, "achieved_rate", r3(achieved));
+		cJSON_AddNumberToObject(x, "achieved_ratio",
+		    round(ratio * 10000) / 10000);
+		cJSON_AddNumberToObject(x, "dispatch_lag_p99_ms",
+		    r3(lag99 * 1e3));
+		cJSON_AddNumberToObject(x, "waited_for_cap", (double)s->waited);
+		cJSON_AddNumberToObject(x, "dropped", (double)sum->dropped);
+	}
+
+	x = cJSON_AddObjectToObject(o, "errors");
+	for (k = 1; k < LG_NCLASS; k++)
+		if (b->err_first[k] != NULL)
+			cJSON_AddStringToObject(x, lg_class_name(
+			    (enum lg_class)k), b->err_first[k]);
+	cJSON_AddItemToObject(o, "tokens", tokens_json(s));
+
+	x = cJSON_AddObjectToObject(o, "slo");
+	if (b->slo.ttft > 0)
+		cJSON_AddNumberToObject(x, "ttft_ms", r3(b->slo.ttft * 1e3));
+	if (b->slo.tpot > 0)
+		cJSON_AddNumberToObject(x, "tpot_ms", r3(b->slo.tpot * 1e3));
+	if (b->slo.itl > 0)
+		cJSON_AddNumberToObject(x, "itl_ms", r3(b->slo.itl * 1e3));
+	if (b->slo.e2e > 0)
+		cJSON_AddNumberToObject(x, "e2e_ms", r3(b->slo.e2e * 1e3));
+	cJSON_AddNumberToObject(x, "attainment", b->slo.attainment);
+	cJSON_AddNumberToObject(x, "good", (double)s->good);
+	cJSON_AddNumberToObject(x, "good_fraction", s->sent ?
+	    round((double)s->good / (double)s->sent * 10000) / 10000 : 0);
+	cJSON_AddBoolToObject(x, "met", s->sent > 0 && (double)s->good >=
+	    b->slo.attainment * (double)s->sent - 1e-9);
+	cJSON_AddStringToObject(x, "note", "good = succeeded and within "
+	    "every SLO; in open loop TTFT and E2E are taken from the intended "
+	    "send time; rate-limited and failed requests are never good");
+
+	cJSON_AddItemToObject(o, "metrics", metrics_json(s, run->rate > 0,
+	    run->percentiles, run->npercentiles));
+
+	x = cJSON_AddObjectToObject(o, "client");
+	cpu = sum->wall > 0 ? (sum->cpu_user + sum->cpu_sys) / sum->wall : 0;
+	cJSON_AddNumberToObject(x, "wall_s", r3(sum->wall));
+	cJSON_AddNumberToObject(x, "cpu_user_s", r3(sum->cpu_user));
+	cJSON_AddNumberToObject(x, "cpu_sys_s", r3(sum->cpu_sys));
+	cJSON_AddNumberToObject(x, "cpu_share", round(cpu * 1000) / 1000);
+	cJSON_AddNumberToObject(x, "max_rss_kib", (double)sum->max_rss_kib);
+	cJSON_AddNumberToObject(x, "cores", (double)sysconf(
+	    _SC_NPROCESSORS_ONLN));
+	if (uname(&un) == 0) {
+		d = xasprintf("%s %s %s", un.sysname, un.release,
+		    un.machine);
+		cJSON_AddStringToObject(x, "host", d);
+		free(d);
+	}
+	if (run->calibration != NULL)
+		cJSON_AddItemToObject(o, "calibration",
+		    cJSON_Duplicate(run->calibration, 1));
+
+	x = cJSON_AddObjectToObject(o, "verdict");
+	reasons = cJSON_CreateArray();
+	if (sum->interrupted)
+		add_reason(reasons, "interrupted before the end");
+	if (s->sent == 0)
+		add_reason(reasons, "no request was measured");
+	else if (s->ok == 0)
+		add_reason(reasons, "every request failed");
+	if (run->rate > 0) {
+		if (ratio < lim->min_achieved)
+			add_reason(reasons, "achieved rate %.2f/s is %.1f%% of "
+			    "the offered %.2f/s (limit %.0f%%)", achieved,
+			    ratio * 100, offered, lim->min_achieved * 100);
+		if (lag99 > lim->max_lag)
+			add_reason(reasons, "p99 dispatch lag %.3f ms is above "
+			    "%.3f ms", lag99 * 1e3, lim->max_lag * 1e3);
+		if (s->waited > 0 || sum->dropped > 0)
+			add_reason(reasons, "%llu requests waited for the "
+			    "in-flight cap and %llu were never sent "
+			    "(--max-inflight)", (unsigned long long)s->waited,
+			    (unsigned long long)sum->dropped);
+	}
+	/* Too short a run says nothing about saturation. */
+	if (cpu > lim->max_cpu && sum->wall >= 0.5)
+		add_reason(reasons, "client CPU saturated: %.0f%% of a core "
+		    "(limit %.0f%%)", cpu * 100, lim->max_cpu * 100);
+	if (s->ok > 0 && (double)(s->chunk_usage_mismatch + s->chunks_exceed) >
+	    lim->max_token_mismatch * (double)s->ok)
+		add_reason(reasons, "token sources disagree on %llu of %llu "
+		    "requests (per-chunk usage or chunk count vs server usage)",
+		    (unsigned long long)(s->chunk_usage_mismatch +
+		    s->chunks_exceed), (unsigned long long)s->ok);
+	cJSON_AddBoolToObject(x, "valid", cJSON_GetArraySize(reasons) == 0);
+	cJSON_AddItemToObject(x, "reasons", reasons);
+	y = cJSON_AddObjectToObject(x, "limits");
+	cJSON_AddNumberToObject(y, "min_achieved_ratio", lim->min_achieved);
+	cJSON_AddNumberToObject(y, "max_dispatch_lag_p99_ms",
+	    r3(lim->max_lag * 1e3));
+	cJSON_AddNumberToObject(y, "max_cpu_share", lim->max_cpu);
+	cJSON_AddNumberToObject(y, "max_token_mismatch_share",
+	    lim->max_token_mismatch);
+
+	if (b->ncls > 1) {
+		cls = cJSON_AddArrayToObject(o, "classes");
+		for (i = 0; i < b->ncls; i++) {
+			y = cJSON_CreateObject();
+			cJSON_AddStringToObject(y, "name", b->cls_names[i]);
+			cJSON_AddItemToObject(y, "requests",
+			    counts_json(&b->cls[i]));
+			cJSON_AddItemToObject(y, "throughput",
+			    throughput_json(&b->cls[i]));
+			cJSON_AddItemToObject(y, "tokens",
+			    tokens_json(&b->cls[i]));
+			cJSON_AddItemToObject(y, "metrics", metrics_json(
+			    &b->cls[i], run->rate > 0, run->percentiles,
+			    run->npercentiles));
+			cJSON_AddItemToArray(cls, y);
+		}
+	}
+	cJSON_AddItemToObject(o, "timeseries", cJSON_Duplicate(b->series, 1));
+	st = cJSON_AddObjectToObject(o, "state");
+	cJSON_AddItemToObject(st, "all", bm_set_export(s));
+	if (b->ncls > 1) {
+		cls = cJSON_AddArrayToObject(st, "classes");
+		for (i = 0; i < b->ncls; i++)
+			cJSON_AddItemToArray(cls, bm_set_export(&b->cls[i]));
+	}
+	return o;
+}
+
+int
+bm_report_valid(const cJSON *r)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "verdict"),
+	    "valid");
+
+	return cJSON_IsTrue(v);
+}
+
+int
+bm_report_slo_met(const cJSON *r)
+{
+	const cJSON *slo = cJSON_GetObjectItem(r, "slo");
+
+	if (cJSON_GetObjectItem(slo, "ttft_ms") == NULL &&
+	    cJSON_GetObjectItem(slo, "tpot_ms") == NULL &&
+	    cJSON_GetObjectItem(slo, "itl_ms") == NULL &&
+	    cJSON_GetObjectItem(slo, "e2e_ms") == NULL)
+		return 1;
+	return cJSON_IsTrue(cJSON_GetObjectItem(slo, "met"));
+}
+
+/* ---- state export/import for merge ---- */
+
+#define COUNTERS(X) \
+	X(sent) X(ok) X(good) X(throttled) X(retries) X(waited) \
+	X(in_tokens) X(out_tokens) X(good_out_tokens) X(usage_missing) \
+	X(chunk_usage_reqs) X(chunk_usage_mismatch) X(chunks_exceed) \
+	X(multi_token_chunks) X(reused)
+
+cJSON *
+bm_set_export(const struct bm_set *s)
+{
+	cJSON	*o = cJSON_CreateObject(), *h, *k;
+	int	 i;
+
+#define X(f) cJSON_AddNumberToObject(o, #f, (double)s->f);
+	COUNTERS(X)
+#undef X
+	cJSON_AddNumberToObject(o, "t_first_ns", (double)s->t_first);
+	cJSON_AddNumberToObject(o, "t_last_ns", (double)s->t_last);
+	k = cJSON_AddObjectToObject(o, "by_outcome");
+	for (i = 0; i < LG_NCLASS; i++)
+		cJSON_AddNumberToObject(k, lg_class_name((enum lg_class)i),
+		    (double)s->klass[i]);
+	h = cJSON_AddObjectToObject(o, "histograms");
+	for (i = 0; i < BM_NMETRIC; i++)
+		cJSON_AddItemToObject(h, metric_info[i].name,
+		    hist_export(s->h[i]));
+	return o;
+}
+
+int
+bm_set_import(struct bm_set *s, const cJSON *o, struct err *e)
+{
+	const cJSON	*h, *k, *v;
+	struct hist	*x;
+	int		 i;
+
+	if (!cJSON_IsObject(o))
+		return err_set(e, EXIT_USAGE, "no bench state (a report "
+		    "written by maasctl bench --save)");
+#define X(f) \
+	if (!cJSON_IsNumber(v = cJSON_GetObjectItem(o, #f))) \
+		return err_set(e, EXIT_USAGE, "bench state: missing " #f); \
+	s->f = (uint64_t)v->valuedouble;
+	COUNTERS(X)
+#undef X
+	s->t_first = (int64_t)json_num(o, "t_first_ns", -1);
+	s->t_last = (int64_t)json_num(o, "t_last_ns", -1);
+	k = cJSON_GetObjectItem(o, "by_outcome");
+	for (i = 0; i < LG_NCLASS; i++)
+		if (cJSON_IsNumber(v = cJSON_GetObjectItem(k,
+		    lg_class_name((enum lg_class)i))))
+			s->klass[i] = (uint64_t)v->valuedouble;
+	h = cJSON_GetObjectItem(o, "histograms");
+	for (i = 0; i < BM_NMETRIC; i++) {
+		if ((v = cJSON_GetObjectItem(h, metric_info[i].name)) == NULL)
+			continue;
+		if ((x = hist_import(v, e)) == NULL) {
+			err_wrap(e, "bench state: histogram %s",
+			    metric_info[i].name);
+			return -1;
+		}
+		hist_free(s->h[i]);
+		s->h[i] = x;
+	}
+	return 0;
+}
+
+int
+bm_set_merge(struct bm_set *d, const struct bm_set *s, struct err *e)
+{
+	int	 i;
+
+#define X(f) d->f += s->f;
+	COUNTERS(X)
+#undef X
+	for (i = 0; i < LG_NCLASS; i++)
+		d->klass[i] += s->klass[i];
+	for (i = 0; i < BM_NMETRIC; i++)
+		if (hist_merge(d->h[i], s->h[i], e) != 0)
+			return -1;
+	if (s->t_first >= 0 && (d->t_first < 0 || s->t_first < d->t_first))
+		d->t_first = s->t_first;
+	if (s->t_last > d->t_last)
+		d->t_last = s->t_last;
+	return 0;
+}
+
+/* ---- option parsing helpers ---- */
+
+int
+bm_parse_percentiles(const char *s, double *out, size_t max, size_t *n,
+    struct err *e)
+{
+	char	*copy = xstrdup(s), *tok, *save = NULL, *end;
+	double	 v;
+
+	*n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		v = strtod(tok, &end);
+		if (end == tok || *end != '\0' || !(v > 0 && v <= 100) ||
+		    *n == max) {
+			err_set(e, EXIT_USAGE, "invalid --percentiles \"%s\": "
+			    "want up to %zu numbers in (0, 100] separated by "
+			    "commas", s, max);
+			free(copy);
+			return -1;
+		}
+		out[(*n)++] = v;
+	}
+	free(copy);
+	if (*n == 0)
+		return err_set(e, EXIT_USAGE, "invalid --percentiles \"%s\": "
+		    "empty", s);
+	return 0;
+}
+
+int
+bm_parse_slo(const char *s, struct bm_slo *slo, struct err *e)
+{
+	char	*copy = xstrdup(s), *tok, *save = NULL, *eq, *end;
+	double	 v, *dst;
+	int	 rc = -1;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL) {
+			err_set(e, EXIT_USAGE, "invalid --slo \"%s\": want "
+			    "NAME=VALUE pairs (ttft, tpot, itl, e2e, "
+			    "attainment)", s);
+			goto out;
+		}
+		*eq++ = '\0';
+		if (strcmp(tok, "attainment") == 0) {
+			v = strtod(eq, &end);
+			if (end != eq && *end == '%') {
+				v /= 100;
+				end++;
+			}
+			if (end == eq || *end != '\0' || !(v > 0 && v <= 1)) {
+				err_set(e, EXIT_USAGE, "invalid --slo "
+				    "attainment \"%s\": want a fraction in "
+				    "(0, 1] or a percentage", eq);
+				goto out;
+			}
+			slo->attainment = v;
+			continue;
+		}
+		if (strcmp(tok, "ttft") == 0)
+			dst = &slo->ttft;
+		else if (strcmp(tok, "tpot") == 0)
+			dst = &slo->tpot;
+		else if (strcmp(tok, "itl") == 0)
+			dst = &slo->itl;
+		else if (strcmp(tok, "e2e") == 0)
+			dst = &slo->e2e;
+		else {
+			err_set(e, EXIT_USAGE, "invalid --slo: unknown "
+			    "objective \"%s\" (want ttft, tpot, itl, e2e or "
+			    "attainment)", tok);
+			goto out;
+		}
+		if (duration_parse(eq, &v, e) != 0 || v <= 0) {
+			err_set(e, EXIT_USAGE, "invalid --slo %s \"%s\": want "
+			    "a positive duration such as 200ms", tok, eq);
+			goto out;
+		}
+		*dst = v;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}

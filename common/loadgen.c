@@ -1,0 +1,1180 @@
+/*
+ * loadgen.c: the load engine of `maasctl bench` (see loadgen.h): libcurl's
+ * multi socket API on a libevent loop, closed and open loops, per-request
+ * timings and token accounting, 429/503 retry policies.
+ */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "http.h"
+#include "loadgen.h"
+#include "openai.h"
+#include "sse.h"
+#include "xalloc.h"
+
+#define ERRBODY_MAX	512
+
+static volatile sig_atomic_t lg_stop_flag;
+
+struct lg;
+
+/* One request in flight (reused for the next one). */
+struct slot {
+	struct lg	*lg;
+	CURL		*easy;
+	struct sse	*sse;
+	struct oai_acc	 acc;
+	struct curl_slist *hdrs;
+	struct event	*retry_ev;
+	struct slot	*next_free;
+	struct lg_body	 body;
+	uint64_t	 seq;
+	int		 warmup;
+	int		 attempts;
+	int		 throttled;
+	int		 waited;
+	int		 in_multi;
+	int64_t		 intended, dispatched, sent, first_byte;
+	int64_t		 first_token, first_output, last_token, end;
+	int		 status;
+	double		 retry_after;	/* seconds from the header, -1 */
+	int64_t		*ct;		/* content chunk times */
+	int32_t		*ctok;		/* tokens per content chunk */
+	size_t		 nc, capc;
+	int		 chunk_mode;	/* -1 unknown, 0 no, 1 per-chunk usage */
+	long		 chunk_usage;
+	size_t		 bytes_in;
+	int		 stream_bad;	/* malformed/too long stream */
+	struct strbuf	 errbody;	/* start of a non-2xx body */
+	struct strbuf	 body_all;	/* non-streamed 2xx body */
+	char		*errmsg;
+	char		 reqid[64];
+	char		 curl_err[CURL_ERROR_SIZE];
+};
+
+/* A socket libcurl asked us to watch. */
+struct sockw {
+	struct event	*ev;
+};
+
+struct lg {
+	const struct lg_config *c;
+	struct event_base *base;
+	CURLM		*multi;
+	struct event	*curl_timer;
+	struct event	*sched_timer;
+	struct event	*tick_timer;
+	struct event	*stop_timer;
+	struct err	*e;
+	int		 failed;	/* body callback failed */
+	int64_t		 t0;		/* CLOCK_MONOTONIC ns of time 0 */
+	int64_t		*sched;		/* open loop deadlines */
+	size_t		 nsched;
+	size_t		 next_sched;	/* next schedule index to dispatch */
+	uint64_t	*waitq;		/* due requests waiting for the cap */
+	size_t		 wq_head, wq_len, wq_cap;
+	uint64_t	 total;		/* requests to send, UINT64_MAX: by time */
+	uint64_t	 next_seq;	/* closed loop: next request number */
+	uint64_t	 dispatched, done, waited, dropped;
+	uint64_t	 tokens, chunks;	/* received so far, all requests */
+	long		 inflight, peak;
+	int		 stopping;	/* no new requests */
+	struct slot	*free_slots;
+	struct slot	**all_slots;
+	size_t		 nslots, capslots;
+	uint64_t	 rng;
+	size_t		 key_next;
+	uint64_t	 connections;
+	double		 last_dispatch;
+	double		 first_measured;
+	double		 last_end;
+};
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t
+rel_ns(const struct lg *lg)
+{
+	return mono_ns() - lg->t0;
+}
+
+uint64_t
+lg_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+double
+lg_uniform(uint64_t *s)
+{
+	return (double)(lg_rand(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+double
+lg_normal(uint64_t *s)
+{
+	double u1, u2;
+
+	do
+		u1 = lg_uniform(s);
+	while (u1 <= 0);
+	u2 = lg_uniform(s);
+	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
+
+double
+lg_gamma(uint64_t *s, double k)
+{
+	double d, c, x, v, u;
+
+	if (k < 1) {
+		/* Boost: gamma(k) = gamma(k+1) * U^(1/k). */
+		do
+			u = lg_uniform(s);
+		while (u <= 0);
+		return lg_gamma(s, k + 1) * pow(u, 1 / k);
+	}
+	/* Marsaglia and Tsang. */
+	d = k - 1.0 / 3;
+	c = 1 / sqrt(9 * d);
+	for (;;) {
+		do {
+			x = lg_normal(s);
+			v = 1 + c * x;
+		} while (v <= 0);
+		v = v * v * v;
+		u = lg_uniform(s);
+		if (u < 1 - 0.0331 * x * x * x * x)
+			return d * v;
+		if (u > 0 && log(u) < 0.5 * x * x + d * (1 - v + log(v)))
+			return d * v;
+	}
+}
+
+int64_t *
+lg_schedule(enum lg_arrival arr, double rate, double k, uint64_t seed,
+    size_t n)
+{
+	int64_t		*d;
+	double		*t, acc = 0, scale, gap;
+	uint64_t	 s = seed;
+	size_t		 i;
+
+	d = xcalloc(n ? n : 1, sizeof *d);
+	t = xcalloc(n ? n : 1, sizeof *t);
+	for (i = 0; i < n; i++) {
+		switch (arr) {
+		case LG_ARRIVAL_CONSTANT:
+			gap = 1 / rate;
+			break;
+		case LG_ARRIVAL_POISSON:
+			gap = -log(1 - lg_uniform(&s)) / rate;
+			break;
+		default:
+			gap = lg_gamma(&s, k) / (rate * k);
+			break;
+		}
+		/* The first request leaves at time 0. */
+		if (i > 0)
+			acc += gap;
+		t[i] = acc;
+	}
+	/* Rescale so the n requests span exactly (n - 1)/rate: the offered
+	 * rate is the asked one, whatever the draw. */
+	scale = (n > 1 && acc > 0) ? ((double)(n - 1) / rate) / acc : 1;
+	for (i = 0; i < n; i++)
+		d[i] = (int64_t)llround(t[i] * scale * 1e9);
+	free(t);
+	return d;
+}
+
+void
+lg_interrupt(void)
+{
+	lg_stop_flag = 1;
+}
+
+const char *
+lg_class_name(enum lg_class k)
+{
+	static const char *const names[LG_NCLASS] = {
+		"ok", "rate_limited", "http_4xx", "http_5xx", "transport",
+		"timeout", "stream"
+	};
+
+	return (unsigned)k < LG_NCLASS ? names[k] : "unknown";
+}
+
+/* ---- SSE and body handling ---- */
+
+static void
+slot_chunk_time(struct slot *s, int64_t t, int32_t tok)
+{
+	if (s->nc == s->capc) {
+		s->capc = s->capc ? s->capc * 2 : 64;
+		s->ct = xrealloc(s->ct, s->capc * sizeof *s->ct);
+		s->ctok = xrealloc(s->ctok, s->capc * sizeof *s->ctok);
+	}
+	s->ct[s->nc] = t;
+	s->ctok[s->nc] = tok;
+	s->nc++;
+}
+
+static int
+on_sse(const struct sse_event *ev, void *arg)
+{
+	struct slot	*s = arg;
+	long		 before = s->acc.completion_tokens, delta;
+	int64_t		 now;
+	int		 rc, content;
+
+	rc = oai_acc_chunk(&s->acc, ev->data, ev->data_len, NULL);
+	if (rc < 0) {
+		s->stream_bad = 1;
+		if (s->errmsg == NULL)
+			s->errmsg = xstrdup("malformed JSON in the stream");
+		return 1;
+	}
+	if (rc != 0)
+		return rc == 2;	/* error frame stops; [DONE] ends */
+	content = s->acc.delta_content != NULL ||
+	    s->acc.delta_reasoning != NULL;
+	if (!content)
+		return 0;
+	now = rel_ns(s->lg);
+	if (s->chunk_mode == -1)
+		s->chunk_mode = s->acc.completion_tokens != before;
+	delta = 1;
+	if (s->chunk_mode == 1) {
+		delta = s->acc.completion_tokens - (before > 0 ? before : 0);
+		if (delta < 0)
+			delta = 0;
+		s->chunk_usage += delta;
+	}
+	if (s->first_token < 0)
+		s->first_token = now;
+	if (s->first_output < 0 && s->acc.delta_content != NULL)
+		s->first_output = now;
+	s->last_token = now;
+	slot_chunk_time(s, now, (int32_t)delta);
+	s->lg->tokens += (uint64_t)delta;
+	s->lg->chunks++;
+	return 0;
+}
+
+static size_t
+on_write(char *p, size_t sz, size_t n, void *arg)
+{
+	struct slot	*s = arg;
+	size_t		 len = sz * n;
+	long		 code = 0;
+
+	s->bytes_in += len;
+	if (s->status == 0) {
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+		s->status = (int)code;
+	}
+	if (s->status / 100 != 2) {
+		if (s->errbody.len < ERRBODY_MAX)
+			sb_add(&s->errbody, p, len < ERRBODY_MAX ? len :
+			    ERRBODY_MAX);
+		return len;
+	}
+	if (!s->lg->c->stream) {
+		sb_add(&s->body_all, p, len);
+		return len;
+	}
+	if (sse_feed(s->sse, p, len, NULL) < 0) {
+		s->stream_bad = 1;
+		if (s->errmsg == NULL)
+			s->errmsg = xstrdup("unparseable event stream");
+		return 0;
+	}
+	return len;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct slot	*s = arg;
+	size_t		 len = sz * n, total = sz * n, k;
+	char		 v[32];
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* A new status line (also after 100 Continue). */
+		s->first_byte = rel_ns(s->lg);
+		s->status = 0;
+		return len;
+	}
+	if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
+		p += 12;
+		len -= 12;
+		while (len > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		for (k = 0; k < len && k < sizeof v - 1 && p[k] != '\r' &&
+		    p[k] != '\n'; k++)
+			v[k] = p[k];
+		v[k] = '\0';
+		s->retry_after = http_retry_after(v, NULL, (long)time(NULL));
+	}
+	return total;
+}
+
+static int
+on_socket_opened(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	struct lg *lg = arg;
+
+	(void)fd;
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		lg->connections++;
+	return CURL_SOCKOPT_OK;
+}
+
+/* ---- libcurl <-> libevent glue ---- */
+
+static void check_multi(struct lg *);
+
+static void
+on_sock_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg	*lg = arg;
+	int		 action = 0, running;
+
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(lg->multi, fd, action, &running);
+	check_multi(lg);
+}
+
+static int
+sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct lg	*lg = arg;
+	struct sockw	*w = sockp;
+	short		 kind;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (w != NULL) {
+			event_free(w->ev);
+			free(w);
+			curl_multi_assign(lg->multi, fd, NULL);
+		}
+		return 0;
+	}
+	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	if (w == NULL) {
+		w = xcalloc(1, sizeof *w);
+		w->ev = event_new(lg->base, fd, kind, on_sock_event, lg);
+		curl_multi_assign(lg->multi, fd, w);
+	} else {
+		event_del(w->ev);
+		event_assign(w->ev, lg->base, fd, kind, on_sock_event, lg);
+	}
+	event_add(w->ev, NULL);
+	return 0;
+}
+
+static void
+on_curl_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg	*lg = arg;
+	int		 running;
+
+	(void)fd;
+	(void)what;
+	curl_multi_socket_action(lg->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_multi(lg);
+}
+
+static int
+timer_cb(CURLM *multi, long ms, void *arg)
+{
+	struct lg	*lg = arg;
+	struct timeval	 tv;
+
+	(void)multi;
+	if (ms < 0) {
+		evtimer_del(lg->curl_timer);
+		return 0;
+	}
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(lg->curl_timer, &tv);
+	return 0;
+}
+
+/* ---- slots ---- */
+
+static void on_retry(evutil_socket_t, short, void *);
+
+static struct slot *
+slot_get(struct lg *lg)
+{
+	struct slot	*s;
+
+	if ((s = lg->free_slots) != NULL) {
+		lg->free_slots = s->next_free;
+		return s;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->lg = lg;
+	if ((s->easy = curl_easy_init()) == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->sse = sse_new(on_sse, s);
+	s->retry_ev = evtimer_new(lg->base, on_retry, s);
+	if (lg->nslots == lg->capslots) {
+		lg->capslots = lg->capslots ? lg->capslots * 2 : 64;
+		lg->all_slots = xrealloc(lg->all_slots, lg->capslots *
+		    sizeof *lg->all_slots);
+	}
+	lg->all_slots[lg->nslots++] = s;
+	return s;
+}
+
+static void
+slot_clear_attempt(struct slot *s)
+{
+	oai_acc_free(&s->acc);
+	oai_acc_init(&s->acc, s->body.chat);
+	sse_free(s->sse);
+	s->sse = sse_new(on_sse, s);
+	s->first_byte = s->first_token = s->first_output = s->last_token = -1;
+	s->end = -1;
+	s->status = 0;
+	s->retry_after = -1;
+	s->nc = 0;
+	s->chunk_mode = -1;
+	s->chunk_usage = 0;
+	s->bytes_in = 0;
+	s->stream_bad = 0;
+	sb_reset(&s->errbody);
+	sb_reset(&s->body_all);
+	free(s->errmsg);
+	s->errmsg = NULL;
+	s->curl_err[0] = '\0';
+}
+
+static void
+slot_put(struct lg *lg, struct slot *s)
+{
+	if (s->body.owned)
+		free(s->body.data);
+	memset(&s->body, 0, sizeof s->body);
+	curl_slist_free_all(s->hdrs);
+	s->hdrs = NULL;
+	s->next_free = lg->free_slots;
+	lg->free_slots = s;
+}
+
+static void
+slot_destroy(struct slot *s)
+{
+	curl_easy_cleanup(s->easy);
+	sse_free(s->sse);
+	oai_acc_free(&s->acc);
+	curl_slist_free_all(s->hdrs);
+	if (s->body.owned)
+		free(s->body.data);
+	event_free(s->retry_ev);
+	free(s->ct);
+	free(s->ctok);
+	sb_free(&s->errbody);
+	sb_free(&s->body_all);
+	free(s->errmsg);
+	free(s);
+}
+
+/* Hand an attempt of s to libcurl. */
+static int
+slot_start(struct lg *lg, struct slot *s)
+{
+	const struct lg_config	*c = lg->c;
+	CURL			*h = s->easy;
+
+	slot_clear_attempt(s);
+	s->attempts++;
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, s->body.url ? s->body.url : c->url);
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, s->body.data);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)s->body.len);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, s);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->curl_err);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "maasctl-bench/"
+	    MAASCTL_VERSION);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 65536L);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_socket_opened);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, lg);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)((
+	    c->connect_timeout > 0 ? c->connect_timeout : 10) * 1000));
+	if (c->timeout > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+		    (long)(c->timeout * 1000));
+	if (c->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (c->http2)
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+	else
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_1_1);
+	s->sent = rel_ns(lg);
+	if (s->attempts == 1)
+		s->dispatched = s->sent;
+	if (curl_multi_add_handle(lg->multi, h) != CURLM_OK)
+		return -1;
+	s->in_multi = 1;
+	return 0;
+}
+
+static struct curl_slist *
+make_headers(struct lg *lg, struct slot *s)
+{
+	const struct lg_config	*c = lg->c;
+	struct curl_slist	*l = NULL;
+	char			*auth;
+	size_t			 i;
+
+	l = curl_slist_append(l, "Content-Type: application/json");
+	l = curl_slist_append(l, c->stream ? "Accept: text/event-stream" :
+	    "Accept: application/json");
+	/* No 100-continue round trip for large bodies. */
+	l = curl_slist_append(l, "Expect:");
+	snprintf(s->reqid, sizeof s->reqid, "%s%llu",
+	    c->request_id_prefix ? c->request_id_prefix : "bench-",
+	    (unsigned long long)s->seq);
+	auth = xasprintf("X-Request-Id: %s", s->reqid);
+	l = curl_slist_append(l, auth);
+	free(auth);
+	if (c->nkeys > 0) {
+		auth = xasprintf("Authorization: Bearer %s",
+		    c->keys[lg->key_next++ % c->nkeys]);
+		l = curl_slist_append(l, auth);
+		xfree_secret(auth);
+	}
+	for (i = 0; c->headers != NULL && c->headers[i] != NULL; i++)
+		l = curl_slist_append(l, c->headers[i]);
+	return l;
+}
+
+/* Begin request seq (intended at `intended` ns, -1: now). */
+static int
+start_request(struct lg *lg, uint64_t seq, int64_t intended, int waited)
+{
+	struct slot	*s;
+
+	if ((s = slot_get(lg)) == NULL) {
+		err_set(lg->e, EXIT_ERR, "bench: cannot create a libcurl "
+		    "handle");
+		lg->failed = 1;
+		return -1;
+	}
+	memset(&s->body, 0, sizeof s->body);
+	s->body.chat = 1;
+	if (lg->c->body(lg->c->body_arg, seq, &s->body, lg->e) != 0) {
+		lg->failed = 1;
+		slot_put(lg, s);
+		return -1;
+	}
+	s->seq = seq;
+	s->warmup = seq < (uint64_t)lg->c->warmup;
+	s->attempts = 0;
+	s->throttled = 0;
+	s->waited = waited;
+	s->hdrs = make_headers(lg, s);
+	if (slot_start(lg, s) != 0) {
+		err_set(lg->e, EXIT_ERR, "bench: libcurl refused a request");
+		lg->failed = 1;
+		slot_put(lg, s);
+		return -1;
+	}
+	s->intended = intended >= 0 ? intended : s->dispatched;
+	if (!s->warmup && (lg->first_measured < 0 ||
+	    (double)s->intended / 1e9 < lg->first_measured))
+		lg->first_measured = (double)s->intended / 1e9;
+	lg->dispatched++;
+	lg->last_dispatch = (double)s->dispatched / 1e9;
+	lg->inflight++;
+	if (lg->inflight > lg->peak)
+		lg->peak = lg->inflight;
+	return 0;
+}
+
+static int
+duration_over(struct lg *lg)
+{
+	return lg->c->duration > 0 &&
+	    (double)rel_ns(lg) / 1e9 >= lg->c->duration;
+}
+
+/* Closed loop: keep `concurrency` requests in flight. */
+static void
+fill_closed(struct lg *lg)
+{
+	while (!lg->stopping && !lg->failed &&
+	    lg->inflight < lg->c->concurrency && lg->next_seq < lg->total) {
+		if (duration_over(lg)) {
+			lg->stopping = 1;
+			break;
+		}
+		if (start_request(lg, lg->next_seq, -1, 0) != 0)
+			break;
+		lg->next_seq++;
+	}
+}
+
+/* Open loop: start waiting requests while the cap allows. */
+static void
+drain_waiting(struct lg *lg)
+{
+	uint64_t	 seq;
+
+	while (lg->wq_len > 0 && !lg->failed && !lg->stopping &&
+	    lg->inflight < lg->c->max_inflight) {
+		seq = lg->waitq[lg->wq_head];
+		lg->wq_head = (lg->wq_head + 1) % lg->wq_cap;
+		lg->wq_len--;
+		start_request(lg, seq, lg->sched[seq], 1);
+	}
+}
+
+static void
+wait_push(struct lg *lg, uint64_t seq)
+{
+	size_t	 i, n;
+	uint64_t *q;
+
+	if (lg->wq_len == lg->wq_cap) {
+		n = lg->wq_cap ? lg->wq_cap * 2 : 1024;
+		q = xcalloc(n, sizeof *q);
+		for (i = 0; i < lg->wq_len; i++)
+			q[i] = lg->waitq[(lg->wq_head + i) % lg->wq_cap];
+		free(lg->waitq);
+		lg->waitq = q;
+		lg->wq_cap = n;
+		lg->wq_head = 0;
+	}
+	lg->waitq[(lg->wq_head + lg->wq_len) % lg->wq_cap] = seq;
+	lg->wq_len++;
+	lg->waited++;
+}
+
+static void
+arm_sched(struct lg *lg)
+{
+	struct timeval	 tv;
+	int64_t		 d;
+
+	if (lg->next_sched >= lg->nsched || lg->stopping)
+		return;
+	d = lg->sched[lg->next_sched] - rel_ns(lg);
+	if (d < 0)
+		d = 0;
+	tv.tv_sec = d / 1000000000LL;
+	tv.tv_usec = (d % 1000000000LL) / 1000;
+	evtimer_add(lg->sched_timer, &tv);
+}
+
+static void
+on_sched(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg	*lg = arg;
+	int64_t		 now = rel_ns(lg);
+	uint64_t	 seq;
+
+	(void)fd;
+	(void)what;
+	/* Everything due by now leaves now, in order: a late wake-up makes
+	 * lag (reported), never a shifted schedule. */
+	while (lg->next_sched < lg->nsched && !lg->stopping &&
+	    lg->sched[lg->next_sched] <= now) {
+		if (lg->c->duration > 0 &&
+		    (double)lg->sched[lg->next_sched] / 1e9 >=
+		    lg->c->duration) {
+			lg->stopping = 1;
+			break;
+		}
+		seq = lg->next_sched++;
+		if (lg->wq_len > 0 || lg->inflight >= lg->c->max_inflight)
+			wait_push(lg, seq);
+		else if (start_request(lg, seq, lg->sched[seq], 0) != 0)
+			break;
+		now = rel_ns(lg);
+	}
+	if (lg->next_sched >= lg->nsched)
+		lg->stopping = lg->wq_len == 0 ? 1 : lg->stopping;
+	arm_sched(lg);
+}
+
+static void
+fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
+{
+	curl_off_t	 v;
+	long		 nconn = 0;
+
+	memset(r, 0, sizeof *r);
+	r->seq = s->seq;
+	r->warmup = s->warmup;
+	r->cls = s->body.cls;
+	r->klass = k;
+	r->status = s->status;
+	r->attempts = s->attempts;
+	r->throttled = s->throttled;
+	r->waited = s->waited;
+	r->open_loop = s->lg->c->rate > 0;
+	r->intended = s->intended;
+	r->dispatched = s->dispatched;
+	r->sent = s->sent;
+	r->first_byte = s->first_byte;
+	r->first_token = s->first_token;
+	r->first_output = s->first_output;
+	r->last_token = s->last_token;
+	r->end = s->end;
+	r->t_dns = r->t_connect = r->t_tls = r->t_ttfb = -1;
+	if (curl_easy_getinfo(s->easy, CURLINFO_NAMELOOKUP_TIME_T, &v) ==
+	    CURLE_OK)
+		r->t_dns = (int64_t)v * 1000;
+	if (curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &v) ==
+	    CURLE_OK)
+		r->t_connect = (int64_t)v * 1000;
+	if (curl_easy_getinfo(s->easy, CURLINFO_APPCONNECT_TIME_T, &v) ==
+	    CURLE_OK)
+		r->t_tls = (int64_t)v * 1000;
+	if (curl_easy_getinfo(s->easy, CURLINFO_STARTTRANSFER_TIME_T, &v) ==
+	    CURLE_OK)
+		r->t_ttfb = (int64_t)v * 1000;
+	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &nconn) ==
+	    CURLE_OK)
+		r->reused = nconn == 0;
+	r->bytes_in = s->bytes_in;
+	r->bytes_out = s->body.len;
+	r->prompt_tokens = s->acc.prompt_tokens;
+	r->usage_tokens = s->acc.completion_tokens;
+	r->chunk_usage = s->chunk_mode == 1;
+	r->chunk_usage_tokens = r->chunk_usage ? s->chunk_usage : -1;
+	r->content_chunks = s->acc.content_chunks + s->acc.reasoning_chunks;
+	r->reasoning_chunks = s->acc.reasoning_chunks;
+	r->chunks = s->acc.chunks;
+	r->chunk_t = s->ct;
+	r->chunk_tok = s->ctok;
+	r->nchunk = s->nc;
+	r->error = s->errmsg;
+	r->request_id = s->reqid;
+}
+
+static void
+finish_slot(struct lg *lg, struct slot *s, enum lg_class k)
+{
+	struct lg_result	 r;
+	double			 t;
+
+	fill_result(s, &r, k);
+	lg->inflight--;
+	lg->done++;
+	t = (double)s->end / 1e9;
+	if (t > lg->last_end)
+		lg->last_end = t;
+	if (lg->c->done != NULL)
+		lg->c->done(lg->c->arg, &r);
+	slot_put(lg, s);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct slot	*s = arg;
+	struct lg	*lg = s->lg;
+
+	(void)fd;
+	(void)what;
+	if (lg->stopping && lg_stop_flag) {
+		finish_slot(lg, s, LG_RATE_LIMITED);
+		return;
+	}
+	if (slot_start(lg, s) != 0) {
+		if (s->errmsg == NULL)
+			s->errmsg = xstrdup("libcurl refused the retry");
+		finish_slot(lg, s, LG_TRANSPORT);
+	}
+}
+
+/* Whether to retry a throttled answer, and after how long (s). */
+static int
+want_retry(struct lg *lg, struct slot *s, double *wait)
+{
+	const struct lg_config	*c = lg->c;
+	double			 base = 0.1, cap, w;
+
+	if (c->retry == LG_RETRY_NEVER || s->attempts > c->max_retries ||
+	    lg_stop_flag)
+		return 0;
+	cap = c->retry_cap > 0 ? c->retry_cap : 10;
+	if (c->retry == LG_RETRY_AFTER && s->retry_after >= 0)
+		w = s->retry_after;
+	else
+		w = http_backoff(s->attempts, base, cap,
+		    lg_uniform(&lg->rng));
+	if (w > cap)
+		w = cap;
+	*wait = w;
+	return 1;
+}
+
+static char *
+status_message(struct slot *s)
+{
+	char	*m, *msg;
+
+	msg = oai_error_message(s->errbody.buf ? s->errbody.buf : "",
+	    s->errbody.len);
+	if (msg != NULL && msg[0] != '\0') {
+		m = xasprintf("HTTP %d: %.200s", s->status, msg);
+		free(msg);
+		return m;
+	}
+	free(msg);
+	return xasprintf("HTTP %d", s->status);
+}
+
+static void
+complete(struct lg *lg, struct slot *s, CURLcode cc)
+{
+	enum lg_class	 k = LG_OK;
+	struct timeval	 tv;
+	double		 w;
+	long		 code = 0;
+
+	s->end = rel_ns(lg);
+	curl_multi_remove_handle(lg->multi, s->easy);
+	s->in_multi = 0;
+	if (s->status == 0) {
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+		s->status = (int)code;
+	}
+	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && s->stream_bad)) {
+		k = cc == CURLE_OPERATION_TIMEDOUT ? LG_TIMEOUT :
+		    LG_TRANSPORT;
+		if (s->errmsg == NULL)
+			s->errmsg = xstrdup(s->curl_err[0] ? s->curl_err :
+			    curl_easy_strerror(cc));
+		if (s->status / 100 == 2 && s->nc > 0 && k == LG_TRANSPORT)
+			k = LG_STREAM;
+	} else if (s->status == 429 || (s->status == 503 &&
+	    s->retry_after >= 0)) {
+		s->throttled++;
+		if (want_retry(lg, s, &w)) {
+			tv.tv_sec = (time_t)w;
+			tv.tv_usec = (suseconds_t)((w - (double)tv.tv_sec) *
+			    1e6);
+			evtimer_add(s->retry_ev, &tv);
+			return;
+		}
+		k = LG_RATE_LIMITED;
+		free(s->errmsg);
+		s->errmsg = status_message(s);
+	} else if (s->status >= 500) {
+		k = LG_HTTP_5XX;
+		free(s->errmsg);
+		s->errmsg = status_message(s);
+	} else if (s->status >= 400 || s->status < 200) {
+		k = LG_HTTP_4XX;
+		free(s->errmsg);
+		s->errmsg = status_message(s);
+	} else if (s->stream_bad) {
+		k = LG_STREAM;
+	} else if (!lg->c->stream) {
+		if (oai_acc_response(&s->acc, s->body_all.buf ?
+		    s->body_all.buf : "", s->body_all.len, NULL) != 0) {
+			k = LG_STREAM;
+			s->errmsg = xstrdup("malformed JSON answer");
+		} else {
+			if (s->acc.error != NULL) {
+				k = LG_STREAM;
+				s->errmsg = xasprintf("error in the answer: "
+				    "%.200s", s->acc.error);
+			}
+		}
+	} else if (s->acc.error != NULL) {
+		k = LG_STREAM;
+		s->errmsg = xasprintf("error frame in the stream: %.200s",
+		    s->acc.error);
+	} else if (!s->acc.done && s->acc.finish_reason == NULL) {
+		k = LG_STREAM;
+		s->errmsg = xstrdup("the stream ended without finish_reason "
+		    "or [DONE]");
+	} else if (s->nc == 0 && s->acc.completion_tokens != 0) {
+		k = LG_STREAM;
+		s->errmsg = xstrdup("the stream carried no content");
+	}
+	finish_slot(lg, s, k);
+}
+
+static void
+check_multi(struct lg *lg)
+{
+	CURLMsg		*m;
+	struct slot	*s;
+	int		 left;
+
+	while ((m = curl_multi_info_read(lg->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&s);
+		complete(lg, s, m->data.result);
+	}
+	if (lg->c->rate > 0)
+		drain_waiting(lg);
+	else
+		fill_closed(lg);
+	if (lg->inflight == 0 && (lg->stopping || (lg->c->rate <= 0 &&
+	    lg->next_seq >= lg->total)))
+		event_base_loopbreak(lg->base);
+	else if (lg->c->rate > 0 && lg->inflight == 0 && lg->wq_len == 0 &&
+	    lg->next_sched >= lg->nsched)
+		event_base_loopbreak(lg->base);
+	else if (lg->failed)
+		event_base_loopbreak(lg->base);
+}
+
+static void
+do_tick(struct lg *lg, int last)
+{
+	struct lg_tick	 t;
+	int64_t		 now = rel_ns(lg);
+	size_t		 i;
+
+	if (lg->c->tick == NULL)
+		return;
+	memset(&t, 0, sizeof t);
+	t.elapsed = (double)now / 1e9;
+	t.dispatched = lg->dispatched;
+	t.done = lg->done;
+	t.inflight = lg->inflight;
+	t.waiting = (long)lg->wq_len;
+	t.tokens = lg->tokens;
+	t.chunks = lg->chunks;
+	t.last = last;
+	if (lg->c->rate > 0) {
+		for (i = lg->next_sched; i < lg->nsched && lg->sched[i] <= now;
+		    i++)
+			;
+		t.scheduled = i;
+	}
+	lg->c->tick(lg->c->arg, &t);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg	*lg = arg;
+	struct slot	*s;
+	size_t		 i;
+
+	(void)fd;
+	(void)what;
+	if (lg_stop_flag && !lg->stopping) {
+		/* Interrupted: stop sending, cut what is in flight. */
+		lg->stopping = 1;
+		evtimer_del(lg->sched_timer);
+		lg->dropped += lg->wq_len;
+		lg->wq_len = 0;
+	}
+	if (lg_stop_flag) {
+		for (i = 0; i < lg->nslots; i++) {
+			s = lg->all_slots[i];
+			if (s->in_multi) {
+				curl_multi_remove_handle(lg->multi, s->easy);
+				s->in_multi = 0;
+				s->end = rel_ns(lg);
+				if (s->errmsg == NULL)
+					s->errmsg = xstrdup("interrupted");
+				finish_slot(lg, s, LG_TRANSPORT);
+			} else if (evtimer_pending(s->retry_ev, NULL)) {
+				evtimer_del(s->retry_ev);
+				s->end = rel_ns(lg);
+				finish_slot(lg, s, LG_RATE_LIMITED);
+			}
+		}
+		event_base_loopbreak(lg->base);
+		return;
+	}
+	if (!lg->stopping && duration_over(lg)) {
+		lg->stopping = 1;
+		lg->dropped += lg->wq_len;
+		lg->wq_len = 0;
+		if (lg->inflight == 0)
+			event_base_loopbreak(lg->base);
+	}
+	do_tick(lg, 0);
+}
+
+static void
+on_stop_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg	*lg = arg;
+
+	(void)fd;
+	(void)what;
+	if (lg_stop_flag)
+		on_tick(-1, 0, lg);
+}
+
+int
+lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
+{
+	struct lg		 lg;
+	struct event_config	*ec;
+	struct timeval		 one = { 1, 0 }, poll = { 0, 100000 };
+	struct rusage		 ru0, ru1;
+	size_t			 i, n;
+	long			 maxconn;
+	int			 rc = -1;
+
+	memset(&lg, 0, sizeof lg);
+	memset(sum, 0, sizeof *sum);
+	lg.c = c;
+	lg.e = e;
+	lg.rng = c->seed ^ 0x5bd1e995ULL;
+	lg.first_measured = -1;
+	lg_stop_flag = 0;
+	http_global_init();
+	if ((ec = event_config_new()) == NULL)
+		return err_set(e, EXIT_ERR, "bench: cannot set up libevent");
+	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
+	lg.base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (lg.base == NULL)
+		return err_set(e, EXIT_ERR, "bench: cannot set up libevent");
+	if ((lg.multi = curl_multi_init()) == NULL) {
+		err_set(e, EXIT_ERR, "bench: cannot set up libcurl");
+		goto out;
+	}
+	lg.curl_timer = evtimer_new(lg.base, on_curl_timer, &lg);
+	lg.sched_timer = evtimer_new(lg.base, on_sched, &lg);
+	lg.tick_timer = event_new(lg.base, -1, EV_PERSIST, on_tick, &lg);
+	lg.stop_timer = event_new(lg.base, -1, EV_PERSIST, on_stop_poll, &lg);
+	maxconn = c->rate > 0 ? c->max_inflight : c->concurrency;
+	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETDATA, &lg);
+	curl_multi_setopt(lg.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(lg.multi, CURLMOPT_TIMERDATA, &lg);
+	/* The keep-alive pool holds one connection per concurrent request. */
+	curl_multi_setopt(lg.multi, CURLMOPT_MAXCONNECTS, maxconn);
+	if (c->http2)
+		curl_multi_setopt(lg.multi, CURLMOPT_PIPELINING,
+		    (long)CURLPIPE_MULTIPLEX);
+	else
+		curl_multi_setopt(lg.multi, CURLMOPT_PIPELINING,
+		    (long)CURLPIPE_NOTHING);
+	lg.total = c->requests > 0 ? (uint64_t)c->requests +
+	    (uint64_t)c->warmup : UINT64_MAX;
+	if (c->rate > 0) {
+		if (c->requests > 0)
+			n = (size_t)(c->requests + c->warmup);
+		else
+			n = (size_t)ceil(c->rate * c->duration) +
+			    (size_t)c->warmup;
+		lg.sched = lg_schedule(c->arrival, c->rate, c->burstiness,
+		    c->seed, n);
+		lg.nsched = n;
+	}
+	getrusage(RUSAGE_SELF, &ru0);
+	lg.t0 = mono_ns();
+	evtimer_add(lg.tick_timer, &one);
+	evtimer_add(lg.stop_timer, &poll);
+	if (c->rate > 0)
+		on_sched(-1, 0, &lg);
+	else
+		fill_closed(&lg);
+	if (!lg.failed && (lg.inflight > 0 || lg.wq_len > 0 ||
+	    lg.next_sched < lg.nsched))
+		event_base_dispatch(lg.base);
+	do_tick(&lg, 1);
+	getrusage(RUSAGE_SELF, &ru1);
+	sum->start_ns = lg.t0;
+	sum->wall = (double)rel_ns(&lg) / 1e9;
+	sum->cpu_user = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+	    (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6;
+	sum->cpu_sys = (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+	    (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
+	sum->max_rss_kib = ru1.ru_maxrss;
+	sum->dispatched = lg.dispatched;
+	sum->done = lg.done;
+	sum->waited = lg.waited;
+	sum->dropped = lg.dropped;
+	sum->scheduled = lg.next_sched;
+	sum->schedule_span = lg.nsched > 0 && lg.next_sched > 0 ?
+	    (double)lg.sched[lg.next_sched - 1] / 1e9 : 0;
+	sum->last_dispatch = lg.last_dispatch;
+	sum->first_measured = lg.first_measured < 0 ? 0 : lg.first_measured;
+	sum->peak_inflight = lg.peak;
+	sum->connections = lg.connections;
+	sum->interrupted = lg_stop_flag != 0;
+	rc = lg.failed ? -1 : 0;
+out:
+	for (i = 0; i < lg.nslots; i++) {
+		if (lg.all_slots[i]->in_multi)
+			curl_multi_remove_handle(lg.multi,
+			    lg.all_slots[i]->easy);
+		slot_destroy(lg.all_slots[i]);
+	}
+	free(lg.all_slots);
+	if (lg.multi != NULL)
+		curl_multi_cleanup(lg.multi);
+	if (lg.curl_timer != NULL)
+		event_free(lg.curl_timer);
+	if (lg.sched_timer != NULL)
+		event_free(lg.sched_timer);
+	if (lg.tick_timer != NULL)
+		event_free(lg.tick_timer);
+	if (lg.stop_timer != NULL)
+		event_free(lg.stop_timer);
+	event_base_free(lg.base);
+	free(lg.sched);
+	free(lg.waitq);
+	return rc;
+}

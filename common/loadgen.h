@@ -1,0 +1,204 @@
+/*
+ * loadgen.h: the load engine behind `maasctl bench`.
+ *
+ * One event loop: libcurl's multi socket API driven by libevent (no thread
+ * per request), a keep-alive connection pool sized to the concurrency, one
+ * reusable easy handle per request slot, and a streaming SSE parser per
+ * request.  Two load models:
+ *
+ *  - closed loop: `concurrency` requests in flight; each completion starts
+ *    the next one;
+ *  - open loop: a schedule precomputed from one seed (constant, Poisson or
+ *    gamma gaps) as absolute CLOCK_MONOTONIC deadlines, dispatched by one
+ *    precise timer.  When `max_inflight` requests are in flight a due request
+ *    waits (and is counted as such): the schedule never turns into a closed
+ *    loop silently, and its intended time stays the schedule's.
+ *
+ * Every request reports its intended, dispatched, first-byte, first-token,
+ * per-chunk, last-token and end times (ns since the run started), libcurl's
+ * DNS/connect/TLS/TTFB timings, and tokens from three sources (server usage,
+ * per-chunk usage, content chunks).  429 and 503 are their own class and may
+ * be retried (never, honouring Retry-After, or exponential backoff with
+ * jitter), each retry linked to the original intended time.
+ */
+#ifndef MAAS_LOADGEN_H
+#define MAAS_LOADGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/* Arrival processes of the open loop. */
+enum lg_arrival {
+	LG_ARRIVAL_CONSTANT = 0,	/* gaps of exactly 1/rate */
+	LG_ARRIVAL_POISSON,		/* exponential gaps */
+	LG_ARRIVAL_GAMMA		/* gamma gaps, shape = burstiness */
+};
+
+/* What happens to a 429 or 503 answer. */
+enum lg_retry {
+	LG_RETRY_NEVER = 0,		/* count it and move on */
+	LG_RETRY_AFTER,			/* wait Retry-After (else backoff) */
+	LG_RETRY_BACKOFF		/* exponential backoff, full jitter */
+};
+
+/* How a request ended. */
+enum lg_class {
+	LG_OK = 0,			/* 2xx with a complete answer */
+	LG_RATE_LIMITED,		/* 429, or 503 with Retry-After */
+	LG_HTTP_4XX,			/* other 4xx */
+	LG_HTTP_5XX,			/* other 5xx */
+	LG_TRANSPORT,			/* refused, reset, DNS, TLS */
+	LG_TIMEOUT,			/* --timeout expired */
+	LG_STREAM,			/* error frame, malformed or cut stream */
+	LG_NCLASS
+};
+
+/* The body of one request, made by the caller's workload. */
+struct lg_body {
+	char		*data;		/* JSON body (owned when owned != 0) */
+	size_t		 len;		/* bytes of data */
+	int		 owned;		/* free data when done */
+	unsigned	 cls;		/* workload class index */
+	const char	*url;		/* URL, or NULL for the default */
+	int		 chat;		/* chat (1) or completions (0) */
+};
+
+/* Fill *b for request number seq; return -1 with e set to abort. */
+typedef int (*lg_body_fn)(void *arg, uint64_t seq, struct lg_body *b,
+    struct err *e);
+
+/* The outcome of one request; pointers are valid during the callback. */
+struct lg_result {
+	uint64_t	 seq;		/* request number, from 0 */
+	int		 warmup;	/* a warm-up request (not measured) */
+	unsigned	 cls;		/* workload class index */
+	enum lg_class	 klass;		/* how it ended */
+	int		 status;	/* last HTTP status, 0 if none */
+	int		 attempts;	/* attempts made (1 + retries) */
+	int		 throttled;	/* 429/503 answers among the attempts */
+	int		 waited;	/* waited for the in-flight cap */
+	int		 open_loop;	/* intended comes from a schedule */
+	/* Times in ns since the run started; -1 when it did not happen. */
+	int64_t		 intended;	/* schedule time (= dispatched when
+					 * closed loop) */
+	int64_t		 dispatched;	/* first attempt handed to libcurl */
+	int64_t		 sent;		/* last attempt handed to libcurl */
+	int64_t		 first_byte;	/* status line of the last attempt */
+	int64_t		 first_token;	/* first content/reasoning delta */
+	int64_t		 first_output;	/* first non-reasoning content */
+	int64_t		 last_token;	/* last content/reasoning delta */
+	int64_t		 end;		/* transfer finished */
+	/* libcurl's timings of the last attempt, ns from its start. */
+	int64_t		 t_dns, t_connect, t_tls, t_ttfb;
+	int		 reused;	/* connection reused */
+	size_t		 bytes_in;	/* response bytes (body) */
+	size_t		 bytes_out;	/* request body bytes */
+	/* Tokens: -1 when a source gave nothing. */
+	long		 prompt_tokens;	/* server usage.prompt_tokens */
+	long		 usage_tokens;	/* server usage.completion_tokens */
+	long		 chunk_usage_tokens; /* sum of per-chunk usage deltas */
+	size_t		 content_chunks; /* chunks with content/reasoning */
+	size_t		 chunks;	/* SSE data events */
+	size_t		 reasoning_chunks; /* chunks with reasoning */
+	/* Content chunk arrival times and tokens per chunk (1 unless
+	 * per-chunk usage said otherwise). */
+	const int64_t	*chunk_t;
+	const int32_t	*chunk_tok;
+	size_t		 nchunk;
+	int		 chunk_usage;	/* per-chunk usage was present */
+	const char	*error;		/* why it failed, or NULL */
+	const char	*request_id;	/* x-request-id sent */
+};
+
+/* Called once per finished request (after retries). */
+typedef void (*lg_done_fn)(void *arg, const struct lg_result *);
+
+/* State of the run, handed to the per-second tick. */
+struct lg_tick {
+	double		 elapsed;	/* seconds since start */
+	uint64_t	 dispatched;	/* requests handed to libcurl so far */
+	uint64_t	 done;		/* requests finished so far */
+	uint64_t	 scheduled;	/* open loop: requests due so far */
+	long		 inflight;	/* requests in flight now */
+	long		 waiting;	/* open loop: due, waiting for the cap */
+	uint64_t	 tokens;	/* output tokens received so far */
+	uint64_t	 chunks;	/* content chunks received so far */
+	int		 last;		/* the final tick */
+};
+typedef void (*lg_tick_fn)(void *arg, const struct lg_tick *);
+
+/* A run's settings. */
+struct lg_config {
+	const char	*url;		/* default request URL */
+	const char	**headers;	/* extra "Name: value" lines, NULL-ended */
+	char *const	*keys;		/* API keys (round robin), or NULL */
+	size_t		 nkeys;		/* number of keys */
+	int		 stream;	/* expect SSE (stream: true bodies) */
+	long		 concurrency;	/* closed loop: requests in flight */
+	double		 rate;		/* open loop when > 0 (requests/s) */
+	enum lg_arrival	 arrival;	/* gap distribution */
+	double		 burstiness;	/* gamma shape (1 = Poisson) */
+	long		 max_inflight;	/* open loop cap */
+	uint64_t	 seed;		/* drives the schedule */
+	long		 requests;	/* measured requests; 0: by duration */
+	double		 duration;	/* seconds; 0: by requests */
+	long		 warmup;	/* warm-up requests sent first */
+	enum lg_retry	 retry;		/* 429/503 policy */
+	int		 max_retries;	/* retries per request */
+	double		 retry_cap;	/* longest wait before a retry, s */
+	double		 timeout;	/* per attempt, s; 0: none */
+	double		 connect_timeout; /* s; 0: 10 */
+	const char	*ca_file;	/* TLS CA bundle or NULL */
+	int		 insecure;	/* skip TLS verification */
+	int		 http2;		/* HTTP/2 (multiplexed) */
+	const char	*request_id_prefix; /* x-request-id prefix */
+	lg_body_fn	 body;		/* the workload */
+	void		*body_arg;	/* for body */
+	lg_done_fn	 done;		/* per request */
+	lg_tick_fn	 tick;		/* per second, and once at the end */
+	void		*arg;		/* for done and tick */
+};
+
+/* What the run as a whole measured about itself. */
+struct lg_summary {
+	int64_t		 start_ns;	/* CLOCK_MONOTONIC of time 0 */
+	double		 wall;		/* seconds, start to last completion */
+	double		 cpu_user;	/* client CPU seconds */
+	double		 cpu_sys;
+	long		 max_rss_kib;	/* peak resident set */
+	uint64_t	 dispatched;	/* requests sent (incl. warm-up) */
+	uint64_t	 done;		/* requests finished */
+	uint64_t	 waited;	/* requests that waited for the cap */
+	uint64_t	 dropped;	/* due but never sent (run ended) */
+	uint64_t	 scheduled;	/* open loop: requests on the schedule */
+	double		 schedule_span;	/* open loop: last deadline, s */
+	double		 last_dispatch;	/* s since start */
+	double		 first_measured; /* s: first measured intended time */
+	long		 peak_inflight;	/* most requests in flight */
+	uint64_t	 connections;	/* connections opened */
+	int		 interrupted;	/* stopped by SIGINT */
+};
+
+/* Gaps for an open loop: n absolute deadlines in ns from 0, seeded,
+ * rescaled so the last lands at n/rate. Caller frees. */
+int64_t	*lg_schedule(enum lg_arrival, double rate, double burstiness,
+	    uint64_t seed, size_t n);
+/* Run the load; 0 when it ran (whatever the requests did), -1 with e set
+ * when it could not start. */
+int	 lg_run(const struct lg_config *, struct lg_summary *, struct err *);
+/* Request an orderly stop (from a signal handler). */
+void	 lg_interrupt(void);
+/* The class's name in reports ("ok", "rate_limited", ...). */
+const char *lg_class_name(enum lg_class);
+/* A 64-bit PRNG step (splitmix64), shared with the workload. */
+uint64_t lg_rand(uint64_t *state);
+/* A uniform double in [0, 1). */
+double	 lg_uniform(uint64_t *state);
+/* A standard normal variate. */
+double	 lg_normal(uint64_t *state);
+/* A gamma(shape, 1) variate. */
+double	 lg_gamma(uint64_t *state, double shape);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * report_text.c: the terminal summary of a bench report: the verdict,
+ * load, throughput, errors by class and one row per latency metric with
+ * the percentiles the report carries.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "report.h"
+#include "xalloc.h"
+
+static const char *const shown[] = {
+	"ttfb", "ttft", "ttfo", "tpot", "ntpot", "itl_chunk", "itl_token",
+	"e2e", "ttft_from_schedule", "e2e_from_schedule", "dispatch_lag",
+	"connect", "input_tokens", "output_tokens", NULL
+};
+
+static void
+num(struct strbuf *sb, double v)
+{
+	if (fabs(v) >= 1000)
+		sb_addf(sb, " %10.0f", v);
+	else if (fabs(v) >= 100)
+		sb_addf(sb, " %10.1f", v);
+	else
+		sb_addf(sb, " %10.3f", v);
+}
+
+static void
+metrics_table(struct strbuf *sb, const cJSON *metrics)
+{
+	const cJSON	*m, *first = NULL, *it;
+	struct strlist	 pk = STRLIST_INIT;
+	size_t		 i, j;
+
+	for (i = 0; shown[i] != NULL; i++)
+		if ((m = cJSON_GetObjectItem(metrics, shown[i])) != NULL &&
+		    json_num(m, "count", 0) > 0) {
+			first = m;
+			break;
+		}
+	if (first == NULL)
+		return;
+	cJSON_ArrayForEach(it, first)
+		if (it->string[0] == 'p' && cJSON_IsNumber(it))
+			sl_add(&pk, it->string);
+	sb_addf(sb, "%-19s %-6s %10s %10s", "metric", "unit", "count",
+	    "mean");
+	for (j = 0; j < pk.n; j++)
+		sb_addf(sb, " %10s", pk.v[j]);
+	sb_addf(sb, " %10s\n", "max");
+	for (i = 0; shown[i] != NULL; i++) {
+		if ((m = cJSON_GetObjectItem(metrics, shown[i])) == NULL ||
+		    json_num(m, "count", 0) == 0)
+			continue;
+		sb_addf(sb, "%-19s %-6s %10.0f", shown[i],
+		    json_str(m, "unit") ? json_str(m, "unit") : "",
+		    json_num(m, "count", 0));
+		num(sb, json_num(m, "mean", 0));
+		for (j = 0; j < pk.n; j++)
+			num(sb, cJSON_GetNumberValue(cJSON_GetObjectItem(m, pk.v[j])));
+		num(sb, json_num(m, "max", 0));
+		sb_addc(sb, '\n');
+	}
+	sl_free(&pk);
+}
+
+char *
+report_text(const cJSON *r)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	const cJSON	*v, *reasons, *it, *by, *errs, *cls;
+	const char	*mode = json_str(r, "load.mode");
+	int		 first;
+
+	sb_addf(&sb, "maasctl bench: %s loop", mode ? mode : "?");
+	if (json_num(r, "load.rate", 0) > 0)
+		sb_addf(&sb, ", %s arrivals at %g/s",
+		    json_str(r, "load.arrival"), json_num(r, "load.rate", 0));
+	else
+		sb_addf(&sb, ", concurrency %.0f",
+		    json_num(r, "load.concurrency", 0));
+	sb_addf(&sb, ", model %s at %s\n", json_str(r, "target.model"),
+	    json_str(r, "target.url"));
+	v = json_path(r, "verdict.valid");
+	if (cJSON_IsTrue(v))
+		sb_adds(&sb, "verdict: VALID\n");
+	else {
+		sb_adds(&sb, "verdict: INVALID:");
+		reasons = json_path(r, "verdict.reasons");
+		first = 1;
+		cJSON_ArrayForEach(it, reasons) {
+			sb_addf(&sb, "%s %s", first ? "" : ";",
+			    it->valuestring);
+			first = 0;
+		}
+		sb_addc(&sb, '\n');
+	}
+	sb_addf(&sb, "requests: %.0f sent, %.0f ok, %.0f failed",
+	    json_num(r, "requests.sent", 0), json_num(r, "requests.ok", 0),
+	    json_num(r, "requests.failed", 0));
+	by = json_path(r, "requests.by_outcome");
+	cJSON_ArrayForEach(it, by)
+		if (strcmp(it->string, "ok") != 0 && it->valuedouble > 0)
+			sb_addf(&sb, ", %s %.0f", it->string, it->valuedouble);
+	if (json_num(r, "requests.throttled_responses", 0) > 0)
+		sb_addf(&sb, " (429/503 answers %.0f, retries %.0f)",
+		    json_num(r, "requests.throttled_responses", 0),
+		    json_num(r, "requests.retries", 0));
+	if (json_num(r, "requests.warmup", 0) > 0)
+		sb_addf(&sb, "; warm-up %.0f", json_num(r, "requests.warmup",
+		    0));
+	sb_addc(&sb, '\n');
+	errs = cJSON_GetObjectItem(r, "errors");
+	cJSON_ArrayForEach(it, errs)
+		sb_addf(&sb, "  first %s error: %s\n", it->string,
+		    it->valuestring);
+	sb_addf(&sb, "throughput over %.3f s: %.2f req/s, %.1f output tok/s, "
+	    "%.1f total tok/s, goodput %.2f req/s\n",
+	    json_num(r, "throughput.window_s", 0),
+	    json_num(r, "throughput.requests", 0),
+	    json_num(r, "throughput.output_tokens", 0),
+	    json_num(r, "throughput.total_tokens", 0),
+	    json_num(r, "throughput.goodput_requests", 0));
+	if (cJSON_GetObjectItem(r, "offered_vs_achieved") != NULL)
+		sb_addf(&sb, "load: offered %.2f/s, achieved %.2f/s (%.2f%%), "
+		    "dispatch lag p99 %.3f ms, waited %.0f, dropped %.0f\n",
+		    json_num(r, "offered_vs_achieved.offered_rate", 0),
+		    json_num(r, "offered_vs_achieved.achieved_rate", 0),
+		    json_num(r, "offered_vs_achieved.achieved_ratio", 0) * 100,
+		    json_num(r, "offered_vs_achieved.dispatch_lag_p99_ms", 0),
+		    json_num(r, "offered_vs_achieved.waited_for_cap", 0),
+		    json_num(r, "offered_vs_achieved.dropped", 0));
+	sb_addf(&sb, "tokens: %.0f in, %.0f out (%s); usage missing %.0f, "
+	    "source mismatches %.0f\n", json_num(r, "tokens.input_total", 0),
+	    json_num(r, "tokens.output_total", 0),
+	    json_str(r, "tokens.output_source"),
+	    json_num(r, "tokens.sources.usage_missing", 0),
+	    json_num(r, "tokens.sources.per_chunk_usage_mismatch", 0) +
+	    json_num(r, "tokens.sources.chunks_exceed_usage", 0));
+	if (json_path(r, "slo.ttft_ms") || json_path(r, "slo.tpot_ms") ||
+	    json_path(r, "slo.itl_ms") || json_path(r, "slo.e2e_ms"))
+		sb_addf(&sb, "slo: %.0f good of %.0f (%.2f%%, need %.2f%%): "
+		    "%s\n", json_num(r, "slo.good", 0),
+		    json_num(r, "requests.sent", 0),
+		    json_num(r, "slo.good_fraction", 0) * 100,
+		    json_num(r, "slo.attainment", 0) * 100,
+		    cJSON_IsTrue(json_path(r, "slo.met")) ? "met" : "MISSED");
+	sb_addf(&sb, "client: %.0f%% CPU, %.0f KiB max RSS, %.0f connections\n",
+	    json_num(r, "client.cpu_share", 0) * 100,
+	    json_num(r, "client.max_rss_kib", 0),
+	    json_num(r, "requests.connections_opened", 0));
+	sb_addc(&sb, '\n');
+	metrics_table(&sb, cJSON_GetObjectItem(r, "metrics"));
+	cls = cJSON_GetObjectItem(r, "classes");
+	cJSON_ArrayForEach(it, cls) {
+		sb_addf(&sb, "\nclass %s: %.0f sent, %.0f ok, %.2f req/s, "
+		    "%.1f output tok/s\n", json_str(it, "name"),
+		    json_num(it, "requests.sent", 0),
+		    json_num(it, "requests.ok", 0),
+		    json_num(it, "throughput.requests", 0),
+		    json_num(it, "throughput.output_tokens", 0));
+		metrics_table(&sb, cJSON_GetObjectItem(it, "metrics"));
+	}
+	return sb_detach(&sb);
+}
+
+char *
+report_progress(double elapsed, long inflight, double rps, double tps,
+    double p50, double p99, unsigned long long errors)
+{
+	return xasprintf("[%6.1fs] in-flight %ld  %.1f req/s  %.0f tok/s  "
+	    "TTFT p50 %.1f ms p99 %.1f ms  errors %llu", elapsed, inflight,
+	    rps, tps, p50, p99, errors);
+}

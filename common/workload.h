@@ -1,0 +1,90 @@
+/*
+ * workload.h: what `maasctl bench` sends: request bodies for the load
+ * engine (loadgen.h) from synthetic length distributions or a dataset
+ * (JSONL prompts or ShareGPT conversations), deterministic from one seed
+ * and the request number.
+ *
+ * Synthetic prompts are words of a fixed vocabulary, one token each under
+ * the sandbox simulator's counting rule (leading space + word); the server's
+ * usage.prompt_tokens is what reports count.  Output length is asked with
+ * max_tokens (and ignore_eos, vLLM's way to force it, unless turned off).
+ */
+#ifndef MAAS_WORKLOAD_H
+#define MAAS_WORKLOAD_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "loadgen.h"
+
+/* A length distribution. */
+struct wl_dist {
+	int		 kind;		/* WL_FIXED, WL_UNIFORM, WL_NORMAL */
+	double		 a, b;		/* fixed: a; uniform: [a, b];
+					 * normal: mean a, stddev b */
+};
+#define WL_FIXED	0
+#define WL_UNIFORM	1
+#define WL_NORMAL	2
+
+/* One dataset entry. */
+struct wl_item {
+	char		*prompt;	/* prompt text, or NULL */
+	cJSON		*messages;	/* chat messages, or NULL */
+	long		 max_tokens;	/* output tokens, -1: from --output */
+};
+
+struct workload {
+	const char	*model;		/* model id */
+	int		 chat;		/* /chat/completions or /completions */
+	int		 stream;	/* stream: true */
+	int		 ignore_eos;	/* send ignore_eos: true */
+	int		 continuous_usage; /* stream_options.continuous_usage_stats */
+	int		 shared_prompt;	/* one prompt for every request */
+	const cJSON	*extra;		/* further body fields, or NULL */
+	struct wl_dist	 in, out;	/* synthetic lengths */
+	struct wl_item	*items;		/* dataset, or NULL */
+	size_t		 nitems;
+	uint64_t	 seed;
+	char		*model_owned;	/* model set by a class (owned) */
+	int		 items_borrowed; /* items belong to another workload */
+	char		*cached;	/* the shared body */
+	size_t		 cached_len;
+};
+
+/* Parse "128", "uniform:64:256" or "normal:128:32". */
+int	 wl_parse_dist(const char *, const char *what, struct wl_dist *,
+	    struct err *);
+/* Load a dataset: a JSON array of ShareGPT conversations or JSONL of
+ * {"prompt"|"messages", "max_tokens"?}. */
+int	 wl_load(struct workload *, const char *path, struct err *);
+/* The body of request seq (an lg_body_fn). */
+int	 wl_body(void *workload, uint64_t seq, struct lg_body *,
+	    struct err *);
+/* A description for the report. */
+cJSON	*wl_describe(const struct workload *, const char *dataset);
+void	 wl_free(struct workload *);
+/* Tokens of a text under the simulator's documented rule. */
+long	 wl_count_tokens(const char *);
+
+
+/* A weighted mix of workload classes (--class): each request picks a
+ * class by weight from the seed and its number. */
+struct wl_mix {
+	struct workload	*w;		/* one workload per class */
+	char		**names;	/* class names */
+	char		**urls;		/* request URL per class */
+	double		*cum;		/* cumulative weights, last = total */
+	size_t		 n;
+	uint64_t	 seed;
+};
+
+/* Parse one --class "name=N,weight=W,model=M,endpoint=chat|completions,
+ * input=DIST,output=DIST,dataset=FILE" over the defaults in *w. */
+int	 wl_parse_class(const char *spec, struct workload *w, char **name,
+	    double *weight, struct err *);
+/* The body of request seq from the mix (an lg_body_fn). */
+int	 wl_mix_body(void *mix, uint64_t seq, struct lg_body *, struct err *);
+#endif

@@ -1,0 +1,357 @@
+#!/usr/bin/env bats
+# bench.bats: `maasctl bench` against the model simulator (modelsim-serve)
+# and a scripted server: metric accuracy at modest sizes, open-loop
+# validity (an overloaded client is INVALID), 429 accounting and retries,
+# datasets, output formats, compare/merge, and failures with their exit
+# codes.  Timing assertions are tolerant: the machine is shared.
+load ../helpers/common
+load ../helpers/modelsim
+load ../helpers/responder
+
+CONFIG='{"models": {
+  "m": {"ttft": "50ms", "itl": "10ms", "max-num-seqs": 100000, "max-waiting": 100000},
+  "fast": {"ttft": "5ms", "itl": "1ms", "max-num-seqs": 100000, "max-waiting": 100000},
+  "noop": {"ttft": "0s", "itl": "0s", "max-num-seqs": 100000, "max-waiting": 100000},
+  "limited": {"rate-limit-first": 3, "retry-after": "1s", "ttft": "1ms", "itl": "1ms"},
+  "limited2": {"rate-limit-first": 3, "retry-after": "1s", "ttft": "1ms", "itl": "1ms"},
+  "broken": {"error-rate": 1, "error-status": 503},
+  "dropper": {"drop-rate": 1, "drop-after": 2, "itl": "2ms"},
+  "slow": {"ttft": "200ms", "itl": "1ms", "max-num-seqs": 100000}
+}}'
+
+setup() {
+	common_setup
+	OUT=$TEST_HOME/out
+	mkdir -p "$OUT"
+	modelsim_start "$CONFIG"
+}
+teardown() {
+	modelsim_stop
+	responder_stop 2>/dev/null || true
+	common_teardown
+}
+
+# jqn FILTER FILE: a number from a JSON file.
+jqn() { jq -r "$1" "$2"; }
+# within VALUE WANT TOL: |VALUE - WANT| <= TOL.
+within() {
+	awk -v v="$1" -v w="$2" -v t="$3" 'BEGIN { d = v - w; if (d < 0) d = -d; exit !(d <= t) }' ||
+	    { echo "$1 is not within $3 of $2"; return 1; }
+}
+
+@test "closed loop: TTFT, TPOT and exact token counts against ttft 50ms itl 10ms" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m \
+	    -c 20 -n 60 --warmup 20 --output-tokens 10 --format json --no-progress
+	echo "$output" >"$OUT/r.json"
+	[ "$(jqn .schema "$OUT/r.json")" = maasctl.bench/v1 ]
+	[ "$(jqn .verdict.valid "$OUT/r.json")" = true ]
+	[ "$(jqn .requests.ok "$OUT/r.json")" = 60 ]
+	[ "$(jqn .requests.warmup "$OUT/r.json")" = 20 ]
+	[ "$(jqn .tokens.output_total "$OUT/r.json")" = 600 ]
+	[ "$(jqn .metrics.output_tokens.max "$OUT/r.json")" = 10 ]
+	[ "$(jqn .metrics.itl_chunk.count "$OUT/r.json")" = 540 ]
+	[ "$(jqn .tokens.sources.usage_missing "$OUT/r.json")" = 0 ]
+	within "$(jqn .metrics.ttft.p50 "$OUT/r.json")" 50 10
+	within "$(jqn .metrics.tpot.p50 "$OUT/r.json")" 10 1.5
+	within "$(jqn .metrics.itl_chunk.p50 "$OUT/r.json")" 10 2
+	# Closed loop: no schedule metrics; one connection per stream.
+	[ "$(jqn '.metrics | has("dispatch_lag")' "$OUT/r.json")" = false ]
+	[ "$(jqn .requests.connections_opened "$OUT/r.json")" -le 20 ]
+	[ "$(jqn .metrics.ttft.definition "$OUT/r.json")" != null ]
+	[ "$(jqn .metrics.ttft.unit "$OUT/r.json")" = ms ]
+}
+
+@test "accuracy at 1 and 20 streams: TTFT and TPOT p50 near configured" {
+	# Tolerances cover a loaded shared machine; tests/bench/accuracy.sh
+	# measures the full sizes (1, 100, 1000 streams).
+	for c in 1 20; do
+		n=$(( c == 1 ? 15 : 40 ))
+		run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m \
+		    -c "$c" -n "$n" --warmup "$c" --output-tokens 20 --format json --no-progress
+		echo "$output" >"$OUT/r$c.json"
+		[ "$(jqn .tokens.output_total "$OUT/r$c.json")" = $((n * 20)) ]
+		[ "$(jqn .metrics.output_tokens.min "$OUT/r$c.json")" = 20 ]
+		within "$(jqn .metrics.ttft.p50 "$OUT/r$c.json")" 50 $(( c == 1 ? 5 : 20 ))
+		within "$(jqn .metrics.tpot.p50 "$OUT/r$c.json")" 10 $(( c == 1 ? 1 : 2 ))
+	done
+}
+
+@test "text summary on stdout, progress only on stderr" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast -c 2 -n 6 --progress
+	[[ ${lines[0]} == "maasctl bench: closed loop, concurrency 2, model fast at $MODELSIM_URL" ]]
+	[ "${lines[1]}" = "verdict: VALID" ]
+	[[ $output == *"requests: 6 sent, 6 ok, 0 failed"* ]]
+	[[ $output == *"ttft "*"ms"* ]]
+	[[ $output == *"tpot "*"ms"* ]]
+	[[ $output != *"in-flight"* ]]
+}
+
+@test "open loop at a sustainable rate: offered vs achieved, schedule metrics" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast \
+	    -r 50 -n 100 --arrival constant --max-lag 50ms --format json \
+	    --timeseries "$OUT/ts.csv" --raw "$OUT/raw.ndjson"
+	echo "$output" >"$OUT/r.json"
+	[ "$(jqn .load.mode "$OUT/r.json")" = open ]
+	[ "$(jqn .verdict.valid "$OUT/r.json")" = true ]
+	within "$(jqn .offered_vs_achieved.offered_rate "$OUT/r.json")" 50 0.01
+	awk -v r="$(jqn .offered_vs_achieved.achieved_ratio "$OUT/r.json")" 'BEGIN { exit !(r >= 0.98) }'
+	[ "$(jqn .metrics.dispatch_lag.count "$OUT/r.json")" = 100 ]
+	[ "$(jqn .metrics.ttft_from_schedule.count "$OUT/r.json")" = 100 ]
+	# 100 requests 20 ms apart: about 2 s of rows, CSV with a header.
+	[ "$(head -1 "$OUT/ts.csv")" = "t,offered,dispatched,completed,in_flight,waiting,output_tokens,output_tokens_per_s,ttft_p50_ms,ttft_p99_ms,errors,rate_limited" ]
+	[ "$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$OUT/ts.csv")" = 100 ]
+	[ "$(wc -l <"$OUT/raw.ndjson")" = 100 ]
+	[ "$(jq -s 'map(select(.outcome == "ok")) | length' "$OUT/raw.ndjson")" = 100 ]
+	[ "$(jq -s 'map(.request_id) | unique | length' "$OUT/raw.ndjson")" = 100 ]
+}
+
+@test "the same seed gives the same schedule; poisson and gamma gaps differ" {
+	for a in poisson gamma; do
+		maasctl bench --endpoint "$MODELSIM_URL" -m noop -r 200 -n 40 --arrival "$a" \
+		    --burstiness 0.5 --seed 7 --raw "$OUT/$a.1" --max-lag 1s --format json >/dev/null || true
+		maasctl bench --endpoint "$MODELSIM_URL" -m noop -r 200 -n 40 --arrival "$a" \
+		    --burstiness 0.5 --seed 7 --raw "$OUT/$a.2" --max-lag 1s --format json >/dev/null || true
+		jq -s -r 'sort_by(.seq) | .[].intended_ms' "$OUT/$a.1" >"$OUT/$a.i1"
+		jq -s -r 'sort_by(.seq) | .[].intended_ms' "$OUT/$a.2" >"$OUT/$a.i2"
+		cmp "$OUT/$a.i1" "$OUT/$a.i2"
+		# Rescaled: the 40 requests span exactly 39/200 s.
+		[ "$(tail -1 "$OUT/$a.i1")" = 195 ]
+	done
+	! cmp -s "$OUT/poisson.i1" "$OUT/gamma.i1"
+}
+
+@test "an overloaded client is INVALID and exits 1" {
+	# 30,000 requests/s is beyond what this client sustains on a shared
+	# machine: lag and the achieved rate give it away.
+	run -1 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m noop \
+	    -r 30000 -n 1500 --format json --no-progress
+	echo "$output" >"$OUT/r.json"
+	[ "$(jqn .verdict.valid "$OUT/r.json")" = false ]
+	[ "$(jqn '.verdict.reasons | length' "$OUT/r.json")" -ge 1 ]
+	[[ $stderr == "maasctl: bench: the run is INVALID: "* ]]
+	[[ $stderr == *"dispatch lag"* || $stderr == *"achieved rate"* ]]
+}
+
+@test "an in-flight cap never silently closes the loop: waiting requests are counted" {
+	run -1 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m slow \
+	    -r 100 -n 20 --max-inflight 2 --arrival constant --max-lag 1s --format json
+	echo "$output" >"$OUT/r.json"
+	[ "$(jqn .requests.ok "$OUT/r.json")" = 20 ]
+	[ "$(jqn .offered_vs_achieved.waited_for_cap "$OUT/r.json")" -ge 10 ]
+	# From schedule includes the wait; from send does not.
+	awk -v s="$(jqn .metrics.ttft_from_schedule.max "$OUT/r.json")" \
+	    -v t="$(jqn .metrics.ttft.max "$OUT/r.json")" 'BEGIN { exit !(s > t + 500) }'
+	[[ $stderr == *"requests waited for the in-flight cap"* ]]
+}
+
+@test "429 is its own class; goodput excludes it" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m limited \
+	    -c 1 -n 6 --output-tokens 2 --format json
+	echo "$output" >"$OUT/r.json"
+	[ "$(jqn .requests.by_outcome.rate_limited "$OUT/r.json")" = 3 ]
+	[ "$(jqn .requests.ok "$OUT/r.json")" = 3 ]
+	[ "$(jqn .requests.throttled_responses "$OUT/r.json")" = 3 ]
+	[ "$(jqn .slo.good "$OUT/r.json")" = 3 ]
+	[[ $(jqn .errors.rate_limited "$OUT/r.json") == "HTTP 429"* ]]
+}
+
+@test "--retry retry-after honours Retry-After and keeps the intended time" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m limited2 \
+	    -c 3 -n 3 --output-tokens 2 --retry retry-after --raw "$OUT/raw" --format json
+	echo "$output" >"$OUT/r.json"
+	[ "$(jqn .requests.ok "$OUT/r.json")" = 3 ]
+	[ "$(jqn .requests.retries "$OUT/r.json")" = 3 ]
+	[ "$(jqn .requests.throttled_responses "$OUT/r.json")" = 3 ]
+	# Each waited the 1 s asked for: e2e from the first send >= 1 s.
+	[ "$(jq -s 'map(select(.attempts == 2 and .e2e_ms >= 1000)) | length' "$OUT/raw")" = 3 ]
+}
+
+@test "every request rate limited exits 8" {
+	run -8 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m noop \
+	    -n 2 -H "X-Return-Error: 429"
+	[[ $stderr == "maasctl: bench: all 2 requests failed (rate_limited): HTTP 429"* ]]
+}
+
+@test "5xx answers: exit 6 naming the status" {
+	run -6 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m broken -n 3
+	[[ $stderr == "maasctl: bench: all 3 requests failed (http_5xx): HTTP 503"* ]]
+	[[ $output == *"verdict: INVALID: every request failed"* ]]
+}
+
+@test "unreachable endpoint: exit 6 naming the connection failure" {
+	run -6 --separate-stderr maasctl bench --endpoint http://127.0.0.1:1/v1 -m m -n 2
+	[[ $stderr == "maasctl: bench: all 2 requests failed (transport): "*"127.0.0.1 port 1"* ]]
+}
+
+@test "unknown model: exit 4 with the server's message" {
+	run -4 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m nosuch -n 1
+	[ "$stderr" = 'maasctl: bench: all 1 requests failed (http_4xx): HTTP 404: The model `nosuch` does not exist.' ]
+}
+
+@test "a stream cut mid-answer is a stream failure" {
+	run -6 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m dropper -n 2 --output-tokens 8
+	[[ $stderr == "maasctl: bench: all 2 requests failed (stream): "* ]]
+}
+
+@test "bad flags and input: exit 2 with one clear line" {
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m --rate -1
+	[ "$stderr" = "maasctl: bench: invalid --rate -1: want a positive number of requests per second" ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m -r 5 --arrival weibull
+	[ "$stderr" = 'maasctl: bench: invalid --arrival "weibull": want constant, poisson or gamma' ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m --format xml
+	[ "$stderr" = 'maasctl: bench: unknown format "xml" (want text, json, vllm or csv)' ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m --slo ttft=fast
+	[ "$stderr" = 'maasctl: invalid --slo ttft "fast": want a positive duration such as 200ms' ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m --slo speed=1s
+	[[ $stderr == 'maasctl: invalid --slo: unknown objective "speed"'* ]]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m --input-tokens uniform:9
+	[[ $stderr == 'maasctl: invalid --input-tokens "9": want N, uniform:MIN:MAX or normal:MEAN:STDDEV'* ]]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m --percentiles 50,101
+	[[ $stderr == 'maasctl: invalid --percentiles "50,101"'* ]]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m --retry always
+	[ "$stderr" = 'maasctl: bench: invalid --retry "always": want never, retry-after or backoff' ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m --bogus
+	[ "${stderr_lines[0]}" = "maasctl: unknown flag: --bogus" ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m extra
+	[[ ${stderr_lines[0]} == *'unknown command "extra" for "maasctl bench"'* ]]
+	run -2 --separate-stderr maasctl bench --endpoint ftp://x -m m
+	[[ $stderr == *'invalid endpoint "ftp://x"'* ]]
+}
+
+@test "datasets: JSONL prompts with max_tokens and ShareGPT conversations" {
+	printf '%s\n' '{"prompt":"Tell me a story","max_tokens":5}' \
+	    '{"messages":[{"role":"user","content":"hi there friend"}],"max_tokens":7}' >"$OUT/d.jsonl"
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast -c 2 -n 4 \
+	    --dataset "$OUT/d.jsonl" --format json
+	[ "$(jq -r .tokens.output_total <<<"$output")" = 24 ]
+	cat >"$OUT/sg.json" <<'EOF'
+[{"id":"a","conversations":[{"from":"human","value":"What is the capital of France, please?"},{"from":"gpt","value":"The capital of France is Paris."}]},
+ {"id":"b","conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"hello"}]}]
+EOF
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast -n 3 \
+	    --dataset "$OUT/sg.json" --format json
+	# One usable pair (the other is under 4 tokens): 7 answer tokens each.
+	[ "$(jq -r .tokens.output_total <<<"$output")" = 21 ]
+	[ "$(jq -r .workload.dataset_entries <<<"$output")" = 1 ]
+	printf '{"prompt": 5}\n' >"$OUT/bad.jsonl"
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast --dataset "$OUT/bad.jsonl"
+	[ "$stderr" = "maasctl: dataset $OUT/bad.jsonl line 1: want an object with \"prompt\" (a string) or \"messages\" (an array)" ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast --dataset "$OUT/none.jsonl"
+	[[ $stderr == "maasctl: cannot read dataset $OUT/none.jsonl: No such file or directory" ]]
+}
+
+@test "completions, no-stream and continuous usage" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast -n 4 --completions \
+	    --output-tokens 6 --continuous-usage --format json
+	[ "$(jq -r .tokens.output_total <<<"$output")" = 24 ]
+	[ "$(jq -r .tokens.sources.per_chunk_usage_requests <<<"$output")" = 4 ]
+	[ "$(jq -r .tokens.sources.per_chunk_usage_mismatch <<<"$output")" = 0 ]
+	[ "$(jq -r .metrics.itl_token.count <<<"$output")" = 20 ]
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast -n 4 --no-stream \
+	    --output-tokens 6 --format json
+	[ "$(jq -r .tokens.output_total <<<"$output")" = 24 ]
+	[ "$(jq -r .metrics.ttft.count <<<"$output")" = 0 ]
+	[ "$(jq -r .metrics.e2e.count <<<"$output")" = 4 ]
+}
+
+@test "vllm and csv formats" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast -n 5 --format vllm \
+	    --slo ttft=1s
+	[ "$(jq -r .completed <<<"$output")" = 5 ]
+	[ "$(jq -r .request_rate <<<"$output")" = inf ]
+	[ "$(jq -r .total_output_tokens <<<"$output")" = 80 ]
+	[ "$(jq -r '.mean_ttft_ms | type' <<<"$output")" = number ]
+	[ "$(jq -r '.p99_tpot_ms | type' <<<"$output")" = number ]
+	[ "$(jq -r '.median_itl_ms | type' <<<"$output")" = number ]
+	[ "$(jq -r '.request_goodput | type' <<<"$output")" = number ]
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast -n 5 --format csv --percentiles 50,99
+	[ "${lines[0]}" = "metric,unit,count,value,mean,std,min,max,p50,p99" ]
+	[[ $output == *$'\nttft,ms,5,'* ]]
+	[[ $output == *$'\nrequests_ok,requests,,5,'* ]]
+}
+
+@test "SLO missed: the report is printed and the run exits 1" {
+	run -1 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m -n 4 --slo ttft=5ms
+	[[ $output == *"slo: 0 good of 4"*"MISSED"* ]]
+	[ "$stderr" = "maasctl: bench: SLO missed: 0.00% of requests were good, 99.00% required" ]
+}
+
+@test "compare and merge saved reports" {
+	maasctl bench --endpoint "$MODELSIM_URL" -m fast -c 2 -n 10 --save "$OUT/a.json" >/dev/null
+	maasctl bench --endpoint "$MODELSIM_URL" -m m -c 2 -n 6 --save "$OUT/b.json" >/dev/null
+	run -0 --separate-stderr maasctl bench compare "$OUT/a.json" "$OUT/b.json"
+	[[ ${lines[0]} == "A: $OUT/a.json (valid)" ]]
+	[[ $output == *"ttft p50"* ]]
+	[[ $output == *"request throughput"* ]]
+	run -0 --separate-stderr maasctl bench merge --format json "$OUT/a.json" "$OUT/b.json"
+	[ "$(jq -r .requests.sent <<<"$output")" = 16 ]
+	[ "$(jq -r .metrics.ttft.count <<<"$output")" = 16 ]
+	[ "$(jq -r .merged_from <<<"$output")" = 2 ]
+	[ "$(jq -r .metrics.ttft.max <<<"$output")" = "$(jq -r .metrics.ttft.max "$OUT/b.json")" ]
+	echo '{"hello":1}' >"$OUT/x.json"
+	run -2 --separate-stderr maasctl bench compare "$OUT/a.json" "$OUT/x.json"
+	[[ $stderr == "maasctl: bench: $OUT/x.json is not a bench report (schema \"none\""* ]]
+	run -2 --separate-stderr maasctl bench compare "$OUT/a.json"
+	[[ ${stderr_lines[0]} == "maasctl: bench compare: too few arguments" ]]
+	run -2 --separate-stderr maasctl bench merge "$OUT/missing.json"
+	[[ $stderr == "maasctl: bench: cannot read $OUT/missing.json: No such file or directory" ]]
+}
+
+@test "many API keys: requests take the keys in turn; x-request-id and include_usage sent" {
+	responder_start "header Content-Type: text/event-stream
+chunk data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}
+chunk
+chunk data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}
+chunk
+chunk data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}
+chunk
+chunk data: [DONE]
+chunk
+times 4"
+	printf 'sk-oai-KEYONE\n\nsk-oai-KEYTWO\n' >"$OUT/keys.txt"
+	run -0 --separate-stderr maasctl bench --endpoint "http://127.0.0.1:$RESPONDER_PORT/v1" -m m1 \
+	    -c 1 -n 4 --api-key "@$OUT/keys.txt" --format json
+	[ "$(jq -r .requests.ok <<<"$output")" = 4 ]
+	[ "$(grep -ci '^authorization: Bearer sk-oai-KEYONE' "$RESPONDER_LOG")" = 2 ]
+	[ "$(grep -ci '^authorization: Bearer sk-oai-KEYTWO' "$RESPONDER_LOG")" = 2 ]
+	[ "$(grep -ci '^x-request-id: bench-' "$RESPONDER_LOG")" = 4 ]
+	[ "$(grep -c '"include_usage":true' "$RESPONDER_LOG")" = 4 ]
+	# Keys never reach the report.
+	[[ $output != *KEYONE* ]]
+}
+
+@test "a role-only chunk does not stop the TTFT clock" {
+	responder_start "header Content-Type: text/event-stream
+chunk data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}
+chunk
+sleep 0.3
+chunk data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}
+chunk
+chunk data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" you\"},\"finish_reason\":\"stop\"}]}
+chunk
+chunk data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}
+chunk
+chunk data: [DONE]
+chunk"
+	run -0 --separate-stderr maasctl bench --endpoint "http://127.0.0.1:$RESPONDER_PORT/v1" -m m1 -n 1 --format json
+	awk -v t="$(jq -r .metrics.ttft.p50 <<<"$output")" 'BEGIN { exit !(t >= 290) }'
+	awk -v t="$(jq -r .metrics.ttfb.p50 <<<"$output")" 'BEGIN { exit !(t < 250) }'
+	[ "$(jq -r .tokens.output_total <<<"$output")" = 2 ]
+}
+
+@test "weighted class mixes: every metric per class and overall" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -c 4 -n 40 \
+	    --class name=short,weight=3,model=fast,output=4 \
+	    --class name=long,model=fast,output=12,endpoint=completions --format json
+	[ "$(jq -r '.classes | map(.name) | join(",")' <<<"$output")" = short,long ]
+	short=$(jq -r '.classes[0].requests.ok' <<<"$output")
+	long=$(jq -r '.classes[1].requests.ok' <<<"$output")
+	[ $((short + long)) = 40 ]
+	[ "$short" -gt "$long" ]
+	[ "$(jq -r .tokens.output_total <<<"$output")" = $((short * 4 + long * 12)) ]
+	[ "$(jq -r '.classes[1].metrics.output_tokens.min' <<<"$output")" = 12 ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" --class weight=2
+	[ "$stderr" = 'maasctl: invalid --class "weight=2": name=NAME is required' ]
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast --class name=a --class name=a
+	[ "$stderr" = 'maasctl: bench: two classes are named "a"' ]
+}
