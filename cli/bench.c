@@ -57,6 +57,7 @@ static struct {
 	const char	*raw;
 	const char	*timeseries;
 	const char	*save;
+	const char	*html;
 	const char	*format;
 	int		 progress;
 	double		 max_lag;
@@ -66,6 +67,8 @@ static struct {
 	int		 http2;
 	const char	*request_id_prefix;
 	const char	*calibration;
+	const char	*worker;
+	double		 start_at;
 } A = {
 	.concurrency = -1, .arrival = "poisson", .burstiness = 1,
 	.max_inflight = 10000, .seed = 1, .input = "32", .output = "16",
@@ -160,6 +163,9 @@ static const struct opt bench_opts[] = {
 	  NULL, "file", 0, 0 },
 	{ "save", 0, OPT_STR, &A.save, "FILE",
 	  "write the JSON report to FILE too", 0, NULL, "file", 0, 0 },
+	{ "html", 0, OPT_STR, &A.html, "FILE",
+	  "write a self-contained HTML report with SVG charts to FILE", 0,
+	  NULL, "file", 0, 0 },
 	{ "format", 0, OPT_STR, &A.format, "FMT",
 	  "report on stdout: text (default), json, vllm or csv", 0, NULL,
 	  "text|json|vllm|csv", 0, 0 },
@@ -183,6 +189,13 @@ static const struct opt bench_opts[] = {
 	  NULL, 0, 0 },
 	{ "request-id-prefix", 0, OPT_STR, &A.request_id_prefix, "TEXT",
 	  "x-request-id prefix (default bench-)", 0, NULL, NULL, 0, 0 },
+	{ "worker", 0, OPT_STR, &A.worker, "I/N",
+	  "distributed run: send only requests whose number is I modulo N "
+	  "of the one global schedule (merge the reports with bench merge)",
+	  0, NULL, NULL, 0, 0 },
+	{ "start-at", 0, OPT_DOUBLE, &A.start_at, "UNIXTIME",
+	  "wait until this wall-clock time to start (a barrier for workers)",
+	  0, NULL, NULL, 0, 0 },
 	{ "calibration", 0, OPT_STR, &A.calibration, "FILE",
 	  "a `bench calibrate` result to carry in the report", 0, NULL, "file",
 	  0, 0 },
@@ -306,16 +319,25 @@ free_keys(struct strlist *keys)
 	sl_free(keys);
 }
 
+/* The command line as run (from /proc/self/cmdline), secrets redacted. */
 static char *
-command_line(int argc, char **argv, const char *path)
+command_line(const char *path)
 {
 	struct strbuf	 sb = STRBUF_INIT;
-	char		*r;
-	int		 i;
+	char		 buf[8192], *r;
+	size_t		 n, i;
+	FILE		*f;
 
-	sb_adds(&sb, path);
-	for (i = 0; i < argc; i++)
-		sb_addf(&sb, " %s", argv[i]);
+	if ((f = fopen("/proc/self/cmdline", "r")) != NULL) {
+		n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		for (i = 0; i + 1 < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[n] = '\0';
+		sb_adds(&sb, buf);
+	} else
+		sb_adds(&sb, path);
 	r = term_redact(sb.buf);
 	sb_free(&sb);
 	return r;
@@ -423,7 +445,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	size_t			 npc, i, j;
 	cJSON			*extra = NULL, *report = NULL, *calib = NULL;
 	char			*model = NULL, *url = NULL, *cmdline = NULL;
-	char			*s, started[32];
+	char			*s, started[32], *cpath = NULL;
 	time_t			 now;
 	int			 rc = -1, have_target = 0, ran = 0;
 
@@ -492,6 +514,26 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    "positive value, --max-token-mismatch >= 0");
 		goto out;
 	}
+	if (A.worker != NULL) {
+		char	*end;
+
+		c.worker_index = strtol(A.worker, &end, 10);
+		if (end == A.worker || *end != '/' ||
+		    (c.worker_count = strtol(end + 1, &end, 10)) < 1 ||
+		    *end != '\0' || c.worker_index < 0 ||
+		    c.worker_index >= c.worker_count) {
+			err_set(e, EXIT_USAGE, "bench: invalid --worker \"%s\": "
+			    "want I/N with 0 <= I < N", A.worker);
+			goto out;
+		}
+	}
+	if (A.start_at < 0 || (A.start_at > 0 && A.start_at >
+	    (double)time(NULL) + 86400)) {
+		err_set(e, EXIT_USAGE, "bench: invalid --start-at %.0f: want a "
+		    "Unix time within the next day", A.start_at);
+		goto out;
+	}
+	c.start_at = A.start_at;
 	if (bm_parse_percentiles(A.percentiles, pcs, 16, &npc, e) != 0)
 		goto out;
 	slo.attainment = 0.99;
@@ -511,6 +553,9 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		}
 	if (A.dataset != NULL && wl_load(&w, A.dataset, e) != 0)
 		goto out;
+	if (A.calibration == NULL && (cpath = bench_calibration_path()) !=
+	    NULL && access(cpath, R_OK) == 0)
+		A.calibration = cpath;
 	if (A.calibration != NULL) {
 		struct strbuf	 sb = STRBUF_INIT;
 		char		 buf[4096];
@@ -652,7 +697,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	lim.max_lag = A.max_lag;
 	lim.max_cpu = A.max_cpu;
 	lim.max_token_mismatch = A.max_token_mismatch;
-	cmdline = command_line(ctx->res.argc, ctx->res.argv, ctx->path);
+	cmdline = command_line(ctx->path);
 	info.command = cmdline;
 	info.target = t.base;
 	info.model = model != NULL ? model : mix.w[0].model;
@@ -691,6 +736,14 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	if (A.save != NULL) {
 		s = json_print(report, 1);
 		rc = bench_write_file(A.save, s, e);
+		free(s);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+	}
+	if (A.html != NULL) {
+		s = report_html(report);
+		rc = bench_write_file(A.html, s, e);
 		free(s);
 		if (rc != 0)
 			goto out;
@@ -749,6 +802,9 @@ out:
 	free(url);
 	free(model);
 	free(cmdline);
+	if (A.calibration == cpath)
+		A.calibration = NULL;
+	free(cpath);
 	cJSON_Delete(report);
 	cJSON_Delete(extra);
 	cJSON_Delete(calib);
@@ -760,6 +816,8 @@ out:
 static const struct command *const bench_sub[] = {
 	&cmd_bench_compare,
 	&cmd_bench_merge,
+	&cmd_bench_calibrate,
+	&cmd_bench_sweep,
 	NULL
 };
 

@@ -11,11 +11,15 @@
 
 extern const struct command cmd_bench_compare;
 extern const struct command cmd_bench_merge;
+extern const struct command cmd_bench_calibrate;
+extern const struct command cmd_bench_sweep;
 
 /* Print a report on stdout as text, json, vllm or csv (NULL: text). */
 int	 bench_print(const cJSON *report, const char *fmt, struct err *);
 /* Write text to a file, replacing it. */
 int	 bench_write_file(const char *path, const char *text, struct err *);
+/* Where `bench calibrate` keeps its result (caller frees), or NULL. */
+char	*bench_calibration_path(void);
 /* Read and parse a bench report (JSON), checking its schema. */
 cJSON	*bench_read_report(const char *path, struct err *);
 

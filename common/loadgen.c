@@ -643,6 +643,17 @@ start_request(struct lg *lg, uint64_t seq, int64_t intended, int waited)
 	return 0;
 }
 
+/* The global request number of local number i (distributed workers each
+ * take every worker_count-th request of the one schedule). */
+static uint64_t
+gseq(const struct lg *lg, uint64_t i)
+{
+	if (lg->c->worker_count <= 1)
+		return i;
+	return i * (uint64_t)lg->c->worker_count +
+	    (uint64_t)lg->c->worker_index;
+}
+
 static int
 duration_over(struct lg *lg)
 {
@@ -660,7 +671,7 @@ fill_closed(struct lg *lg)
 			lg->stopping = 1;
 			break;
 		}
-		if (start_request(lg, lg->next_seq, -1, 0) != 0)
+		if (start_request(lg, gseq(lg, lg->next_seq), -1, 0) != 0)
 			break;
 		lg->next_seq++;
 	}
@@ -677,7 +688,7 @@ drain_waiting(struct lg *lg)
 		seq = lg->waitq[lg->wq_head];
 		lg->wq_head = (lg->wq_head + 1) % lg->wq_cap;
 		lg->wq_len--;
-		start_request(lg, seq, lg->sched[seq], 1);
+		start_request(lg, gseq(lg, seq), lg->sched[seq], 1);
 	}
 }
 
@@ -740,7 +751,8 @@ on_sched(evutil_socket_t fd, short what, void *arg)
 		seq = lg->next_sched++;
 		if (lg->wq_len > 0 || lg->inflight >= lg->c->max_inflight)
 			wait_push(lg, seq);
-		else if (start_request(lg, seq, lg->sched[seq], 0) != 0)
+		else if (start_request(lg, gseq(lg, seq), lg->sched[seq], 0) !=
+		    0)
 			break;
 		now = rel_ns(lg);
 	}
@@ -1112,6 +1124,9 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 		    (long)CURLPIPE_NOTHING);
 	lg.total = c->requests > 0 ? (uint64_t)c->requests +
 	    (uint64_t)c->warmup : UINT64_MAX;
+	if (c->worker_count > 1 && lg.total != UINT64_MAX)
+		lg.total = (lg.total - (uint64_t)c->worker_index +
+		    (uint64_t)c->worker_count - 1) / (uint64_t)c->worker_count;
 	if (c->rate > 0) {
 		if (c->requests > 0)
 			n = (size_t)(c->requests + c->warmup);
@@ -1121,8 +1136,24 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 		lg.sched = lg_schedule(c->arrival, c->rate, c->burstiness,
 		    c->seed, n);
 		lg.nsched = n;
+		if (c->worker_count > 1) {
+			/* This worker's share of the one global schedule. */
+			for (i = 0; gseq(&lg, i) < n; i++)
+				lg.sched[i] = lg.sched[gseq(&lg, i)];
+			lg.nsched = i;
+		}
 	}
-	getrusage(RUSAGE_SELF, &ru0);
+	if (c->start_at > 0) {
+		struct timespec	 ts;
+
+		ts.tv_sec = (time_t)c->start_at;
+		ts.tv_nsec = (long)((c->start_at - (double)ts.tv_sec) * 1e9);
+		while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts,
+		    NULL) == EINTR && !lg_stop_flag)
+			;
+	}
+	/* This thread only: an in-process server is not the client. */
+	getrusage(RUSAGE_THREAD, &ru0);
 	lg.t0 = mono_ns();
 	evtimer_add(lg.tick_timer, &one);
 	evtimer_add(lg.stop_timer, &poll);
@@ -1134,14 +1165,15 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	    lg.next_sched < lg.nsched))
 		event_base_dispatch(lg.base);
 	do_tick(&lg, 1);
-	getrusage(RUSAGE_SELF, &ru1);
+	getrusage(RUSAGE_THREAD, &ru1);
 	sum->start_ns = lg.t0;
 	sum->wall = (double)rel_ns(&lg) / 1e9;
 	sum->cpu_user = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
 	    (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6;
 	sum->cpu_sys = (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
 	    (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
-	sum->max_rss_kib = ru1.ru_maxrss;
+	getrusage(RUSAGE_SELF, &ru0);
+	sum->max_rss_kib = ru0.ru_maxrss;
 	sum->dispatched = lg.dispatched;
 	sum->done = lg.done;
 	sum->waited = lg.waited;

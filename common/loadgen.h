@@ -154,6 +154,9 @@ struct lg_config {
 	int		 insecure;	/* skip TLS verification */
 	int		 http2;		/* HTTP/2 (multiplexed) */
 	const char	*request_id_prefix; /* x-request-id prefix */
+	long		 worker_index;	/* this worker sends requests seq with */
+	long		 worker_count;	/* seq % count == index (count 0: all) */
+	double		 start_at;	/* CLOCK_REALTIME to start at, or 0 */
 	lg_body_fn	 body;		/* the workload */
 	void		*body_arg;	/* for body */
 	lg_done_fn	 done;		/* per request */

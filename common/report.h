@@ -19,6 +19,8 @@ char	*report_progress(double elapsed, long inflight, double rps,
 cJSON	*report_vllm(const cJSON *report);
 /* One row per metric (report_csv.c). */
 char	*report_csv(const cJSON *report);
+/* A self-contained HTML page with inline SVG charts (report_html.c). */
+char	*report_html(const cJSON *report);
 /* Deltas of B against A, per headline figure (report_compare.c). */
 char	*report_compare(const cJSON *a, const cJSON *b, const char *name_a,
 	    const char *name_b);

@@ -1,0 +1,325 @@
+/*
+ * report_html.c: a bench report as one self-contained HTML page with
+ * inline SVG charts (no script, no network): the latency distributions
+ * (TTFT, TPOT, ITL, E2E as quantile curves from the report's histograms),
+ * throughput and TTFT over time (from the per-second series), the verdict
+ * and the summary figures.  It opens offline in any browser.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+#include "json.h"
+#include "report.h"
+#include "xalloc.h"
+
+#define W	560
+#define H	260
+#define ML	60
+#define MR	20
+#define MT	30
+#define MB	40
+
+static void
+esc(struct strbuf *sb, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		switch (*s) {
+		case '<':
+			sb_adds(sb, "&lt;");
+			break;
+		case '>':
+			sb_adds(sb, "&gt;");
+			break;
+		case '&':
+			sb_adds(sb, "&amp;");
+			break;
+		case '"':
+			sb_adds(sb, "&quot;");
+			break;
+		default:
+			sb_addc(sb, *s);
+		}
+}
+
+/* A "nice" axis maximum at or above v. */
+static double
+nice_max(double v)
+{
+	double	 p, m;
+
+	if (v <= 0)
+		return 1;
+	p = pow(10, floor(log10(v)));
+	m = v / p;
+	if (m <= 1)
+		return p;
+	if (m <= 2)
+		return 2 * p;
+	if (m <= 5)
+		return 5 * p;
+	return 10 * p;
+}
+
+struct series {
+	const char	*name;
+	const char	*color;
+	const double	*x, *y;
+	size_t		 n;
+};
+
+/* One line chart; x and y ranges from the data. */
+static void
+chart(struct strbuf *sb, const char *id, const char *title,
+    const char *xlabel, const char *ylabel, const struct series *s,
+    size_t ns, int xlog)
+{
+	double	 xmin = INFINITY, xmax = -INFINITY, ymax = 0, x, y, v;
+	size_t	 i, j;
+	int	 k;
+
+	for (i = 0; i < ns; i++)
+		for (j = 0; j < s[i].n; j++) {
+			x = xlog ? -log10(1 - s[i].x[j] / 100) : s[i].x[j];
+			if (x < xmin)
+				xmin = x;
+			if (x > xmax)
+				xmax = x;
+			if (s[i].y[j] > ymax)
+				ymax = s[i].y[j];
+		}
+	if (!(xmax > xmin)) {
+		xmin = 0;
+		xmax = xmax > 0 ? xmax : 1;
+	}
+	ymax = nice_max(ymax);
+	sb_addf(sb, "<figure><svg class=\"chart\" id=\"%s\" "
+	    "xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	    "viewBox=\"0 0 %d %d\" role=\"img\"><title>", id, W, H, W, H);
+	esc(sb, title);
+	sb_addf(sb, "</title><rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" "
+	    "fill=\"#fff\"/>", W, H);
+	sb_addf(sb, "<text x=\"%d\" y=\"18\" font-size=\"14\" "
+	    "font-weight=\"bold\">", ML);
+	esc(sb, title);
+	sb_adds(sb, "</text>");
+	/* Axes and grid. */
+	for (k = 0; k <= 4; k++) {
+		y = MT + (H - MT - MB) * (1 - k / 4.0);
+		sb_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+		    "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"10\" "
+		    "text-anchor=\"end\">%g</text>", ML, y, W - MR, y, ML - 4,
+		    y + 3, ymax * k / 4);
+	}
+	for (k = 0; k <= 4; k++) {
+		/* Percentile axes tick at 1, 50, 90, 99, 99.9. */
+		static const double pt[] = { 1, 50, 90, 99, 99.9 };
+
+		v = xlog ? -log10(1 - pt[k] / 100) : xmin + (xmax - xmin) *
+		    k / 4;
+		x = ML + (W - ML - MR) * (v - xmin) / (xmax - xmin);
+		sb_addf(sb, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" "
+		    "text-anchor=\"middle\">%.4g</text>", x, H - MB + 14,
+		    xlog ? pt[k] : v);
+	}
+	sb_addf(sb, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+	    "stroke=\"#333\"/><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+	    "stroke=\"#333\"/>", ML, H - MB, W - MR, H - MB, ML, MT, ML,
+	    H - MB);
+	sb_addf(sb, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
+	    "text-anchor=\"middle\">", (W + ML) / 2, H - 6);
+	esc(sb, xlabel);
+	sb_addf(sb, "</text><text x=\"12\" y=\"%d\" font-size=\"11\" "
+	    "transform=\"rotate(-90 12 %d)\" text-anchor=\"middle\">",
+	    (H + MT - MB) / 2, (H + MT - MB) / 2);
+	esc(sb, ylabel);
+	sb_adds(sb, "</text>");
+	for (i = 0; i < ns; i++) {
+		if (s[i].n == 0)
+			continue;
+		sb_addf(sb, "<polyline class=\"series\" fill=\"none\" "
+		    "stroke=\"%s\" stroke-width=\"2\" points=\"", s[i].color);
+		for (j = 0; j < s[i].n; j++) {
+			x = xlog ? -log10(1 - s[i].x[j] / 100) : s[i].x[j];
+			sb_addf(sb, "%.1f,%.1f ", ML + (W - ML - MR) *
+			    (x - xmin) / (xmax - xmin), MT + (H - MT - MB) *
+			    (1 - s[i].y[j] / ymax));
+		}
+		sb_adds(sb, "\"/>");
+		sb_addf(sb, "<text x=\"%d\" y=\"%zu\" font-size=\"11\" "
+		    "fill=\"%s\" text-anchor=\"end\">", W - MR, MT + 12 + 13 * i,
+		    s[i].color);
+		esc(sb, s[i].name);
+		sb_adds(sb, "</text>");
+	}
+	sb_adds(sb, "</svg></figure>\n");
+}
+
+static const double qs[] = {
+	1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97, 99, 99.5, 99.9
+};
+#define NQ	(sizeof qs / sizeof qs[0])
+
+/* Quantile curve of a report histogram, in ms; 0 points when empty. */
+static size_t
+quantiles(const cJSON *r, const char *metric, double *y)
+{
+	struct hist	*h;
+	const cJSON	*hj;
+	size_t		 i;
+	char		*path;
+
+	path = xasprintf("state.all.histograms.%s", metric);
+	hj = json_path(r, path);
+	free(path);
+	if ((h = hist_import(hj, NULL)) == NULL)
+		return 0;
+	if (hist_count(h) == 0) {
+		hist_free(h);
+		return 0;
+	}
+	for (i = 0; i < NQ; i++)
+		y[i] = (double)hist_percentile(h, qs[i]) / 1e6;
+	hist_free(h);
+	return NQ;
+}
+
+static void
+figure_row(struct strbuf *sb, const char *k, const char *v)
+{
+	sb_adds(sb, "<tr><th>");
+	esc(sb, k);
+	sb_adds(sb, "</th><td>");
+	esc(sb, v);
+	sb_adds(sb, "</td></tr>\n");
+}
+
+char *
+report_html(const cJSON *r)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c",
+	    "#9467bd" };
+	static const char *const dist[] = { "ttft", "tpot", "itl_chunk", "e2e" };
+	struct series	 s[4];
+	double		 y[4][NQ], *tx = NULL, *tps = NULL, *rps = NULL;
+	double		 *p50 = NULL, *p99 = NULL;
+	const cJSON	*ts, *row, *it, *m;
+	size_t		 i, n, nts;
+	char		*v;
+
+	sb_adds(&sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+	    "charset=\"utf-8\"><title>maasctl bench report</title><style>"
+	    "body{font-family:sans-serif;margin:24px;color:#222}"
+	    "table{border-collapse:collapse;margin:12px 0}"
+	    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;"
+	    "font-size:13px}figure{display:inline-block;margin:8px}"
+	    ".valid{color:#2a7a2a}.invalid{color:#b00020}"
+	    "</style></head><body>\n<h1>maasctl bench report</h1>\n");
+	if (cJSON_IsTrue(json_path(r, "verdict.valid")))
+		sb_adds(&sb, "<p class=\"verdict valid\">verdict: VALID</p>\n");
+	else {
+		sb_adds(&sb, "<p class=\"verdict invalid\">verdict: INVALID");
+		cJSON_ArrayForEach(it, json_path(r, "verdict.reasons")) {
+			sb_adds(&sb, "<br>");
+			esc(&sb, it->valuestring);
+		}
+		sb_adds(&sb, "</p>\n");
+	}
+	sb_adds(&sb, "<table>\n");
+	figure_row(&sb, "target", json_str(r, "target.url"));
+	figure_row(&sb, "model", json_str(r, "target.model"));
+	figure_row(&sb, "started", json_str(r, "started_at"));
+	figure_row(&sb, "command", json_str(r, "command"));
+	v = xasprintf("%s loop; %.0f sent, %.0f ok, %.0f failed",
+	    json_str(r, "load.mode"), json_num(r, "requests.sent", 0),
+	    json_num(r, "requests.ok", 0), json_num(r, "requests.failed", 0));
+	figure_row(&sb, "requests", v);
+	free(v);
+	v = xasprintf("%.2f req/s, %.1f output tok/s, %.1f total tok/s, "
+	    "goodput %.2f req/s", json_num(r, "throughput.requests", 0),
+	    json_num(r, "throughput.output_tokens", 0),
+	    json_num(r, "throughput.total_tokens", 0),
+	    json_num(r, "throughput.goodput_requests", 0));
+	figure_row(&sb, "throughput", v);
+	free(v);
+	if (json_path(r, "offered_vs_achieved") != NULL) {
+		v = xasprintf("offered %.2f/s, achieved %.2f/s, dispatch lag "
+		    "p99 %.3f ms", json_num(r, "offered_vs_achieved."
+		    "offered_rate", 0), json_num(r, "offered_vs_achieved."
+		    "achieved_rate", 0), json_num(r, "offered_vs_achieved."
+		    "dispatch_lag_p99_ms", 0));
+		figure_row(&sb, "load", v);
+		free(v);
+	}
+	sb_adds(&sb, "</table>\n<table><tr><th>metric</th><th>unit</th>"
+	    "<th>count</th><th>mean</th><th>p50</th><th>p99</th><th>max</th>"
+	    "<th>definition</th></tr>\n");
+	cJSON_ArrayForEach(m, cJSON_GetObjectItem(r, "metrics")) {
+		if (json_num(m, "count", 0) == 0)
+			continue;
+		sb_adds(&sb, "<tr><td>");
+		esc(&sb, m->string);
+		sb_addf(&sb, "</td><td>%s</td><td>%.0f</td><td>%.3f</td>"
+		    "<td>%.3f</td><td>%.3f</td><td>%.3f</td><td>",
+		    json_str(m, "unit"), json_num(m, "count", 0),
+		    json_num(m, "mean", 0), cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(m, "p50")), cJSON_GetNumberValue(
+		    cJSON_GetObjectItem(m, "p99")), json_num(m, "max", 0));
+		esc(&sb, json_str(m, "definition"));
+		sb_adds(&sb, "</td></tr>\n");
+	}
+	sb_adds(&sb, "</table>\n<h2>Latency distributions</h2>\n");
+	for (i = 0, n = 0; i < 4; i++) {
+		s[n].name = dist[i];
+		s[n].color = colors[i];
+		s[n].x = qs;
+		s[n].y = y[i];
+		if ((s[n].n = quantiles(r, dist[i], y[i])) > 0)
+			n++;
+	}
+	chart(&sb, "latency-quantiles", "Latency by percentile",
+	    "percentile", "ms", s, n > 3 ? 3 : n, 1);
+	if (n == 4)
+		chart(&sb, "e2e-quantiles", "End-to-end latency by percentile",
+		    "percentile", "ms", &s[3], 1, 1);
+	ts = cJSON_GetObjectItem(r, "timeseries");
+	nts = (size_t)cJSON_GetArraySize(ts);
+	if (nts > 0) {
+		tx = xcalloc(nts, sizeof *tx);
+		tps = xcalloc(nts, sizeof *tps);
+		rps = xcalloc(nts, sizeof *rps);
+		p50 = xcalloc(nts, sizeof *p50);
+		p99 = xcalloc(nts, sizeof *p99);
+		i = 0;
+		cJSON_ArrayForEach(row, ts) {
+			tx[i] = json_num(row, "t", 0);
+			tps[i] = json_num(row, "output_tokens_per_s", 0);
+			rps[i] = json_num(row, "completed", 0);
+			p50[i] = json_num(row, "ttft_p50_ms", 0);
+			p99[i] = json_num(row, "ttft_p99_ms", 0);
+			i++;
+		}
+		sb_adds(&sb, "<h2>Over time</h2>\n");
+		s[0] = (struct series){ "output tokens/s", colors[0], tx, tps,
+		    nts };
+		s[1] = (struct series){ "requests completed/s", colors[2], tx,
+		    rps, nts };
+		chart(&sb, "throughput-time", "Throughput per second", "s",
+		    "per second", s, 1, 0);
+		chart(&sb, "requests-time", "Requests completed per second",
+		    "s", "requests", &s[1], 1, 0);
+		s[0] = (struct series){ "TTFT p50", colors[0], tx, p50, nts };
+		s[1] = (struct series){ "TTFT p99", colors[1], tx, p99, nts };
+		chart(&sb, "ttft-time", "TTFT per second", "s", "ms", s, 2, 0);
+	}
+	sb_adds(&sb, "</body></html>\n");
+	free(tx);
+	free(tps);
+	free(rps);
+	free(p50);
+	free(p99);
+	return sb_detach(&sb);
+}
