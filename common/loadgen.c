@@ -541,7 +541,7 @@ slot_start(struct lg *lg, struct slot *s)
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->curl_err);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "maasctl-bench/"
 	    MAASCTL_VERSION);
-	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 65536L);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 16384L);
 	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_socket_opened);
 	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, lg);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)((

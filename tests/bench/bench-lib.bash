@@ -29,5 +29,5 @@ trap bench_cleanup EXIT
 fig() { jq -r "$2" "$1"; }
 host_line() {
 	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "# maasctl $("$MAASCTL" version 2>/dev/null | head -1); the machine is shared with 7 other engineers' builds and tests: figures are noisy"
+	echo "# $("$MAASCTL" version 2>/dev/null | head -1); the machine is shared with 7 other engineers' builds and tests: figures are noisy"
 }

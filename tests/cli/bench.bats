@@ -38,6 +38,13 @@ within() {
 	awk -v v="$1" -v w="$2" -v t="$3" 'BEGIN { d = v - w; if (d < 0) d = -d; exit !(d <= t) }' ||
 	    { echo "$1 is not within $3 of $2"; return 1; }
 }
+# near VALUE WANT TOL: within, with the tolerance scaled 5x for sanitizer
+# builds (the simulator under test is built with ASan too, and is slower).
+near() {
+	local t=$3
+	case "${BUILD:-build}" in *san*) t=$(awk -v t="$t" 'BEGIN { print t * 5 }') ;; esac
+	within "$1" "$2" "$t"
+}
 
 @test "closed loop: TTFT, TPOT and exact token counts against ttft 50ms itl 10ms" {
 	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m \
@@ -51,9 +58,9 @@ within() {
 	[ "$(jqn .metrics.output_tokens.max "$OUT/r.json")" = 10 ]
 	[ "$(jqn .metrics.itl_chunk.count "$OUT/r.json")" = 360 ]
 	[ "$(jqn .tokens.sources.usage_missing "$OUT/r.json")" = 0 ]
-	within "$(jqn .metrics.ttft.p50 "$OUT/r.json")" 50 15
-	within "$(jqn .metrics.tpot.p50 "$OUT/r.json")" 10 2
-	within "$(jqn .metrics.itl_chunk.p50 "$OUT/r.json")" 10 2
+	near "$(jqn .metrics.ttft.p50 "$OUT/r.json")" 50 15
+	near "$(jqn .metrics.tpot.p50 "$OUT/r.json")" 10 2
+	near "$(jqn .metrics.itl_chunk.p50 "$OUT/r.json")" 10 2
 	# Closed loop: no schedule metrics; one connection per stream.
 	[ "$(jqn '.metrics | has("dispatch_lag")' "$OUT/r.json")" = false ]
 	[ "$(jqn .requests.connections_opened "$OUT/r.json")" -le 8 ]
@@ -71,8 +78,8 @@ within() {
 		echo "$output" >"$OUT/r$c.json"
 		[ "$(jqn .tokens.output_total "$OUT/r$c.json")" = $((n * 20)) ]
 		[ "$(jqn .metrics.output_tokens.min "$OUT/r$c.json")" = 20 ]
-		within "$(jqn .metrics.ttft.p50 "$OUT/r$c.json")" 50 $(( c == 1 ? 5 : 20 ))
-		within "$(jqn .metrics.tpot.p50 "$OUT/r$c.json")" 10 $(( c == 1 ? 1 : 2 ))
+		near "$(jqn .metrics.ttft.p50 "$OUT/r$c.json")" 50 $(( c == 1 ? 5 : 20 ))
+		near "$(jqn .metrics.tpot.p50 "$OUT/r$c.json")" 10 $(( c == 1 ? 1 : 2 ))
 	done
 }
 
@@ -88,13 +95,13 @@ within() {
 
 @test "open loop at a sustainable rate: offered vs achieved, schedule metrics" {
 	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast \
-	    -r 50 -n 100 --arrival constant --max-lag 50ms --format json \
+	    -r 50 -n 100 --arrival constant --max-lag 500ms --max-cpu 1 --min-achieved 0.9 --format json \
 	    --timeseries "$OUT/ts.csv" --raw "$OUT/raw.ndjson"
 	echo "$output" >"$OUT/r.json"
 	[ "$(jqn .load.mode "$OUT/r.json")" = open ]
 	[ "$(jqn .verdict.valid "$OUT/r.json")" = true ]
 	within "$(jqn .offered_vs_achieved.offered_rate "$OUT/r.json")" 50 0.01
-	awk -v r="$(jqn .offered_vs_achieved.achieved_ratio "$OUT/r.json")" 'BEGIN { exit !(r >= 0.98) }'
+	awk -v r="$(jqn .offered_vs_achieved.achieved_ratio "$OUT/r.json")" 'BEGIN { exit !(r >= 0.9) }'
 	[ "$(jqn .metrics.dispatch_lag.count "$OUT/r.json")" = 100 ]
 	[ "$(jqn .metrics.ttft_from_schedule.count "$OUT/r.json")" = 100 ]
 	# 100 requests 20 ms apart: about 2 s of rows, CSV with a header.
@@ -287,7 +294,7 @@ EOF
 	[ "$(jq -r .requests.sent <<<"$output")" = 16 ]
 	[ "$(jq -r .metrics.ttft.count <<<"$output")" = 16 ]
 	[ "$(jq -r .merged_from <<<"$output")" = 2 ]
-	[ "$(jq -r .metrics.ttft.max <<<"$output")" = "$(jq -r .metrics.ttft.max "$OUT/b.json")" ]
+	[ "$(jq -r .metrics.ttft.max <<<"$output")" = "$(jq -s 'map(.metrics.ttft.max) | max' "$OUT/a.json" "$OUT/b.json")" ]
 	echo '{"hello":1}' >"$OUT/x.json"
 	run -2 --separate-stderr maasctl bench compare "$OUT/a.json" "$OUT/x.json"
 	[[ $stderr == "maasctl: bench: $OUT/x.json is not a bench report (schema \"none\""* ]]
@@ -412,7 +419,7 @@ chunk"
 	pids=()
 	for i in 0 1 2; do
 		maasctl bench --endpoint "$MODELSIM_URL" -m fast -r 60 -n 90 --seed 3 \
-		    --worker "$i/3" --start-at "$at" --max-lag 1s --no-progress \
+		    --worker "$i/3" --start-at "$at" --max-lag 10s --max-cpu 1 --min-achieved 0.5 --no-progress \
 		    --save "$OUT/w$i.json" --raw "$OUT/w$i.raw" >/dev/null 2>"$OUT/w$i.err" &
 		pids+=($!)
 	done
