@@ -72,7 +72,7 @@ near() {
 	# Tolerances cover a loaded shared machine; tests/bench/accuracy.sh
 	# measures the full sizes (1, 100, 1000 streams).
 	for c in 1 20; do
-		n=$(( c == 1 ? 15 : 40 ))
+		n=$(( c == 1 ? 10 : 40 ))
 		run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m \
 		    -c "$c" -n "$n" --warmup "$c" --output-tokens 20 --format json --no-progress
 		echo "$output" >"$OUT/r$c.json"
@@ -131,7 +131,7 @@ near() {
 	# 30,000 requests/s is beyond what this client sustains on a shared
 	# machine: lag and the achieved rate give it away.
 	run -1 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m noop \
-	    -r 30000 -n 1500 --format json --no-progress
+	    -r 30000 -n 1000 --format json --no-progress
 	echo "$output" >"$OUT/r.json"
 	[ "$(jqn .verdict.valid "$OUT/r.json")" = false ]
 	[ "$(jqn '.verdict.reasons | length' "$OUT/r.json")" -ge 1 ]
@@ -364,8 +364,8 @@ chunk"
 }
 
 @test "calibrate: the client's ceiling against an in-process simulator, carried by later reports" {
-	run -0 --separate-stderr maasctl bench calibrate -d 1s -c 8
-	[[ ${lines[0]} == "client ceiling on this machine (in-process simulator, 8 in flight, 1 s each):" ]]
+	run -0 --separate-stderr maasctl bench calibrate -d 500ms -c 8
+	[[ ${lines[0]} == "client ceiling on this machine (in-process simulator, 8 in flight, 0.5 s each):" ]]
 	[[ ${lines[1]} == "  1-token requests:   "*" req/s (client CPU "*"%)" ]]
 	f=$XDG_CACHE_HOME/maasctl/bench-calibration.json
 	[ "$(jq -r .schema "$f")" = maasctl.bench.calibration/v1 ]
@@ -375,7 +375,7 @@ chunk"
 	[ "$(jq -r .calibration.requests_per_s <<<"$output")" = "$(jq -r .requests_per_s "$f")" ]
 	run -2 --separate-stderr maasctl bench calibrate --endpoint "$MODELSIM_URL"
 	[ "$stderr" = "maasctl: bench calibrate: --endpoint needs -m MODEL (a no-latency model)" ]
-	run -6 --separate-stderr maasctl bench calibrate --endpoint http://127.0.0.1:1/v1 -m noop -d 1s
+	run -6 --separate-stderr maasctl bench calibrate --endpoint http://127.0.0.1:1/v1 -m noop -d 200ms
 	[[ $stderr == "maasctl: bench calibrate: every request failed: "* ]]
 }
 
@@ -408,17 +408,16 @@ chunk"
 	[ "$(head -c 8 "$OUT/shot.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
 	# A page of tables and charts, not a blank one (a blank page is a few KiB).
 	[ "$(stat -c %s "$OUT/shot.png")" -gt 50000 ]
-	run -0 timeout 60 chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$OUT/r.html"
-	[ "$(grep -o 'class="series"' <<<"$output" | wc -l)" -ge 5 ]
-	[[ $output == *"Latency by percentile"* ]]
-	[[ $output == *"TTFT per second"* ]]
+	[ "$(grep -o 'class="series"' "$OUT/r.html" | wc -l)" -ge 5 ]
+	grep -q "Latency by percentile" "$OUT/r.html"
+	grep -q "TTFT per second" "$OUT/r.html"
 }
 
 @test "three workers on one global schedule merge to the raw data's percentiles" {
-	at=$(( $(date +%s) + 2 ))
+	at=$(( $(date +%s) + 1 ))
 	pids=()
 	for i in 0 1 2; do
-		maasctl bench --endpoint "$MODELSIM_URL" -m fast -r 60 -n 90 --seed 3 \
+		maasctl bench --endpoint "$MODELSIM_URL" -m fast -r 90 -n 90 --seed 3 \
 		    --worker "$i/3" --start-at "$at" --max-lag 10s --max-cpu 1 --min-achieved 0.5 --no-progress \
 		    --save "$OUT/w$i.json" --raw "$OUT/w$i.raw" >/dev/null 2>"$OUT/w$i.err" &
 		pids+=($!)
