@@ -7,6 +7,8 @@
 # behaviours of MAAS-ADMIN-TASKS.md section 5 items 7, 12-17.
 load ../helpers/common
 load ../helpers/sandbox
+load ../helpers/modelsim
+load ../helpers/responder
 
 setup_file() {
 	# A short revocation cache keeps the revoke test quick.
@@ -20,7 +22,46 @@ setup_file() {
 }
 teardown_file() { sandbox_stop; }
 setup() { common_setup; sandbox_use; }
-teardown() { common_teardown; }
+teardown() { modelsim_stop; responder_stop; common_teardown; }
+
+# external NAME PORT: an ExternalModel NAME (namespace ext) at
+# http://127.0.0.1:PORT serving gpt-4o-mini with key sk-provider-secret,
+# governed for every authenticated user with 30 tokens a minute.
+external() {
+	maasctl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Namespace
+metadata: {name: ext}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: provider-key, namespace: ext}
+stringData: {api-key: sk-provider-secret}
+---
+apiVersion: maas.opendatahub.io/v1alpha1
+kind: ExternalModel
+metadata:
+  name: $1
+  namespace: ext
+  annotations: {maas.opendatahub.io/tls: "false", maas.opendatahub.io/port: "$2"}
+spec: {provider: openai, endpoint: 127.0.0.1, targetModel: gpt-4o-mini, credentialRef: {name: provider-key}}
+---
+apiVersion: maas.opendatahub.io/v1alpha1
+kind: MaaSModelRef
+metadata: {name: $1, namespace: ext}
+spec: {modelRef: {kind: ExternalModel, name: $1}}
+---
+apiVersion: maas.opendatahub.io/v1alpha1
+kind: MaaSAuthPolicy
+metadata: {name: $1-access, namespace: models-as-a-service}
+spec: {modelRefs: [{name: $1, namespace: ext}], subjects: {groups: [{name: "system:authenticated"}]}}
+---
+apiVersion: maas.opendatahub.io/v1alpha1
+kind: MaaSSubscription
+metadata: {name: $1-sub, namespace: models-as-a-service}
+spec: {owner: {groups: [{name: "system:authenticated"}]}, modelRefs: [{name: $1, namespace: ext, tokenRateLimits: [{limit: 30, window: 1m}]}]}
+EOF
+}
 
 tok() { cat "$SANDBOX_DIR/$1.token"; }
 
@@ -230,4 +271,35 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	done
 	run -8 --separate-stderr maasctl chat -m chatty --max-tokens 5 --api-key "@$TEST_HOME/key" hello
 	[[ ${stderr_lines[0]} == "maasctl: chat: 429 Too Many Requests"* ]]
+}
+
+@test "ExternalModel: proxied with its target model and provider key; streams pass through; usage counted" {
+	responder_start 'status 200
+header Content-Type: application/json
+body {"object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}'
+	external gpt-r "$RESPONDER_PORT"
+	run -0 curl -s -H "Authorization: Bearer $(tok alice)" -d "$(chat_body gpt-r)" "$MAAS_URL/v1/chat/completions"
+	[ "$(jq -r .usage.total_tokens <<<"$output")" = 4 ]
+	req=$(responder_request 1)
+	[[ $req == *"POST /v1/chat/completions HTTP/1.1"* ]]
+	[[ $req == *"Authorization: Bearer sk-provider-secret"* ]]
+	[[ $req == *'"model":"gpt-4o-mini"'* ]]
+	[[ $req != *"$(tok alice)"* ]]
+	modelsim_start '{"models":{"gpt-4o-mini":{"ttft":"5ms","itl":"1ms"}}}'
+	external gpt-s "$MODELSIM_PORT"
+	t=$(sandbox_token grace)
+	run -0 curl -s -N -H "Authorization: Bearer $t" -d "$(chat_body x '"stream":true,"ignore_eos":true')" "$MAAS_URL/ext/gpt-s/v1/chat/completions"
+	[[ $output == *'"model":"gpt-4o-mini"'* ]]
+	[[ $output == *'"usage":{"prompt_tokens":7,"total_tokens":12,"completion_tokens":5}'* ]]
+	[[ $output == *'data: [DONE]'* ]]
+	# 12 + 12 + 12 > 30: the fourth is refused.
+	for _ in 1 2; do
+		curl -s -o /dev/null -H "Authorization: Bearer $t" -d "$(chat_body gpt-s '"ignore_eos":true')" "$MAAS_URL/v1/chat/completions"
+	done
+	run -0 code -H "Authorization: Bearer $t" -d "$(chat_body gpt-s)" "$MAAS_URL/v1/chat/completions"
+	[ "$output" = 429 ]
+	# The provider down: Envoy's 503.
+	modelsim_stop
+	run -0 curl -s -w ' %{http_code}' -H "Authorization: Bearer $(tok alice)" -d "$(chat_body gpt-s)" "$MAAS_URL/v1/chat/completions"
+	[[ $output == "upstream connect error"*" 503" ]]
 }
