@@ -34,6 +34,9 @@ static struct {
 	const char	*dry_run;	/* none|client|server */
 	const char	*field_manager;
 	int		 ignore_not_found;
+	int		 watch;		/* -w */
+	int		 watch_only;
+	int		 watch_events;	/* --output-watch-events */
 } R;
 
 #define OPT_LAST { NULL, 0, OPT_END, NULL, NULL, NULL, 0, NULL, NULL, 0, 0 }
@@ -176,8 +179,280 @@ static const struct opt get_opts[] = {
 	{ "ignore-not-found", 0, OPT_BOOL, &R.ignore_not_found, NULL,
 	  "print nothing for objects that do not exist", 0, NULL, NULL, 0,
 	  0 },
+	{ "watch", 'w', OPT_BOOL, &R.watch, NULL,
+	  "after listing, watch for changes and print each", 0, NULL, NULL,
+	  0, 0 },
+	{ "watch-only", 0, OPT_BOOL, &R.watch_only, NULL,
+	  "watch for changes without listing first", 0, NULL, NULL, 0, 0 },
+	{ "output-watch-events", 0, OPT_BOOL, &R.watch_events, NULL,
+	  "with --watch: the event type (ADDED, MODIFIED, DELETED) too", 0,
+	  NULL, NULL, 0, 0 },
 	OPT_LAST
 };
+
+/* get --watch */
+
+/* State of one `get --watch`. */
+struct gwatch {
+	struct kube			*k;
+	const struct kube_resource	*res;
+	const char			*ns;
+	struct output			*o;
+	struct output_ctx		*oc;
+	int				 table;
+	int				 header_done;	/* table header printed */
+	cJSON				*seen;		/* the rows printed, for
+							   their widths */
+	struct err			 err;		/* a printing error */
+};
+
+/* The object (or Table row object) name of a watch event. */
+static const char *
+event_name(const cJSON *obj)
+{
+	const char	*n = json_str(obj, "metadata.name");
+
+	if (n == NULL || strcmp(json_str(obj, "kind") ? json_str(obj,
+	    "kind") : "", "Table") == 0)
+		n = json_str(obj, "rows.0.object.metadata.name");
+	return n;
+}
+
+/*
+ * Print the rows of a Table event (EVENT column first when asked) the way
+ * kubectl's watch does: its tabwriter remembers column widths, so a row is
+ * laid out together with every row printed before it (and the header), and
+ * only the new lines are written.
+ */
+static int
+print_table_event(struct gwatch *g, const char *type, const cJSON *table)
+{
+	struct output	 o = *g->o;
+	cJSON		*t, *col, *row, *rows, *dst;
+	char		*buf = NULL, *p;
+	size_t		 len = 0, nl;
+	FILE		*mem;
+	int		 ret = -1, k, skip, total;
+
+	t = cJSON_Duplicate(table, 1);
+	rows = cJSON_GetObjectItemCaseSensitive(t, "rows");
+	if (R.watch_events) {
+		col = cJSON_CreateObject();
+		cJSON_AddStringToObject(col, "name", "Event");
+		cJSON_AddStringToObject(col, "type", "string");
+		cJSON_AddStringToObject(col, "format", "");
+		cJSON_AddStringToObject(col, "description", "");
+		cJSON_AddNumberToObject(col, "priority", 0);
+		cJSON_InsertItemInArray(cJSON_GetObjectItemCaseSensitive(t,
+		    "columnDefinitions"), 0, col);
+		cJSON_ArrayForEach(row, rows)
+			cJSON_InsertItemInArray(cJSON_GetObjectItemCaseSensitive(
+			    row, "cells"), 0, cJSON_CreateString(type));
+	}
+	k = cJSON_GetArraySize(rows);
+	if (k == 0) {
+		cJSON_Delete(t);
+		return 0;
+	}
+	if (g->seen == NULL)
+		g->seen = t;
+	else {
+		dst = cJSON_GetObjectItemCaseSensitive(g->seen, "rows");
+		while ((row = cJSON_DetachItemFromArray(rows, 0)) != NULL)
+			cJSON_AddItemToArray(dst, row);
+		/* Bound the memory of long watches. */
+		while (cJSON_GetArraySize(dst) > 2000)
+			cJSON_DeleteItemFromArray(dst, 0);
+		cJSON_Delete(t);
+	}
+	if ((mem = open_memstream(&buf, &len)) == NULL) {
+		err_set(&g->err, EXIT_ERR, "watch: %s", strerror(errno));
+		return -1;
+	}
+	ret = output_print(&o, g->seen, g->oc, mem, stderr, &g->err);
+	fclose(mem);
+	if (ret == 0) {
+		total = 0;
+		for (p = buf; p < buf + len; p++)
+			if (*p == '\n')
+				total++;
+		skip = total - k;
+		if (!g->header_done)
+			skip = 0;
+		for (p = buf, nl = 0; skip > 0 && p < buf + len; p++)
+			if (*p == '\n' && ++nl == (size_t)skip) {
+				p++;
+				break;
+			}
+		if (skip <= 0)
+			p = buf;
+		fwrite(p, 1, len - (size_t)(p - buf), stdout);
+		g->header_done = 1;
+	}
+	free(buf);
+	return ret;
+}
+
+static int
+on_watch_event(void *arg, const char *type, const cJSON *obj)
+{
+	struct gwatch	*g = arg;
+	const char	*name;
+	char		*path;
+	cJSON		*one = NULL, *ev;
+	int		 ret = 0;
+
+	if (strcmp(type, "BOOKMARK") == 0)
+		return 0;
+	if (strcmp(type, "SYNC") == 0)
+		type = "MODIFIED";
+	if (g->table) {
+		/* A relist after 410 hands plain objects: fetch their rows. */
+		if (strcmp(json_str(obj, "kind") ? json_str(obj, "kind") : "",
+		    "Table") != 0) {
+			if ((name = event_name(obj)) == NULL)
+				return 0;
+			path = kube_path(g->res, g->ns != NULL ? g->ns :
+			    json_str(obj, "metadata.namespace"), name, NULL);
+			if (kube_request(g->k, "GET", path, NULL,
+			    TABLE_ACCEPT, NULL, &one, NULL) != 0) {
+				free(path);
+				return 0;
+			}
+			free(path);
+			obj = one;
+		}
+		ret = print_table_event(g, type, obj) != 0;
+	} else if (R.watch_events && (g->o->format == OUTPUT_JSON ||
+	    g->o->format == OUTPUT_YAML)) {
+		/* kubectl's metav1.WatchEvent. */
+		ev = cJSON_CreateObject();
+		cJSON_AddStringToObject(ev, "type", type);
+		cJSON_AddItemToObject(ev, "object", cJSON_Duplicate(obj, 1));
+		ret = output_print(g->o, ev, g->oc, stdout, stderr,
+		    &g->err) != 0;
+		cJSON_Delete(ev);
+	} else {
+		if (R.watch_events && g->o->format == OUTPUT_NAME)
+			printf("%s ", type);
+		ret = output_print(g->o, obj, g->oc, stdout, stderr,
+		    &g->err) != 0;
+	}
+	fflush(stdout);
+	cJSON_Delete(one);
+	return ret;
+}
+
+/* get -w / --watch-only: list (unless watch-only), then follow the watch
+ * from the list's resourceVersion, printing every change. */
+static int
+get_watch(struct ctx *ctx, struct kube *k, const struct kube_resource *res,
+    const char *ns, const char *name, struct output *o,
+    struct output_ctx *oc, struct err *e)
+{
+	struct kube_list_opts	 lo;
+	struct kube_watch_opts	 wo;
+	struct gwatch		 g;
+	const cJSON		*it;
+	cJSON			*list = NULL, *row;
+	char			*fs = NULL;
+	const char		*rv;
+	int			 ret = -1, n;
+
+	memset(&g, 0, sizeof g);
+	g.k = k;
+	g.res = res;
+	g.ns = ns;
+	g.o = o;
+	g.oc = oc;
+	g.table = output_is_table(o);
+	if (name != NULL) {
+		if (R.field_selector != NULL && *R.field_selector != '\0')
+			fs = xasprintf("metadata.name=%s,%s", name,
+			    R.field_selector);
+		else
+			fs = xasprintf("metadata.name=%s", name);
+	} else if (R.field_selector != NULL)
+		fs = xstrdup(R.field_selector);
+	memset(&lo, 0, sizeof lo);
+	lo.label_selector = R.selector;
+	lo.field_selector = fs;
+	lo.table = g.table;
+	if (kube_list(k, res, ns, &lo, &list, e) != 0)
+		goto out;
+	if (name != NULL && !R.watch_only &&
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list,
+	    g.table ? "rows" : "items")) == 0) {
+		err_set_raw(e, EXIT_NOTFOUND, "Error from server (NotFound): "
+		    "%s.%s \"%s\" not found", res->name, res->group, name);
+		if (*res->group == '\0')
+			err_set_raw(e, EXIT_NOTFOUND, "Error from server "
+			    "(NotFound): %s \"%s\" not found", res->name, name);
+		goto out;
+	}
+	if (!R.watch_only) {
+		n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(list,
+		    g.table ? "rows" : "items"));
+		if (g.table) {
+			if (n == 0)
+				output_print(o, list, oc, stdout, stderr, NULL);
+			else if (print_table_event(&g, "ADDED", list) != 0) {
+				err_move(e, &g.err);
+				goto out;
+			}
+		} else if (n == 0) {
+			if (oc->namespace != NULL)
+				fprintf(stderr, "No resources found in %s "
+				    "namespace.\n", oc->namespace);
+			else
+				fprintf(stderr, "No resources found\n");
+		} else {
+			cJSON_ArrayForEach(it,
+			    cJSON_GetObjectItemCaseSensitive(list, "items")) {
+				row = cJSON_Duplicate(it, 1);
+				if (json_str(row, "kind") == NULL)
+					cJSON_AddStringToObject(row, "kind",
+					    res->kind);
+				if (json_str(row, "apiVersion") == NULL) {
+					char *av = *res->group ? xasprintf(
+					    "%s/%s", res->group, res->version) :
+					    xstrdup(res->version);
+
+					cJSON_AddStringToObject(row,
+					    "apiVersion", av);
+					free(av);
+				}
+				if (on_watch_event(&g, "ADDED", row) != 0) {
+					cJSON_Delete(row);
+					err_move(e, &g.err);
+					goto out;
+				}
+				cJSON_Delete(row);
+			}
+		}
+		fflush(stdout);
+	}
+	rv = json_str(list, "metadata.resourceVersion");
+	memset(&wo, 0, sizeof wo);
+	wo.label_selector = R.selector;
+	wo.field_selector = fs;
+	wo.resource_version = rv != NULL && *rv != '\0' ? rv : "0";
+	wo.accept = g.table ? TABLE_ACCEPT : NULL;
+	wo.until = ctx->g.timeout > 0 ? ctx->g.timeout : 0;
+	if (kube_watch(k, res, ns, &wo, on_watch_event, &g, e) != 0)
+		goto out;
+	if (g.err.code != 0) {
+		err_move(e, &g.err);
+		goto out;
+	}
+	ret = 0;
+out:
+	err_clear(&g.err);
+	cJSON_Delete(g.seen);
+	cJSON_Delete(list);
+	free(fs);
+	return ret;
+}
 
 /* Append the rows (Table) or the object/items of src to dst. */
 static void
@@ -238,6 +513,22 @@ get_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	oc.namespace = ns;
 	oc.kind = res.kind;
 	oc.group = res.group;
+	if (R.watch || R.watch_only) {
+		if (argc > 2) {
+			err_set_raw(e, EXIT_USAGE, "error: you may only specify "
+			    "a single resource type");
+			err_set_raw(e, EXIT_USAGE, "error: watch is only "
+			    "supported on individual resources and resource "
+			    "collections, but %d resources were found",
+			    argc - 1);
+			goto out;
+		}
+		if (argc == 2 && ctx->g.all_namespaces && res.namespaced)
+			oc.namespace = ns = ctx_namespace(ctx);
+		ret = get_watch(ctx, k, &res, ns, argc == 2 ? argv[1] : NULL,
+		    &o, &oc, e);
+		goto out;
+	}
 	if (argc == 1) {
 		memset(&lo, 0, sizeof lo);
 		lo.label_selector = R.selector;
@@ -1001,7 +1292,7 @@ const struct command cmd_get = {
 	.name = "get",
 	.summary = "Display objects of any kind the API server serves",
 	.usage = "KIND [NAME...] [-l SELECTOR] [--field-selector SELECTOR] "
-	    "[-A] [-o FORMAT]",
+	    "[-A] [-o FORMAT] [-w | --watch-only]",
 	.opts = get_opts,
 	.run = get_run,
 	.flags = CMD_NEEDS_KUBE,

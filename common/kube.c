@@ -1157,7 +1157,10 @@ ws_event(struct wstate *w, const char *buf, size_t len)
 		cJSON_Delete(ev);
 		return 1;
 	}
-	ws_set_rv(w, json_str(obj, "metadata.resourceVersion"));
+	/* A Table event (as=Table) carries the version on its row. */
+	ws_set_rv(w, json_str(obj, "metadata.resourceVersion") ?
+	    json_str(obj, "metadata.resourceVersion") :
+	    json_str(obj, "rows.0.object.metadata.resourceVersion"));
 	w->events++;
 	if (strcmp(type, "BOOKMARK") != 0 || w->bookmarks)
 		stop = w->cb(w->arg, type, obj) != 0;
@@ -1282,6 +1285,7 @@ kube_watch(struct kube *k, const struct kube_resource *res, const char *ns,
 		memset(&r, 0, sizeof r);
 		r.method = "GET";
 		r.path = sb.buf;
+		r.accept = o->accept;
 		r.stream = ws_stream;
 		r.stream_arg = &w;
 		r.timeout = left;

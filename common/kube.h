@@ -161,6 +161,8 @@ struct kube_watch_opts {
 	long		 timeout_seconds;	/* per watch request; 0: server's */
 	double		 until;			/* stop after this many seconds
 						   in all; 0: never */
+	const char	*accept;		/* Accept of the watch requests
+						   (e.g. as=Table); NULL: JSON */
 };
 
 /*
