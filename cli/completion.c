@@ -13,6 +13,7 @@
 #include "ask.h"
 #include "cmd.h"
 #include "kubectx.h"
+#include "maasobj.h"
 
 /* Cobra's directives. */
 #define DIR_ERROR	1
@@ -321,6 +322,10 @@ static const struct {
 	{ "user", config_complete_users },
 	{ "namespace", ctx_complete_namespaces },
 	{ "model", ask_complete_models },
+	{ "subscription", maasobj_complete_subscriptions },
+	{ "authpolicy", maasobj_complete_authpolicies },
+	{ "modelref", maasobj_complete_modelrefs },
+	{ "model-ref", maasobj_complete_models },
 	{ NULL, NULL }
 };
 

@@ -1,0 +1,629 @@
+/*
+ * maasobj.c: the machinery the typed admin commands share (subscription,
+ * authpolicy, modelref): namespace defaults, list/get/delete printed as
+ * maasctl tables or any -o, client-side validated writes with
+ * --dry-run[=client|server] and --wait (cli/wait.c), the existence check
+ * of MaaSModelRefs named by --model, and name completion from the server.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "kubectx.h"
+#include "maasobj.h"
+#include "maasval.h"
+
+#define GROUP	"maas.opendatahub.io"
+#define VERSION	"v1alpha1"
+
+struct maasobj_flags MO = { MAASOBJ_DRY_NONE, WAIT_OPTS_INIT(0), NULL, 0, 0,
+    NULL, 0 };
+
+const struct maasobj_kind maasobj_subscription = { "subscription",
+    "MaaSSubscription", "maassubscriptions", "maassubscription", 1,
+    maasval_subscription };
+const struct maasobj_kind maasobj_authpolicy = { "authpolicy",
+    "MaaSAuthPolicy", "maasauthpolicies", "maasauthpolicy", 1,
+    maasval_authpolicy };
+const struct maasobj_kind maasobj_modelref = { "modelref", "MaaSModelRef",
+    "maasmodelrefs", "maasmodelref", 0, maasval_modelref };
+
+int
+maasobj_dry_run_fn(const struct opt *o, const char *v, struct err *e)
+{
+	(void)o;
+	if (v == NULL || strcmp(v, "client") == 0)
+		MO.dry_run = MAASOBJ_DRY_CLIENT;
+	else if (strcmp(v, "server") == 0)
+		MO.dry_run = MAASOBJ_DRY_SERVER;
+	else if (strcmp(v, "none") == 0)
+		MO.dry_run = MAASOBJ_DRY_NONE;
+	else
+		return err_set(e, EXIT_USAGE, "invalid value \"%s\" for "
+		    "--dry-run: want client, server or none", v);
+	return 0;
+}
+
+struct kube *
+maasobj_client(struct ctx *ctx, const struct maasobj_kind *k,
+    struct kube_resource *res, const char **ns, struct err *e)
+{
+	struct kube	*kube;
+
+	if ((kube = ctx_kube(ctx, e)) == NULL)
+		return NULL;
+	kube_resource_set(res, GROUP, VERSION, k->plural, k->kind, 1);
+	if (ctx->g.namespace != NULL && *ctx->g.namespace != '\0')
+		*ns = ctx->g.namespace;
+	else
+		*ns = k->tenant ? MAASOBJ_TENANT_NS : ctx_namespace(ctx);
+	return kube;
+}
+
+cJSON *
+maasobj_new(const struct maasobj_kind *k, const char *name, const char *ns)
+{
+	cJSON	*o = cJSON_CreateObject(), *m;
+
+	cJSON_AddStringToObject(o, "apiVersion", GROUP "/" VERSION);
+	cJSON_AddStringToObject(o, "kind", k->kind);
+	m = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(m, "name", name);
+	cJSON_AddStringToObject(m, "namespace", ns);
+	return o;
+}
+
+void
+maasobj_annotate(cJSON *obj, const char *key, const char *value)
+{
+	cJSON	*m = cJSON_GetObjectItemCaseSensitive(obj, "metadata"), *a;
+
+	if (m == NULL)
+		m = cJSON_AddObjectToObject(obj, "metadata");
+	a = cJSON_GetObjectItemCaseSensitive(m, "annotations");
+	if (value == NULL) {
+		if (a != NULL)
+			cJSON_DeleteItemFromObjectCaseSensitive(a, key);
+		return;
+	}
+	if (!cJSON_IsObject(a)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "annotations");
+		a = cJSON_AddObjectToObject(m, "annotations");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(a, key);
+	cJSON_AddStringToObject(a, key, value);
+}
+
+int
+maasobj_labels(cJSON *parent, const char *key, const struct strlist *l,
+    const char *flag, struct err *e)
+{
+	cJSON		*o;
+	const char	*eq;
+	char		*k;
+	size_t		 i;
+
+	o = cJSON_CreateObject();
+	for (i = 0; i < l->n; i++) {
+		if ((eq = strchr(l->v[i], '=')) == NULL || eq == l->v[i]) {
+			cJSON_Delete(o);
+			return err_set(e, EXIT_USAGE, "invalid %s \"%s\": want "
+			    "key=value", flag, l->v[i]);
+		}
+		k = xstrndup(l->v[i], (size_t)(eq - l->v[i]));
+		cJSON_DeleteItemFromObjectCaseSensitive(o, k);
+		cJSON_AddStringToObject(o, k, eq + 1);
+		free(k);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
+	cJSON_AddItemToObject(parent, key, o);
+	return 0;
+}
+
+int
+maasobj_ref_index(const cJSON *refs, const char *ns, const char *name)
+{
+	const cJSON	*r;
+	const char	*a, *b;
+	int		 i = 0;
+
+	cJSON_ArrayForEach(r, refs) {
+		a = json_str(r, "namespace");
+		b = json_str(r, "name");
+		if (a != NULL && b != NULL && strcmp(a, ns) == 0 &&
+		    strcmp(b, name) == 0)
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+int
+maasobj_check_model(struct ctx *ctx, const char *what, const char *ns,
+    const char *name, struct err *e)
+{
+	struct kube_resource	 res;
+	struct err		 e2 = ERR_INIT;
+	struct kube		*k;
+	cJSON			*o = NULL;
+	int			 rc;
+
+	if (MO.no_model_check || MO.dry_run == MAASOBJ_DRY_CLIENT)
+		return 0;
+	/* A reference the server would refuse is reported by validation. */
+	if (!maasval_is_subdomain(name) || !maasval_is_label(ns))
+		return 0;
+	if ((k = ctx_kube(ctx, e)) == NULL)
+		return -1;
+	kube_resource_set(&res, GROUP, VERSION, "maasmodelrefs",
+	    "MaaSModelRef", 1);
+	rc = kube_get(k, &res, ns, name, &o, &e2);
+	kube_resource_free(&res);
+	cJSON_Delete(o);
+	if (rc == 0)
+		return 0;
+	if (e2.code == EXIT_NOTFOUND && e2.http_status == 404) {
+		err_clear(&e2);
+		err_set(e, EXIT_NOTFOUND, "%s: unknown model %s/%s: no "
+		    "MaaSModelRef \"%s\" in namespace \"%s\"", what, ns, name,
+		    name, ns);
+		err_hint(e, "list the models with 'maasctl modelref list -A', "
+		    "or pass --no-model-check to refer to one not yet created");
+		return -1;
+	}
+	err_move(e, &e2);
+	return -1;
+}
+
+/* A table with the kind's columns, NAMESPACE first with -A. */
+static struct output_table *
+table_new(const struct maasobj_table *t, int show_ns)
+{
+	struct output_table	*tb;
+	const char		**hdr;
+	size_t			 i, off = show_ns ? 1 : 0;
+
+	hdr = xcalloc(t->n + 1, sizeof *hdr);
+	if (show_ns)
+		hdr[0] = "NAMESPACE";
+	for (i = 0; i < t->n; i++)
+		hdr[i + off] = t->hdr[i];
+	tb = output_table_new(hdr, t->n + off);
+	free(hdr);
+	for (i = 0; i < t->n; i++)
+		if (t->wide & (1u << i))
+			output_table_wide(tb, i + off);
+	return tb;
+}
+
+/* One row per object of items. */
+static void
+table_rows(struct output_table *tb, const struct maasobj_table *t,
+    const cJSON *items, int show_ns, time_t now)
+{
+	const cJSON	*it;
+
+	cJSON_ArrayForEach(it, items) {
+		if (show_ns)
+			output_table_add(tb, json_str(it, "metadata.namespace"));
+		output_table_add(tb, json_str(it, "metadata.name"));
+		t->row(tb, it, now);
+		output_table_end_row(tb);
+	}
+}
+
+static void
+print_table(const struct maasobj_table *t, const cJSON *items,
+    const struct output *out, int show_ns)
+{
+	struct output_table	*tb = table_new(t, show_ns);
+
+	table_rows(tb, t, items, show_ns, out->now ? out->now : time(NULL));
+	output_table_print(tb, out, stdout);
+	output_table_free(tb);
+}
+
+/*
+ * Table and -o name listings go page by page (500 objects a page): each
+ * page becomes rows or lines and is freed before the next is asked for,
+ * so memory stays flat however many objects there are.
+ */
+static int
+list_streamed(struct kube *kube, const struct kube_resource *res,
+    const char *ns, const struct maasobj_kind *k,
+    const struct maasobj_table *t, const struct output *out, int show_ns,
+    struct err *e)
+{
+	struct kube_list_opts	 lo;
+	struct output_table	*tb = NULL;
+	struct strbuf		 names = STRBUF_INIT;
+	const cJSON		*it;
+	cJSON			*page;
+	char			*cont = NULL;
+	const char		*c;
+	time_t			 now = out->now ? out->now : time(NULL);
+	size_t			 n = 0;
+	int			 rc = -1;
+
+	if (output_is_table(out))
+		tb = table_new(t, show_ns);
+	for (;;) {
+		memset(&lo, 0, sizeof lo);
+		lo.label_selector = MO.selector;
+		lo.limit = 500;
+		lo.single_page = 1;
+		lo.continue_token = cont;
+		page = NULL;
+		if (kube_list(kube, res, ns, &lo, &page, e) != 0)
+			goto done;
+		if (tb != NULL)
+			table_rows(tb, t, cJSON_GetObjectItemCaseSensitive(page,
+			    "items"), show_ns, now);
+		else
+			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(
+			    page, "items"))
+				sb_addf(&names, "%s." GROUP "/%s\n", k->singular,
+				    json_str(it, "metadata.name"));
+		n += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+		    page, "items"));
+		free(cont);
+		c = json_str(page, "metadata.continue");
+		cont = c != NULL && *c != '\0' ? xstrdup(c) : NULL;
+		cJSON_Delete(page);
+		if (cont == NULL)
+			break;
+	}
+	if (n == 0) {
+		if (ns != NULL)
+			fprintf(stderr, "No resources found in %s namespace.\n", ns);
+		else
+			fprintf(stderr, "No resources found\n");
+	} else if (tb != NULL)
+		output_table_print(tb, out, stdout);
+	else
+		fwrite(names.buf, 1, names.len, stdout);
+	rc = 0;
+done:
+	free(cont);
+	sb_free(&names);
+	if (tb != NULL)
+		output_table_free(tb);
+	return rc;
+}
+
+int
+maasobj_list(struct ctx *ctx, const struct maasobj_kind *k,
+    const struct maasobj_table *t, struct err *e)
+{
+	struct kube_resource	 res;
+	struct kube_list_opts	 lo;
+	struct output_ctx	 oc;
+	struct output		 out;
+	struct kube		*kube;
+	const char		*ns;
+	cJSON			*list = NULL;
+	int			 rc = -1;
+
+	memset(&res, 0, sizeof res);
+	if (output_parse(&out, ctx->g.output, e) != 0)
+		return -1;
+	out.no_headers = MO.no_headers;
+	if ((kube = maasobj_client(ctx, k, &res, &ns, e)) == NULL)
+		goto done;
+	if (ctx->g.all_namespaces)
+		ns = NULL;
+	if (output_is_table(&out) || out.format == OUTPUT_NAME) {
+		rc = list_streamed(kube, &res, ns, k, t, &out,
+		    ctx->g.all_namespaces, e);
+		goto done;
+	}
+	memset(&lo, 0, sizeof lo);
+	lo.label_selector = MO.selector;
+	if (kube_list(kube, &res, ns, &lo, &list, e) != 0)
+		goto done;
+	memset(&oc, 0, sizeof oc);
+	oc.namespace = ns;
+	oc.kind = k->kind;
+	oc.group = GROUP;
+	if (output_print(&out, list, &oc, stdout, stderr, e) != 0)
+		goto done;
+	rc = 0;
+done:
+	cJSON_Delete(list);
+	kube_resource_free(&res);
+	output_free(&out);
+	return rc;
+}
+
+int
+maasobj_get(struct ctx *ctx, const struct maasobj_kind *k,
+    const struct maasobj_table *t, int argc, char **argv, struct err *e)
+{
+	struct kube_resource	 res;
+	struct output_ctx	 oc;
+	struct output		 out;
+	struct err		 one = ERR_INIT;
+	struct kube		*kube;
+	const char		*ns;
+	cJSON			*list, *items, *o;
+	int			 i, rc = -1;
+
+	if (output_parse(&out, ctx->g.output, e) != 0)
+		return -1;
+	out.no_headers = MO.no_headers;
+	list = cJSON_CreateObject();
+	cJSON_AddStringToObject(list, "apiVersion", "v1");
+	cJSON_AddStringToObject(list, "kind", "List");
+	items = cJSON_AddArrayToObject(list, "items");
+	if ((kube = maasobj_client(ctx, k, &res, &ns, e)) == NULL)
+		goto done;
+	/* kubectl prints what it found and reports each miss. */
+	for (i = 0; i < argc; i++) {
+		if (kube_get(kube, &res, ns, argv[i], &o, &one) == 0) {
+			cJSON_AddItemToArray(items, o);
+			continue;
+		}
+		if (e->code == 0)
+			err_move(e, &one);
+		else {
+			char *m = err_format(&one);
+
+			fputs(m, stderr);
+			free(m);
+			err_clear(&one);
+		}
+	}
+	memset(&oc, 0, sizeof oc);
+	oc.namespace = ns;
+	oc.kind = k->kind;
+	oc.group = GROUP;
+	if (cJSON_GetArraySize(items) > 0) {
+		if (output_is_table(&out))
+			print_table(t, items, &out, 0);
+		else if (argc == 1) {
+			if (output_print(&out, cJSON_GetArrayItem(items, 0),
+			    &oc, stdout, stderr, e) != 0)
+				goto done;
+		} else if (output_print(&out, list, &oc, stdout, stderr,
+		    e) != 0)
+			goto done;
+	}
+	rc = e->code == 0 ? 0 : -1;
+done:
+	cJSON_Delete(list);
+	kube_resource_free(&res);
+	output_free(&out);
+	return rc;
+}
+
+int
+maasobj_fetch(struct ctx *ctx, const struct maasobj_kind *k,
+    const char *name, cJSON **out, struct err *e)
+{
+	struct kube_resource	 res;
+	struct kube		*kube;
+	const char		*ns;
+	int			 rc;
+
+	*out = NULL;
+	if ((kube = maasobj_client(ctx, k, &res, &ns, e)) == NULL)
+		return -1;
+	rc = kube_get(kube, &res, ns, name, out, e);
+	kube_resource_free(&res);
+	return rc;
+}
+
+/* The operation line: "<singular>.<group>/<name> <op>[ (dry run)]". */
+static void
+print_done(const struct maasobj_kind *k, const char *name, const char *op)
+{
+	printf("%s." GROUP "/%s %s%s\n", k->singular, name, op,
+	    MO.dry_run == MAASOBJ_DRY_CLIENT ? " (dry run)" :
+	    MO.dry_run == MAASOBJ_DRY_SERVER ? " (server dry run)" : "");
+}
+
+int
+maasobj_write(struct ctx *ctx, const struct maasobj_kind *k, cJSON *obj,
+    int create, struct err *e)
+{
+	struct kube_write_opts	 wo = KUBE_WRITE_OPTS_INIT;
+	struct kube_resource	 res;
+	struct output_ctx	 oc;
+	struct output		 out;
+	struct kube		*kube = NULL;
+	const char		*ns, *name;
+	cJSON			*got = NULL;
+	int			 rc = -1;
+
+	memset(&res, 0, sizeof res);
+	if (output_parse(&out, ctx->g.output, e) != 0)
+		return -1;
+	if (k->validate(obj, e) != 0)
+		goto done;
+	name = json_str(obj, "metadata.name");
+	if (MO.dry_run == MAASOBJ_DRY_CLIENT && MO.wait.enabled &&
+	    MO.wait.given) {
+		err_set(e, EXIT_USAGE, "%s %s: --wait cannot be used with "
+		    "--dry-run=client", k->cmd, create ? "create" : "update");
+		goto done;
+	}
+	if (MO.dry_run != MAASOBJ_DRY_CLIENT) {
+		if ((kube = maasobj_client(ctx, k, &res, &ns, e)) == NULL)
+			goto done;
+		ns = json_str(obj, "metadata.namespace");
+		wo.field_manager = "maasctl";
+		wo.dry_run = MO.dry_run == MAASOBJ_DRY_SERVER;
+		if (create)
+			rc = kube_create(kube, &res, ns, obj, &wo, &got, e);
+		else
+			rc = kube_replace(kube, &res, ns, obj,
+			    MO.resource_version, &wo, &got, e);
+		if (rc != 0)
+			goto done;
+		rc = -1;
+	}
+	if (out.format == OUTPUT_TABLE || out.format == OUTPUT_WIDE)
+		print_done(k, name, create ? "created" : "configured");
+	else if (out.format == OUTPUT_NAME)
+		printf("%s." GROUP "/%s\n", k->singular, name);
+	else {
+		memset(&oc, 0, sizeof oc);
+		oc.kind = k->kind;
+		oc.group = GROUP;
+		if (output_print(&out, got ? got : obj, &oc, stdout, stderr,
+		    e) != 0)
+			goto done;
+	}
+	fflush(stdout);
+	if (MO.wait.enabled && MO.dry_run == MAASOBJ_DRY_NONE) {
+		cJSON *last = NULL;
+
+		rc = wait_ready(kube, &res, ns, name, &MO.wait, &last, e);
+		if (rc == 0)
+			fprintf(stderr, "%s %s/%s is %s\n", k->kind, ns, name,
+			    json_str(last, "status.phase") ?
+			    json_str(last, "status.phase") : "ready");
+		cJSON_Delete(last);
+		if (rc != 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	cJSON_Delete(got);
+	kube_resource_free(&res);
+	output_free(&out);
+	return rc;
+}
+
+int
+maasobj_delete(struct ctx *ctx, const struct maasobj_kind *k, int argc,
+    char **argv, struct err *e)
+{
+	static const struct wait_cond gone = { NULL, NULL, NULL, 1 };
+	struct kube_write_opts	 wo = KUBE_WRITE_OPTS_INIT;
+	struct kube_resource	 res;
+	struct wait_item	 wi;
+	struct err		 one = ERR_INIT;
+	struct kube		*kube;
+	const char		*ns;
+	cJSON			*o;
+	int			 i, rc;
+
+	if ((kube = maasobj_client(ctx, k, &res, &ns, e)) == NULL)
+		return -1;
+	wo.dry_run = MO.dry_run == MAASOBJ_DRY_SERVER;
+	for (i = 0; i < argc; i++) {
+		o = NULL;
+		if (MO.dry_run == MAASOBJ_DRY_CLIENT)
+			rc = kube_get(kube, &res, ns, argv[i], &o, &one);
+		else
+			rc = kube_delete(kube, &res, ns, argv[i], &wo, &o, &one);
+		cJSON_Delete(o);
+		if (rc == 0) {
+			printf("%s." GROUP " \"%s\" deleted%s\n", k->singular,
+			    argv[i], MO.dry_run == MAASOBJ_DRY_CLIENT ?
+			    " (dry run)" : MO.dry_run == MAASOBJ_DRY_SERVER ?
+			    " (server dry run)" : "");
+			fflush(stdout);
+			if (MO.wait.enabled && MO.dry_run == MAASOBJ_DRY_NONE) {
+				memset(&wi, 0, sizeof wi);
+				wi.res = &res;
+				wi.ns = ns;
+				wi.name = argv[i];
+				wi.cond = &gone;
+				if (wait_for(kube, &wi, MO.wait.timeout, NULL,
+				    &one) == 0)
+					continue;
+			} else
+				continue;
+		} else if (MO.ignore_not_found && one.http_status == 404) {
+			err_clear(&one);
+			continue;
+		}
+		/* Report each failure; the first decides the exit. */
+		if (e->code == 0)
+			err_move(e, &one);
+		else {
+			char *m = err_format(&one);
+
+			fputs(m, stderr);
+			free(m);
+			err_clear(&one);
+		}
+	}
+	kube_resource_free(&res);
+	return e->code == 0 ? 0 : -1;
+}
+
+/* Names of a kind in its default namespace. */
+static int
+complete_kind(struct ctx *ctx, const struct maasobj_kind *k,
+    struct strlist *out)
+{
+	struct kube_resource	 res;
+	struct kube_list_opts	 lo;
+	struct kube		*kube;
+	const cJSON		*it;
+	const char		*ns, *name;
+	cJSON			*list = NULL;
+
+	if ((kube = maasobj_client(ctx, k, &res, &ns, NULL)) == NULL)
+		return 0;
+	memset(&lo, 0, sizeof lo);
+	if (kube_list(kube, &res, ns, &lo, &list, NULL) == 0)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list,
+		    "items"))
+			if ((name = json_str(it, "metadata.name")) != NULL)
+				sl_add(out, name);
+	cJSON_Delete(list);
+	kube_resource_free(&res);
+	return 0;
+}
+
+int
+maasobj_complete_subscriptions(struct ctx *ctx, struct strlist *out)
+{
+	return complete_kind(ctx, &maasobj_subscription, out);
+}
+
+int
+maasobj_complete_authpolicies(struct ctx *ctx, struct strlist *out)
+{
+	return complete_kind(ctx, &maasobj_authpolicy, out);
+}
+
+int
+maasobj_complete_modelrefs(struct ctx *ctx, struct strlist *out)
+{
+	return complete_kind(ctx, &maasobj_modelref, out);
+}
+
+int
+maasobj_complete_models(struct ctx *ctx, struct strlist *out)
+{
+	struct kube_resource	 res;
+	struct kube_list_opts	 lo;
+	struct kube		*kube;
+	const cJSON		*it;
+	const char		*ns, *name;
+	cJSON			*list = NULL;
+
+	if ((kube = ctx_kube(ctx, NULL)) == NULL)
+		return 0;
+	kube_resource_set(&res, GROUP, VERSION, "maasmodelrefs",
+	    "MaaSModelRef", 1);
+	memset(&lo, 0, sizeof lo);
+	if (kube_list(kube, &res, NULL, &lo, &list, NULL) == 0)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list,
+		    "items")) {
+			ns = json_str(it, "metadata.namespace");
+			name = json_str(it, "metadata.name");
+			if (ns != NULL && name != NULL)
+				sl_addf(out, "%s/%s", ns, name);
+		}
+	cJSON_Delete(list);
+	kube_resource_free(&res);
+	return 0;
+}

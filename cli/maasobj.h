@@ -1,0 +1,133 @@
+/*
+ * maasobj.h: what the typed admin commands (subscription, authpolicy,
+ * modelref) share: the kinds they manage, namespace defaults, list/get/
+ * delete with maasctl's tables and every -o printer, validated writes with
+ * --dry-run[=client|server] and --wait[=TIMEOUT], the existence check of
+ * referenced MaaSModelRefs, and the completion providers of their names.
+ */
+#ifndef MAAS_MAASOBJ_H
+#define MAAS_MAASOBJ_H
+
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "cmd.h"
+#include "kube.h"
+#include "output.h"
+#include "wait.h"
+
+/* The MaaS namespace subscriptions and auth policies default to. */
+#define MAASOBJ_TENANT_NS	"models-as-a-service"
+
+/* One managed kind. */
+struct maasobj_kind {
+	const char	*cmd;		/* command group: "subscription" */
+	const char	*kind;		/* "MaaSSubscription" */
+	const char	*plural;	/* "maassubscriptions" */
+	const char	*singular;	/* "maassubscription" */
+	int		 tenant;	/* defaults to MAASOBJ_TENANT_NS, not the
+					 * context's namespace */
+	int		(*validate)(const cJSON *, struct err *);
+};
+
+extern const struct maasobj_kind maasobj_subscription;
+extern const struct maasobj_kind maasobj_authpolicy;
+extern const struct maasobj_kind maasobj_modelref;
+
+/* --dry-run values. */
+enum maasobj_dry { MAASOBJ_DRY_NONE, MAASOBJ_DRY_CLIENT, MAASOBJ_DRY_SERVER };
+
+/* Flags every admin command shares (one command runs per process). */
+struct maasobj_flags {
+	int		 dry_run;	/* enum maasobj_dry */
+	struct wait_opts wait;		/* --wait[=TIMEOUT] / --no-wait */
+	const char	*selector;	/* list -l */
+	int		 no_headers;	/* --no-headers */
+	int		 ignore_not_found; /* delete --ignore-not-found */
+	const char	*resource_version; /* update precondition */
+	int		 no_model_check; /* skip the MaaSModelRef lookups */
+};
+extern struct maasobj_flags MO;
+
+/* The OPT_FUNC behind --dry-run[=none|client|server]. */
+int	 maasobj_dry_run_fn(const struct opt *, const char *, struct err *);
+
+#define MAASOBJ_OPT_LAST \
+	{ NULL, 0, OPT_END, NULL, NULL, NULL, 0, NULL, NULL, 0, 0 }
+/* --dry-run, --wait, --no-wait rows for a writing command. */
+#define MAASOBJ_WRITE_ROWS(waithelp)					\
+	{ "dry-run", 0, OPT_FUNC, &MO.dry_run, "MODE",			\
+	  "client (the default): print what would be sent, send nothing;"\
+	  " server: let the server validate it, store nothing",		\
+	  OPT_OPTARG, maasobj_dry_run_fn, "client|server|none", 0, 0 },	\
+	WAIT_OPT_ROWS(&MO.wait, waithelp)
+/* --resource-version for update-like commands. */
+#define MAASOBJ_RV_ROW							\
+	{ "resource-version", 0, OPT_STR, &MO.resource_version, "RV",	\
+	  "only change the object while it is at this resourceVersion", \
+	  0, NULL, NULL, 0, 0 }
+/* --no-model-check. */
+#define MAASOBJ_NOCHECK_ROW						\
+	{ "no-model-check", 0, OPT_BOOL, &MO.no_model_check, NULL,	\
+	  "do not check that each --model names an existing MaaSModelRef",\
+	  0, NULL, NULL, 0, 0 }
+
+/* A kind's own table: headers, which are -o wide only, and a row filler. */
+struct maasobj_table {
+	const char *const *hdr;		/* column headers, NAME first */
+	size_t		 n;		/* number of headers */
+	unsigned	 wide;		/* bit i: column i only with -o wide */
+	void		(*row)(struct output_table *, const cJSON *obj,
+			    time_t now);	/* all columns but NAME */
+};
+
+/* The client, the resource of the kind and the namespace to use. */
+struct kube *maasobj_client(struct ctx *, const struct maasobj_kind *,
+	    struct kube_resource *, const char **ns, struct err *);
+/* `<cmd> list`: -A, -l, --no-headers, every -o. */
+int	 maasobj_list(struct ctx *, const struct maasobj_kind *,
+	    const struct maasobj_table *, struct err *);
+/* `<cmd> get NAME...`. */
+int	 maasobj_get(struct ctx *, const struct maasobj_kind *,
+	    const struct maasobj_table *, int argc, char **argv, struct err *);
+/* `<cmd> delete NAME...` (with --dry-run, --ignore-not-found, --wait). */
+int	 maasobj_delete(struct ctx *, const struct maasobj_kind *, int argc,
+	    char **argv, struct err *);
+/* GET one object of the kind for a read-modify-write (what: "subscription
+ * update"). */
+int	 maasobj_fetch(struct ctx *, const struct maasobj_kind *,
+	    const char *name, cJSON **out, struct err *);
+/*
+ * Validate obj and create it (create 1) or replace it (create 0, with its
+ * metadata.resourceVersion or --resource-version as the precondition),
+ * honouring --dry-run and --wait; prints kubectl's "<kind>.<group>/<name>
+ * created" line or the object for -o.  obj is borrowed.
+ */
+int	 maasobj_write(struct ctx *, const struct maasobj_kind *, cJSON *obj,
+	    int create, struct err *);
+/* A new object of the kind named name in ns (apiVersion, kind, metadata). */
+cJSON	*maasobj_new(const struct maasobj_kind *, const char *name,
+	    const char *ns);
+/* Fail with exit 4 unless the MaaSModelRef ns/name exists (no-op with
+ * --no-model-check or a client dry run).  what: "subscription create". */
+int	 maasobj_check_model(struct ctx *, const char *what, const char *ns,
+	    const char *name, struct err *);
+/* Set or (value NULL) remove an annotation. */
+void	 maasobj_annotate(cJSON *obj, const char *key, const char *value);
+/* "k=v" strings into the labels object at parent.key (replaced); -1 with
+ * e on a malformed one (flag names the option for the message). */
+int	 maasobj_labels(cJSON *parent, const char *key,
+	    const struct strlist *, const char *flag, struct err *);
+/* Find {name, namespace} in a modelRefs array; its index or -1. */
+int	 maasobj_ref_index(const cJSON *refs, const char *ns, const char *name);
+
+/* Completion providers ("@subscription", "@authpolicy", "@modelref",
+ * "@model-ref"): names in the kind's default namespace, or NS/NAME of every
+ * MaaSModelRef.  Quiet on any error. */
+int	 maasobj_complete_subscriptions(struct ctx *, struct strlist *);
+int	 maasobj_complete_authpolicies(struct ctx *, struct strlist *);
+int	 maasobj_complete_modelrefs(struct ctx *, struct strlist *);
+int	 maasobj_complete_models(struct ctx *, struct strlist *);
+
+#endif

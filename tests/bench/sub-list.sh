@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# sub-list.sh: `maasctl subscription list -A` against `kubectl get
+# maassubscriptions -A` on 2,000 MaaSSubscriptions in the same sandbox
+# (issue #4, Done-when 5).  Each tool runs REPS times, alternating, with
+# its output (a table of every subscription) sent to /dev/null; wall time
+# and peak RSS come from GNU time.  Writes tests/bench/results/sub-list-
+# <UTC time>.md naming the command that produced it.  Benchmarks are not
+# tests: nothing here passes or fails on a number (the report says whether
+# the 5x targets were met).
+#
+# Environment: MAASCTL (default build/maasctl), KUBECTL (default kubectl),
+# N (objects, default 2000), REPS (runs per tool, default 20), RESULTS.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+: "${MAASCTL:=$ROOT/build/maasctl}"
+: "${KUBECTL:=kubectl}"
+: "${N:=2000}"
+: "${REPS:=20}"
+: "${RESULTS:=$ROOT/tests/bench/results}"
+export MAASCTL NO_COLOR=1
+NS=models-as-a-service
+COMMAND="N=$N REPS=$REPS tests/bench/sub-list.sh"
+TIME=/usr/bin/time
+
+# shellcheck source=tests/helpers/sandbox.bash
+. "$ROOT/tests/helpers/sandbox.bash"
+
+command -v "$KUBECTL" >/dev/null || { echo "sub-list: $KUBECTL not found" >&2; exit 1; }
+[ -x "$MAASCTL" ] || { echo "sub-list: $MAASCTL is not executable (run make)" >&2; exit 1; }
+[ -x "$TIME" ] || { echo "sub-list: $TIME (GNU time) not found" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/maasctl-sub-list.XXXXXX")
+cleanup() {
+	sandbox_down "$work/state" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+export HOME=$work/home KUBECACHEDIR=$work/kubecache
+mkdir -p "$HOME"
+
+echo "sub-list: starting a sandbox" >&2
+MAASCTL_CONFIG=$work/config.yaml sandbox_up "$work/state"
+export KUBECONFIG=$SANDBOX_KUBECONFIG
+
+for _ in $(seq 100); do
+	"$KUBECTL" get maassubscriptions -n "$NS" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+# N subscriptions, several models and limits each, like a real tenant.
+gen() {
+	local i
+	for ((i = 0; i < N; i++)); do
+		printf -- '---\napiVersion: maas.opendatahub.io/v1alpha1\nkind: MaaSSubscription\nmetadata:\n  name: bench-sub-%05d\n  namespace: %s\n  annotations:\n    openshift.io/display-name: "Bench subscription %d"\nspec:\n  owner:\n    groups:\n    - name: bench-group-%d\n    users: []\n  modelRefs:\n  - name: bench-model-%d\n    namespace: llm\n    tokenRateLimits:\n    - limit: %d\n      window: 1m\n    - limit: %d\n      window: 24h\n  - name: bench-model-%d\n    namespace: llm\n    tokenRateLimits:\n    - limit: 1000\n      window: 1h\n  priority: %d\n  tokenMetadata:\n    organizationId: org-%d\n    costCenter: cc-%d\n' \
+		    "$i" "$NS" "$i" $((i % 50)) $((i % 20)) $((1000 + i)) $((100000 + i)) $(((i + 7) % 20)) $((i % 100)) $((i % 13)) $((i % 5))
+	done
+}
+gen >"$work/subs.yaml"
+echo "sub-list: creating $N MaaSSubscriptions" >&2
+"$KUBECTL" create -f "$work/subs.yaml" >/dev/null
+
+# Both tools must see all N before anything is timed (and warm kubectl's
+# discovery cache, as an interactive user's would be).
+m=$("$MAASCTL" subscription list -A --no-headers | wc -l)
+k=$("$KUBECTL" get maassubscriptions -A --no-headers | wc -l)
+[ "$m" -eq "$N" ] && [ "$k" -eq "$N" ] || {
+	echo "sub-list: maasctl listed $m, kubectl $k, want $N" >&2
+	exit 1
+}
+
+# run_timed FILE CMD...: append "<wall s> <peak RSS KiB>" of one run.
+run_timed() {
+	local out=$1
+	shift
+	"$TIME" -f '%e %M' -o "$work/one.time" "$@" >/dev/null
+	cat "$work/one.time" >>"$out"
+}
+
+echo "sub-list: $REPS runs of each tool" >&2
+for ((r = 0; r < REPS; r++)); do
+	run_timed "$work/maasctl.t" "$MAASCTL" subscription list -A
+	run_timed "$work/kubectl.t" "$KUBECTL" get maassubscriptions -A
+done
+
+# stats FILE COL: "mean median max" of a column.
+stats() {
+	awk -v c="$2" '{ print $c }' "$1" | sort -n | awk '
+	    { v[NR] = $1; s += $1 }
+	    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		  printf "%.3f %.3f %.3f\n", s / NR, m, v[NR] }'
+}
+read -r mw_mean mw_med mw_max < <(stats "$work/maasctl.t" 1)
+read -r kw_mean kw_med kw_max < <(stats "$work/kubectl.t" 1)
+read -r mr_mean mr_med mr_max < <(stats "$work/maasctl.t" 2)
+read -r kr_mean kr_med kr_max < <(stats "$work/kubectl.t" 2)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.001; printf "%.1f", a / b }'; }
+wall_ratio=$(ratio "$kw_med" "$mw_med")
+rss_ratio=$(ratio "$kr_med" "$mr_med")
+met() { awk -v r="$1" 'BEGIN { print (r >= 5) ? "yes" : "no" }'; }
+
+mkdir -p "$RESULTS"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+report=$RESULTS/sub-list-$stamp.md
+{
+	echo "# sub-list: \`maasctl subscription list -A\` vs \`kubectl get maassubscriptions -A\`"
+	echo
+	echo "Produced by: \`$COMMAND\` (from the repository root)"
+	echo
+	echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "- maasctl: $("$MAASCTL" version 2>/dev/null | head -1)"
+	echo "- kubectl: $("$KUBECTL" version --client 2>/dev/null | head -1)"
+	echo "- machine: $(nproc) CPUs, $(uname -srm), load average $(cut -d' ' -f1-3 /proc/loadavg); shared with other jobs, so numbers vary"
+	echo "- sandbox: HTTPS on 127.0.0.1, SQLite store, fresh state dir, $N MaaSSubscriptions (2 models, 3 limits, tokenMetadata each)"
+	echo "- each run: the whole process, table output to /dev/null, kubeconfig and kubectl's discovery cache warm; $REPS runs per tool, alternating"
+	echo "- measured with GNU time (\`/usr/bin/time -f '%e %M'\`): wall seconds and peak resident set size"
+	echo
+	echo "| tool | wall mean (s) | wall median (s) | wall max (s) | peak RSS median (MiB) | peak RSS max (MiB) |"
+	echo "|---|---|---|---|---|---|"
+	printf '| maasctl subscription list -A | %s | %s | %s | %.1f | %.1f |\n' "$mw_mean" "$mw_med" "$mw_max" \
+	    "$(awk -v k="$mr_med" 'BEGIN { print k / 1024 }')" "$(awk -v k="$mr_max" 'BEGIN { print k / 1024 }')"
+	printf '| kubectl get maassubscriptions -A | %s | %s | %s | %.1f | %.1f |\n' "$kw_mean" "$kw_med" "$kw_max" \
+	    "$(awk -v k="$kr_med" 'BEGIN { print k / 1024 }')" "$(awk -v k="$kr_max" 'BEGIN { print k / 1024 }')"
+	echo
+	echo "**Ratio (kubectl / maasctl, medians): wall ${wall_ratio}x, peak RSS ${rss_ratio}x.**"
+	echo "Target at least 5x on both: wall $(met "$wall_ratio"), RSS $(met "$rss_ratio")."
+} >"$report"
+cat "$report"
+echo "sub-list: report written to ${report#"$ROOT"/}" >&2
