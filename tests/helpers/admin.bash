@@ -2,7 +2,11 @@
 # modelref, admin-errors).  Load after common.bash and sandbox.bash.
 #
 #   admin_seed              namespace llm with MaaSModelRefs granite and
-#                           mistral (what --model refers to)
+#                           mistral (what --model refers to), and namespace
+#                           $WAIT_NS: a MaaS tenant namespace (it has a
+#                           MaasTenantConfig, so admission accepts MaaS CRs)
+#                           that no controller reconciles (no tenant label),
+#                           where --wait tests set phases themselves
 #   set_phase PLURAL NS NAME PHASE [MESSAGE]
 #                           write status.phase (and a Ready condition) through
 #                           the /status subresource, as the controller would
@@ -17,6 +21,7 @@
 #                           empty and no MaaS object changed
 
 MAAS_GV=apis/maas.opendatahub.io/v1alpha1
+WAIT_NS=maas-team
 
 admin_seed() {
 	maasctl apply -f - >/dev/null <<-EOF2
@@ -35,6 +40,15 @@ admin_seed() {
 	metadata: {name: mistral, namespace: llm}
 	spec:
 	  modelRef: {kind: LLMInferenceService, name: mistral}
+	---
+	apiVersion: v1
+	kind: Namespace
+	metadata: {name: $WAIT_NS}
+	---
+	apiVersion: maas.opendatahub.io/v1alpha1
+	kind: MaasTenantConfig
+	metadata: {name: default-tenant, namespace: $WAIT_NS}
+	spec: {}
 	EOF2
 }
 
