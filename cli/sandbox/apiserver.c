@@ -157,10 +157,28 @@ kind_qualified(const struct resdef *d)
 	return xasprintf("%s.%s", d->kind, d->group);
 }
 
+/*
+ * In-process writes (api_obj_write(), api_obj_delete()) run the same code
+ * as HTTP requests with this stand-in request: its replies are captured
+ * here instead of being sent.
+ */
+static struct sbx_req	 internal_q = { .method = "", .content_type = "",
+    .accept = "" };
+static int		 internal_code;
+static cJSON		*internal_reply;
+
 void
 api_reply_json(struct sbx_req *q, int code, cJSON *obj)
 {
-	char	*s = cJSON_PrintUnformatted(obj);
+	char	*s;
+
+	if (q == &internal_q) {
+		internal_code = code;
+		cJSON_Delete(internal_reply);
+		internal_reply = obj;
+		return;
+	}
+	s = cJSON_PrintUnformatted(obj);
 
 	srv_reply(q, code, "application/json", s, strlen(s));
 	cJSON_free(s);
@@ -701,6 +719,23 @@ api_on_change(api_change_fn fn, void *arg)
 	nlisteners++;
 }
 
+/* Validating admission (the controller's webhooks): api_on_admit(). */
+struct admitter {
+	api_admit_fn	 fn;
+	void		*arg;
+};
+static struct admitter	*admitters;
+static size_t		 nadmitters;
+
+void
+api_on_admit(api_admit_fn fn, void *arg)
+{
+	admitters = xrealloc(admitters, (nadmitters + 1) * sizeof *admitters);
+	admitters[nadmitters].fn = fn;
+	admitters[nadmitters].arg = arg;
+	nadmitters++;
+}
+
 struct sbx_store *
 api_store(void)
 {
@@ -878,6 +913,9 @@ api_shutdown(void)
 	free(listeners);
 	listeners = NULL;
 	nlisteners = 0;
+	free(admitters);
+	admitters = NULL;
+	nadmitters = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1224,6 +1262,8 @@ add_warnings(struct call *c)
 	const char	*p;
 	size_t		 i;
 
+	if (c->q == &internal_q)
+		return;
 	for (i = 0; i < c->warnings.n; i++) {
 		sb_reset(&sb);
 		sb_adds(&sb, "299 - \"");
@@ -2326,6 +2366,17 @@ write_obj(struct call *c, cJSON *obj, cJSON *old, int op_apply)
 		ns_not_found(c->q, c->ns);
 		goto out;
 	}
+	/* validating admission webhooks, on the main resource only */
+	for (size_t i = 0; c->sub == NULL && i < nadmitters; i++) {
+		msg = admitters[i].fn(admitters[i].arg, old ? "UPDATE" :
+		    "CREATE", c->d->group, c->d->plural, c->d->namespaced ?
+		    c->ns : "", obj);
+		if (msg != NULL) {
+			api_status(c->q, 403, "Forbidden", msg, NULL);
+			free(msg);
+			goto out;
+		}
+	}
 	prepare(c, obj, old);
 	md = md_of(obj);
 	cJSON_DeleteItemFromObjectCaseSensitive(md, "selfLink");
@@ -3156,6 +3207,176 @@ out:
 }
 
 /* SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview. */
+/* ------------------------------------------------------------------ */
+/* In-process writers (the controller): the HTTP write path, minus HTTP */
+
+/* The served resource grp/res in its storage version (or any version). */
+static struct resdef *
+find_res(const char *grp, const char *res)
+{
+	size_t			 i, n;
+	struct resdef *const	*all = api_defs(&n);
+	struct resdef		*any = NULL;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(all[i]->group, grp) != 0 ||
+		    strcmp(all[i]->plural, res) != 0 ||
+		    all[i]->type != RT_STORED)
+			continue;
+		if (all[i]->storage || all[i]->builtin)
+			return all[i];
+		if (any == NULL)
+			any = all[i];
+	}
+	return any;
+}
+
+/* Take the captured reply: 0 for 2xx, else -1 with e filled from the
+ * Status message (what names the object). */
+static int
+internal_result(const char *what, cJSON **out, struct err *e)
+{
+	cJSON		*r = internal_reply;
+	int		 code = internal_code, ex;
+	const char	*msg;
+
+	internal_reply = NULL;
+	internal_code = 0;
+	if (code >= 200 && code < 300) {
+		if (out != NULL)
+			*out = r;
+		else
+			cJSON_Delete(r);
+		return 0;
+	}
+	msg = cJSON_GetStringValue(cJSON_GetObjectItem(r, "message"));
+	switch (code) {
+	case 404:
+		ex = EXIT_NOTFOUND;
+		break;
+	case 409:
+		ex = EXIT_CONFLICT;
+		break;
+	case 400:
+	case 422:
+		ex = EXIT_USAGE;
+		break;
+	default:
+		ex = EXIT_ERR;
+		break;
+	}
+	err_set(e, ex, "%s: %s", what, msg ? msg : "no reply");
+	cJSON_Delete(r);
+	return -1;
+}
+
+cJSON *
+api_obj_get(const char *grp, const char *res, const char *ns,
+    const char *name)
+{
+	char	*s = store_get(store, grp, res, ns ? ns : "", name);
+	cJSON	*o;
+
+	if (s == NULL)
+		return NULL;
+	o = cJSON_Parse(s);
+	free(s);
+	return o;
+}
+
+cJSON *
+api_obj_write(const char *grp, const char *res, const char *ns,
+    const cJSON *in, int status_only, struct err *e)
+{
+	struct call	 c;
+	cJSON		*obj, *old, *out = NULL;
+	const char	*name = md_str(in, "name"), *rv;
+	char		*what;
+
+	what = xasprintf("%s %s/%s", res, ns ? ns : "", name ? name : "");
+	memset(&c, 0, sizeof c);
+	c.q = &internal_q;
+	c.fv = SBX_FV_STRICT;
+	c.manager = xstrdup("maas-controller");
+	if ((c.d = find_res(grp, res)) == NULL) {
+		err_set(e, EXIT_NOTFOUND, "%s: the server does not serve %s%s%s",
+		    what, res, *grp ? "." : "", grp);
+		goto out;
+	}
+	if (name == NULL || *name == '\0') {
+		err_set(e, EXIT_USAGE, "%s: the object has no metadata.name",
+		    what);
+		goto out;
+	}
+	c.ns = c.d->namespaced ? (char *)(ns ? ns : "") : NULL;
+	c.name = (char *)name;
+	old = load(c.d, c.ns, name);
+	if (status_only) {
+		if (!c.d->status_sub) {
+			err_set(e, EXIT_USAGE, "%s: %s has no status "
+			    "subresource", what, res);
+			cJSON_Delete(old);
+			goto out;
+		}
+		if (old == NULL) {
+			err_set(e, EXIT_NOTFOUND, "%s: not found", what);
+			goto out;
+		}
+		c.sub = "status";
+	}
+	c.verb = old ? "update" : "create";
+	rv = md_str(in, "resourceVersion");
+	if (old != NULL && rv != NULL && *rv != '\0' &&
+	    strcmp(rv, md_str(old, "resourceVersion")) != 0) {
+		conflict(c.q, c.d, name);
+		cJSON_Delete(old);
+		internal_result(what, NULL, e);
+		goto out;
+	}
+	obj = cJSON_Duplicate(in, 1);
+	if (old != NULL)
+		obj = scope_write(&c, obj, old);
+	cJSON_Delete(internal_reply);
+	internal_reply = NULL;
+	write_obj(&c, obj, old, 0);
+	cJSON_Delete(old);
+	internal_result(what, &out, e);
+out:
+	free(c.manager);
+	sl_free(&c.warnings);
+	free(what);
+	return out;
+}
+
+int
+api_obj_delete(const char *grp, const char *res, const char *ns,
+    const char *name, struct err *e)
+{
+	struct call	 c;
+	char		*what;
+	int		 rc = -1;
+
+	what = xasprintf("%s %s/%s", res, ns ? ns : "", name);
+	memset(&c, 0, sizeof c);
+	c.q = &internal_q;
+	c.verb = "delete";
+	if ((c.d = find_res(grp, res)) == NULL) {
+		err_set(e, EXIT_NOTFOUND, "%s: the server does not serve %s%s%s",
+		    what, res, *grp ? "." : "", grp);
+		goto out;
+	}
+	c.ns = c.d->namespaced ? (char *)(ns ? ns : "") : NULL;
+	c.name = (char *)name;
+	cJSON_Delete(internal_reply);
+	internal_reply = NULL;
+	do_delete(&c);
+	rc = internal_result(what, NULL, e);
+out:
+	sl_free(&c.warnings);
+	free(what);
+	return rc;
+}
+
 static void
 do_review(struct call *c)
 {

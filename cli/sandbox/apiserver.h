@@ -139,6 +139,41 @@ typedef void (*api_change_fn)(void *arg, const char *type, const char *grp,
 	    const char *res, const char *ns, const cJSON *obj);
 void	 api_on_change(api_change_fn, void *arg);
 
+/* A validating admission webhook (the controller's): called for every
+ * create ("CREATE") and update ("UPDATE") of a main resource (not
+ * /status), after schema validation, before storing; returns NULL to
+ * admit, or the whole denial message (caller frees), e.g. `admission
+ * webhook "x" denied the request: why`, answered as 403 Forbidden. */
+typedef char *(*api_admit_fn)(void *arg, const char *op, const char *grp,
+	    const char *res, const char *ns, const cJSON *obj);
+void	 api_on_admit(api_admit_fn, void *arg);
+
+/*
+ * In-process writes (the controller), through the same path as HTTP
+ * writes: validation against the CRD schema (strict), server-owned
+ * metadata (uid, creationTimestamp, generation bumped on spec changes,
+ * resourceVersion, managedFields under manager "maas-controller"), one
+ * transaction, watchers and api_on_change() listeners notified.  A write
+ * that changes nothing stores nothing and notifies nobody.  ns is ignored
+ * for cluster-scoped resources.  Never call them from inside an
+ * api_change_fn without a guard against loops: defer the work to the
+ * event loop instead (the controller does).
+ */
+/* The stored object grp/res ns/name, parsed (caller frees), or NULL. */
+cJSON	*api_obj_get(const char *grp, const char *res, const char *ns,
+	    const char *name);
+/* Create obj (absent) or replace it (present); with status_only, replace
+ * only the status of an existing object (its /status subresource).  A
+ * resourceVersion in obj's metadata is a precondition (409 on mismatch);
+ * status is dropped on create and kept on a main-resource update, as over
+ * HTTP.  Returns the stored object (caller frees) or NULL with e set:
+ * EXIT_NOTFOUND, EXIT_CONFLICT, EXIT_USAGE (invalid), EXIT_ERR. */
+cJSON	*api_obj_write(const char *grp, const char *res, const char *ns,
+	    const cJSON *obj, int status_only, struct err *);
+/* Delete grp/res ns/name; -1 with e set (EXIT_NOTFOUND when absent). */
+int	 api_obj_delete(const char *grp, const char *res, const char *ns,
+	    const char *name, struct err *);
+
 /* ---- apiserver.c: the resource registry ---- */
 
 enum res_type {

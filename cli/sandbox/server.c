@@ -32,6 +32,7 @@
 #include <openssl/ssl.h>
 
 #include "apiserver.h"
+#include "controller.h"
 
 #define MAX_BODY	(3 * 1024 * 1024)	/* the apiserver's own limit */
 #define MAX_HEADERS	(64 * 1024)
@@ -466,6 +467,8 @@ sbx_serve(const struct sbx_config *c, struct err *e)
 	if (c->gateway_port >= 0 && (gw = listener(&gw_port, !c->plain,
 	    on_gateway, "gateway", e)) == NULL)
 		goto out;
+	if (controller_init(c, gw ? gw_port : 0, e) == -1)
+		goto out;
 	sigterm = evsignal_new(base, SIGTERM, on_signal, NULL);
 	sigint = evsignal_new(base, SIGINT, on_signal, NULL);
 	evsignal_add(sigterm, NULL);
@@ -488,6 +491,7 @@ out:
 		evhttp_free(api);
 	if (gw != NULL)
 		evhttp_free(gw);
+	controller_shutdown();
 	api_shutdown();
 	gateway_shutdown();
 	if (ssl_ctx != NULL) {
