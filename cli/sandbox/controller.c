@@ -92,7 +92,9 @@
 #define LBL_MANAGED_BY	"app.kubernetes.io/managed-by"
 #define LBL_PART_OF	"app.kubernetes.io/part-of"
 #define DEFAULT_DELAY	0.2
-#define BATCH_DELAY_US	5000
+#define BATCH_DELAY_US	5000		/* after a quiet spell */
+#define BURST_DELAY_US	50000		/* while changes keep coming */
+#define BURST_WINDOW	0.1		/* seconds since the last batch */
 #define MAX_ROUNDS	8
 #define MAX_WINDOW	(8784.0 * 3600.0)
 #define PRIO_SHOWN	10
@@ -128,6 +130,7 @@ static struct {
 	int			 gw_port;
 	struct event		*batch;
 	int			 in_batch;
+	struct timespec		 last_batch;	/* when the last one ended */
 	struct change		*q;
 	size_t			 nq;
 	struct seen		*seen;
@@ -238,14 +241,24 @@ gw_base(void)
 	    "https", ctl.gw_port);
 }
 
+/* Schedule a batch: soon after a quiet spell, a little later during a
+ * burst of changes (bulk applies), so that one batch absorbs many. */
 static void
 arm(void)
 {
 	struct timeval	 tv = { 0, BATCH_DELAY_US };
+	struct timespec	 now;
+	double		 since;
 
-	if (ctl.batch != NULL && !ctl.in_batch &&
-	    !evtimer_pending(ctl.batch, NULL))
-		evtimer_add(ctl.batch, &tv);
+	if (ctl.batch == NULL || ctl.in_batch ||
+	    evtimer_pending(ctl.batch, NULL))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	since = (double)(now.tv_sec - ctl.last_batch.tv_sec) +
+	    (double)(now.tv_nsec - ctl.last_batch.tv_nsec) / 1e9;
+	if (since < BURST_WINDOW)
+		tv.tv_usec = BURST_DELAY_US;
+	evtimer_add(ctl.batch, &tv);
 }
 
 /* A condition as metav1.Condition; lastTransitionTime kept from old when
@@ -2368,6 +2381,7 @@ run_batch(evutil_socket_t fd, short what, void *arg)
 		round_once();
 	}
 	ctl.in_batch = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ctl.last_batch);
 	if (pending_work()) {
 		srv_log("component=controller msg=\"still reconciling after "
 		    "%d rounds; continuing\"", MAX_ROUNDS);

@@ -557,3 +557,21 @@ rv() { kubectl get --raw /api/v1/namespaces | sed 's/.*"resourceVersion":"\([0-9
 	settle
 	[ "$(rv)" = "$before" ]
 }
+
+@test "after a restart on new ports, URLs and endpoints follow the gateway" {
+	model m
+	ap "$P-ap" m
+	sub "$P-s" 0 m=100/1m
+	phase maasmodelref m "$NS" Ready
+	old=$SANDBOX_MAAS_URL
+	sandbox_down "$SANDBOX_DIR"
+	MAASCTL_CONFIG=$SANDBOX_CONFIG sandbox_up "$SANDBOX_DIR"
+	export SANDBOX_PID SANDBOX_API_URL SANDBOX_MAAS_URL SANDBOX_ADMIN_TOKEN
+	sandbox_use
+	[ "$SANDBOX_MAAS_URL" != "$old" ]
+	eventually "Ready $SANDBOX_MAAS_URL/$NS/m" maasmodelref m "$NS" '{.status.phase} {.status.endpoint}'
+	run -0 jp llminferenceservice m "$NS" '{.status.url}'
+	[ "$output" = "$SANDBOX_MAAS_URL/$NS/m" ]
+	run -0 jp maassubscription "$P-s" $TNS '{.status.phase}'
+	[ "$output" = Active ]
+}

@@ -20,11 +20,19 @@ setup() {
 	NS=t$BATS_TEST_NUMBER
 	kubectl_ok=0
 	command -v kubectl >/dev/null && kubectl_ok=1
+	# The MaasTenantConfig lets the tenant webhook admit MaaS CRs there.
 	run -0 maasctl apply -f - <<-EOF2
 	apiVersion: v1
 	kind: Namespace
 	metadata:
 	  name: $NS
+	---
+	apiVersion: maas.opendatahub.io/v1alpha1
+	kind: MaasTenantConfig
+	metadata:
+	  name: default-tenant
+	  namespace: $NS
+	spec: {}
 	EOF2
 }
 
