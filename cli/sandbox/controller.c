@@ -2165,7 +2165,8 @@ prio_signature(const char *key)
 			continue;
 		sl_add(&names, md(o, "name"));
 	}
-	qsort(names.v, names.n, sizeof *names.v, cmp_str);
+	if (names.n > 1)
+		qsort(names.v, names.n, sizeof *names.v, cmp_str);
 	sb_init(&sb);
 	for (i = 0; i < names.n && i < PRIO_SHOWN + 2; i++)
 		sb_addf(&sb, "%s,", names.v[i]);
