@@ -306,6 +306,36 @@ cond_true(const cJSON *obj, const char *type)
 	return 0;
 }
 
+/*
+ * Was the status last written by someone else (a hand patch, a test
+ * fixture)?  Then the MaaS CR keeps it: fidelity gap, the real controller
+ * would overwrite it on its next reconcile; here only a later write of
+ * ours (after a spec change) takes it back.  Read from managedFields.
+ */
+static int
+status_foreign(const char *grp, const cJSON *obj)
+{
+	const cJSON	*f;
+	const char	*mine = NULL, *theirs = NULL, *m, *t, *sub;
+
+	if (strcmp(grp, G_MAAS) != 0)
+		return 0;
+	cJSON_ArrayForEach(f, json_path(obj, "metadata.managedFields")) {
+		sub = cJSON_GetStringValue(GET(f, "subresource"));
+		m = cJSON_GetStringValue(GET(f, "manager"));
+		t = cJSON_GetStringValue(GET(f, "time"));
+		if (sub == NULL || strcmp(sub, "status") != 0 || m == NULL ||
+		    t == NULL)
+			continue;
+		if (strcmp(m, "maas-controller") == 0) {
+			if (mine == NULL || strcmp(t, mine) > 0)
+				mine = t;
+		} else if (theirs == NULL || strcmp(t, theirs) > 0)
+			theirs = t;
+	}
+	return theirs != NULL && (mine == NULL || strcmp(theirs, mine) >= 0);
+}
+
 /* Write status st (consumed) onto obj unless it is already there. */
 static void
 put_status(const char *grp, const char *res, const cJSON *obj, cJSON *st)
@@ -313,7 +343,7 @@ put_status(const char *grp, const char *res, const cJSON *obj, cJSON *st)
 	struct err	 e = ERR_INIT;
 	cJSON		*w, *r;
 
-	if (json_equal(GET(obj, "status"), st)) {
+	if (json_equal(GET(obj, "status"), st) || status_foreign(grp, obj)) {
 		cJSON_Delete(st);
 		return;
 	}
