@@ -33,6 +33,7 @@
 #include "gw.h"
 #include "json.h"
 #include "maasapi.h"
+#include "metrics.h"
 
 /* One model request in flight. */
 struct gw_call {
@@ -46,6 +47,8 @@ struct gw_call {
 int
 gateway_init(const struct sbx_config *c, struct err *e)
 {
+	if (metrics_init(c, e) == -1)
+		return -1;
 	if (gw_auth_init(c, e) != 0)
 		return -1;
 	if (maasapi_init(c, e) != 0)
@@ -60,6 +63,7 @@ gateway_shutdown(void)
 	gw_limit_shutdown();
 	maasapi_shutdown();
 	gw_auth_shutdown();
+	metrics_shutdown();
 }
 
 /* Authenticate and hand the request to maas-api at path. */
@@ -125,12 +129,20 @@ gw_complete(void *arg, int status, long tokens)
 	struct gw_call	*call = arg;
 	struct timespec	 now;
 	double		 ms;
+	char		*model;
 
 	if (call->metered && status == 200 && tokens > 0)
 		gw_limit_add(&call->g, &call->m, call->user, tokens);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - call->start.tv_sec) * 1e3 +
 	    (now.tv_nsec - call->start.tv_nsec) / 1e6;
+	if (call->metered) {
+		/* Telemetry (metrics.h): the limiter's own 429 has no tokens. */
+		model = xasprintf("%s/%s", call->m.ns, call->m.name);
+		metrics_record(call->user, call->g.sub, model, status == 200 &&
+		    tokens > 0 ? tokens : 0, status == 429 && tokens < 0, ms);
+		free(model);
+	}
 	srv_log("msg=\"gateway: model request\" user=\"%s\" model=%s/%s "
 	    "subscription=%s/%s status=%d tokens=%ld ms=%.1f", call->user,
 	    call->m.ns, call->m.name, call->g.sub_ns ? call->g.sub_ns : "",
@@ -271,6 +283,15 @@ gateway_handle(struct sbx_req *q)
 	if (path_prefix(p, "/v1/api-keys") || path_prefix(p, "/v1/models") ||
 	    path_prefix(p, "/v1/subscriptions")) {
 		to_maasapi(q, p);
+		return;
+	}
+	/* Telemetry (metrics.h): Limitador/Istio metrics, Prometheus API. */
+	if (strcmp(p, "/metrics") == 0) {
+		metrics_handle(q);
+		return;
+	}
+	if (path_prefix(p, "/api/v1")) {
+		promql_handle(q, p);
 		return;
 	}
 	if (strcmp(p, "/v1/chat/completions") == 0 ||

@@ -1,0 +1,496 @@
+/*
+ * metrics.c: the sandbox's metrics registry and its /metrics endpoint.
+ *
+ * The registry holds the series the platform's telemetry produces
+ * (metrics.h): Limitador's authorized_hits, authorized_calls and
+ * limited_calls counters, and Istio's istio_request_duration_milliseconds
+ * histogram with the subscription label of the latency-per-subscription
+ * Telemetry.  The gateway feeds it through metrics_record(); GET /metrics
+ * renders it in the Prometheus text format 0.0.4.
+ *
+ * Retention (what a Prometheus scraping the sandbox would keep): a timer
+ * samples every series each scrape interval (MAASCTL_SANDBOX_SCRAPE_INTERVAL
+ * seconds, default 15) and keeps a point when the value changed; promql.c
+ * samples once more before each query, so answers include the latest
+ * requests.  A series is born at value 0 (counters start at zero), which
+ * makes increase() over a window covering a series' whole life exact.
+ * Samples live in memory for the daemon's lifetime (counters restart from
+ * zero with the daemon, as Limitador's do), at most MAX_POINTS per series.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "json.h"
+#include "metrics.h"
+
+#define MAX_POINTS		100000	/* per series; older half dropped */
+#define DEFAULT_SCRAPE		15.0	/* seconds */
+#define LIMITADOR_NS		"openshift-ingress/maas-default-gateway"
+#define TENANT_NS		"models-as-a-service"
+#define TENANT_NAME		"default-tenant"
+
+/* Istio's default buckets for request durations, in milliseconds. */
+static const double	 buckets[] = { 0.5, 1, 5, 10, 25, 50, 100, 250, 500,
+	1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
+	3600000 };
+#define NBUCKETS	(sizeof buckets / sizeof buckets[0])
+
+static struct mseries	**series;
+static size_t		  nseries;
+static struct event	 *scrape_ev;
+static const struct sbx_config *mcfg;
+
+/* The tenant's telemetry settings (MaasTenantConfig default-tenant). */
+static struct {
+	int	loaded;		/* read from the store */
+	int	enabled;	/* spec.telemetry.enabled (true) */
+	int	user;		/* ...metrics.captureUser (false) */
+	int	model;		/* ...metrics.captureModelUsage (true) */
+} tel = { 0, 1, 0, 1 };
+
+static double
+now_s(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+label_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mlabel *)a)->name,
+	    ((const struct mlabel *)b)->name);
+}
+
+/* Find or create the series name{labels} (labels: NULL-name-terminated
+ * pairs, any order; empty values are left out, as Prometheus does). */
+static struct mseries *
+series_get(const char *name, const struct mlabel *in, double now)
+{
+	struct mlabel	 ls[8];
+	struct mseries	*s;
+	size_t		 n = 0, i, j;
+
+	for (i = 0; in[i].name != NULL && n < 8; i++)
+		if (in[i].value != NULL && in[i].value[0] != '\0')
+			ls[n++] = in[i];
+	qsort(ls, n, sizeof ls[0], label_cmp);
+	for (i = 0; i < nseries; i++) {
+		s = series[i];
+		if (s->nlabels != n || strcmp(s->name, name) != 0)
+			continue;
+		for (j = 0; j < n; j++)
+			if (strcmp(s->labels[j].name, ls[j].name) != 0 ||
+			    strcmp(s->labels[j].value, ls[j].value) != 0)
+				break;
+		if (j == n)
+			return s;
+	}
+	s = xcalloc(1, sizeof *s);
+	s->name = xstrdup(name);
+	s->labels = xcalloc(n ? n : 1, sizeof *s->labels);
+	for (j = 0; j < n; j++) {
+		s->labels[j].name = xstrdup(ls[j].name);
+		s->labels[j].value = xstrdup(ls[j].value);
+	}
+	s->nlabels = n;
+	s->born = now;
+	series = xrealloc(series, (nseries + 1) * sizeof *series);
+	series[nseries++] = s;
+	return s;
+}
+
+static void
+series_free(struct mseries *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nlabels; i++) {
+		free((char *)s->labels[i].name);
+		free((char *)s->labels[i].value);
+	}
+	free(s->labels);
+	free(s->name);
+	free(s->pts);
+	free(s);
+}
+
+/* Read the tenant's telemetry settings from its MaasTenantConfig. */
+static void
+tenant_read(const cJSON *o)
+{
+	tel.enabled = json_bool(o, "spec.telemetry.enabled", 1);
+	tel.user = json_bool(o, "spec.telemetry.metrics.captureUser", 0);
+	tel.model = json_bool(o, "spec.telemetry.metrics.captureModelUsage",
+	    1);
+}
+
+static void
+tenant_load(void)
+{
+	struct sbx_store	*st;
+	char			*js;
+	cJSON			*o;
+
+	if (tel.loaded)
+		return;
+	tel.loaded = 1;
+	if ((st = api_store()) == NULL)
+		return;
+	if ((js = store_get(st, "maas.opendatahub.io", "maastenantconfigs",
+	    TENANT_NS, TENANT_NAME)) == NULL)
+		return;
+	if ((o = cJSON_Parse(js)) != NULL)
+		tenant_read(o);
+	cJSON_Delete(o);
+	free(js);
+}
+
+static void
+on_change(void *arg, const char *type, const char *grp, const char *res,
+    const char *ns, const cJSON *obj)
+{
+	const char	*name;
+
+	(void)arg;
+	if (strcmp(grp, "maas.opendatahub.io") != 0 ||
+	    strcmp(res, "maastenantconfigs") != 0 ||
+	    strcmp(ns, TENANT_NS) != 0)
+		return;
+	name = json_str(obj, "metadata.name");
+	if (name == NULL || strcmp(name, TENANT_NAME) != 0)
+		return;
+	tel.loaded = 1;
+	if (strcmp(type, "DELETED") == 0) {
+		tel.enabled = 1;
+		tel.user = 0;
+		tel.model = 1;
+	} else
+		tenant_read(obj);
+}
+
+void
+metrics_record(const char *user, const char *subscription, const char *model,
+    long tokens, int limited, double latency_ms)
+{
+	struct mlabel	 ls[6];
+	struct mseries	*s;
+	double		 now = now_s();
+	char		 le[32];
+	size_t		 i;
+	const char	*code = limited ? "429" : "200";
+
+	tenant_load();
+	if (!tel.enabled)
+		user = subscription = model = NULL;
+	if (!tel.user)
+		user = NULL;
+	if (!tel.model)
+		model = NULL;
+	if (tokens < 0)
+		tokens = 0;
+	if (!(latency_ms >= 0))		/* negative or NaN */
+		latency_ms = 0;
+
+	/* Limitador: one call counted as authorized or limited. */
+	ls[0] = (struct mlabel){ "limitador_namespace", LIMITADOR_NS };
+	ls[1] = (struct mlabel){ "user", user };
+	ls[2] = (struct mlabel){ "subscription", subscription };
+	ls[3] = (struct mlabel){ NULL, NULL };
+	s = series_get(limited ? "limited_calls" : "authorized_calls", ls,
+	    now);
+	s->cur += 1;
+	if (!limited) {
+		ls[3] = (struct mlabel){ "model", model };
+		ls[4] = (struct mlabel){ NULL, NULL };
+		s = series_get("authorized_hits", ls, now);
+		s->cur += (double)tokens;
+	}
+
+	/* Istio: the request's duration at the gateway. */
+	ls[0] = (struct mlabel){ "response_code", code };
+	ls[1] = (struct mlabel){ "subscription", subscription };
+	ls[2] = (struct mlabel){ "le", le };
+	ls[3] = (struct mlabel){ NULL, NULL };
+	for (i = 0; i <= NBUCKETS; i++) {
+		if (i == NBUCKETS)
+			snprintf(le, sizeof le, "+Inf");
+		else
+			snprintf(le, sizeof le, "%g", buckets[i]);
+		s = series_get("istio_request_duration_milliseconds_bucket",
+		    ls, now);
+		if (i == NBUCKETS || latency_ms <= buckets[i])
+			s->cur += 1;
+	}
+	ls[2] = (struct mlabel){ NULL, NULL };
+	s = series_get("istio_request_duration_milliseconds_sum", ls, now);
+	s->cur += latency_ms;
+	s = series_get("istio_request_duration_milliseconds_count", ls, now);
+	s->cur += 1;
+}
+
+void
+metrics_scrape(double now)
+{
+	struct mseries	*s;
+	size_t		 i, half;
+
+	for (i = 0; i < nseries; i++) {
+		s = series[i];
+		if (s->npts > 0 && s->pts[s->npts - 1].v == s->cur)
+			continue;
+		if (s->npts > 0 && s->pts[s->npts - 1].t >= now) {
+			/* Same instant: the latest value wins. */
+			s->pts[s->npts - 1].v = s->cur;
+			continue;
+		}
+		if (s->npts == MAX_POINTS) {
+			half = MAX_POINTS / 2;
+			memmove(s->pts, s->pts + half,
+			    (s->npts - half) * sizeof *s->pts);
+			s->npts -= half;
+		}
+		if (s->npts == s->cap) {
+			s->cap = s->cap ? s->cap * 2 : 16;
+			s->pts = xrealloc(s->pts, s->cap * sizeof *s->pts);
+		}
+		s->pts[s->npts].t = now;
+		s->pts[s->npts].v = s->cur;
+		s->npts++;
+	}
+}
+
+struct mseries *const *
+metrics_series(size_t *n)
+{
+	*n = nseries;
+	return series;
+}
+
+double
+metrics_value_at(const struct mseries *s, double t)
+{
+	size_t	lo = 0, hi = s->npts, mid;
+
+	if (t < s->born || s->npts == 0 || t < s->pts[0].t)
+		return 0;
+	/* The last point at or before t. */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (s->pts[mid].t <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return s->pts[lo].v;
+}
+
+void
+metrics_telemetry_set(int enabled, int capture_user, int capture_model)
+{
+	tel.loaded = 1;
+	tel.enabled = enabled;
+	tel.user = capture_user;
+	tel.model = capture_model;
+}
+
+/* Append a label value, escaped as the text format wants. */
+static void
+add_escaped(struct strbuf *b, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\')
+			sb_adds(b, "\\\\");
+		else if (*v == '"')
+			sb_adds(b, "\\\"");
+		else if (*v == '\n')
+			sb_adds(b, "\\n");
+		else
+			sb_addc(b, *v);
+	}
+}
+
+static void
+add_value(struct strbuf *b, double v)
+{
+	if (isinf(v))
+		sb_adds(b, v > 0 ? "+Inf" : "-Inf");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		sb_addf(b, "%.0f", v);
+	else
+		sb_addf(b, "%.17g", v);
+}
+
+static int
+series_cmp(const void *a, const void *b)
+{
+	const struct mseries	*x = *(struct mseries *const *)a;
+	const struct mseries	*y = *(struct mseries *const *)b;
+	size_t			 i;
+	int			 c;
+	double			 lx, ly;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	for (i = 0; i < x->nlabels && i < y->nlabels; i++) {
+		if ((c = strcmp(x->labels[i].name, y->labels[i].name)) != 0)
+			return c;
+		if (strcmp(x->labels[i].name, "le") == 0) {
+			lx = strtod(x->labels[i].value, NULL);
+			ly = strtod(y->labels[i].value, NULL);
+			if (lx != ly)
+				return lx < ly ? -1 : 1;
+			continue;
+		}
+		if ((c = strcmp(x->labels[i].value, y->labels[i].value)) != 0)
+			return c;
+	}
+	return (x->nlabels > y->nlabels) - (x->nlabels < y->nlabels);
+}
+
+static const struct family {
+	const char	*name;		/* family name */
+	const char	*type;
+	const char	*help;
+	const char	*prefix;	/* series names starting with it */
+} families[] = {
+	{ "authorized_calls", "counter", "Authorized calls", NULL },
+	{ "authorized_hits", "counter", "Authorized hits", NULL },
+	{ "istio_request_duration_milliseconds", "histogram",
+	  "Request duration at the gateway in milliseconds",
+	  "istio_request_duration_milliseconds_" },
+	{ "limited_calls", "counter", "Limited calls", NULL },
+};
+
+/* Render the registry in the Prometheus text format; caller frees. */
+char *
+metrics_render(size_t *len)
+{
+	struct strbuf	 b = STRBUF_INIT;
+	struct mseries	**v;
+	struct mseries	*s;
+	size_t		 f, i, j, k;
+	int		 match;
+
+	sb_init(&b);
+	v = xcalloc(nseries ? nseries : 1, sizeof *v);
+	for (f = 0; f < sizeof families / sizeof families[0]; f++) {
+		k = 0;
+		for (i = 0; i < nseries; i++) {
+			s = series[i];
+			match = families[f].prefix != NULL ?
+			    strncmp(s->name, families[f].prefix,
+			    strlen(families[f].prefix)) == 0 :
+			    strcmp(s->name, families[f].name) == 0;
+			if (match)
+				v[k++] = s;
+		}
+		sb_addf(&b, "# HELP %s %s\n# TYPE %s %s\n", families[f].name,
+		    families[f].help, families[f].name, families[f].type);
+		qsort(v, k, sizeof *v, series_cmp);
+		for (i = 0; i < k; i++) {
+			s = v[i];
+			sb_adds(&b, s->name);
+			if (s->nlabels > 0) {
+				sb_addc(&b, '{');
+				for (j = 0; j < s->nlabels; j++) {
+					sb_addf(&b, "%s%s=\"", j ? "," : "",
+					    s->labels[j].name);
+					add_escaped(&b, s->labels[j].value);
+					sb_addc(&b, '"');
+				}
+				sb_addc(&b, '}');
+			}
+			sb_addc(&b, ' ');
+			add_value(&b, s->cur);
+			sb_addc(&b, '\n');
+		}
+	}
+	free(v);
+	*len = b.len;
+	return sb_detach(&b);
+}
+
+void
+metrics_handle(struct sbx_req *q)
+{
+	char	*body;
+	size_t	 len;
+
+	if (strcmp(q->method, "GET") != 0 && strcmp(q->method, "HEAD") != 0) {
+		srv_header(q, "Allow", "GET, HEAD");
+		srv_reply(q, 405, "text/plain", "Method Not Allowed\n", 19);
+		return;
+	}
+	body = metrics_render(&len);
+	srv_reply(q, 200, "text/plain; version=0.0.4; charset=utf-8", body,
+	    len);
+	free(body);
+}
+
+static void
+on_scrape(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	metrics_scrape(now_s());
+}
+
+int
+metrics_init(const struct sbx_config *c, struct err *e)
+{
+	const char	*iv = getenv("MAASCTL_SANDBOX_SCRAPE_INTERVAL");
+	double		 secs = DEFAULT_SCRAPE;
+	struct timeval	 tv;
+	char		*end;
+
+	mcfg = c;
+	if (iv != NULL && *iv != '\0') {
+		secs = strtod(iv, &end);
+		if (*end != '\0' || !(secs >= 0.1 && secs <= 3600))
+			return err_set(e, EXIT_USAGE, "sandbox: "
+			    "MAASCTL_SANDBOX_SCRAPE_INTERVAL=%s: want seconds "
+			    "between 0.1 and 3600", iv);
+	}
+	tel.loaded = 0;
+	api_on_change(on_change, NULL);
+	if (srv_base() != NULL) {
+		scrape_ev = event_new(srv_base(), -1, EV_PERSIST, on_scrape,
+		    NULL);
+		tv.tv_sec = (time_t)secs;
+		tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+		event_add(scrape_ev, &tv);
+	}
+	return 0;
+}
+
+const struct sbx_config *
+metrics_config(void)
+{
+	return mcfg;
+}
+
+void
+metrics_shutdown(void)
+{
+	size_t	i;
+
+	if (scrape_ev != NULL) {
+		event_free(scrape_ev);
+		scrape_ev = NULL;
+	}
+	for (i = 0; i < nseries; i++)
+		series_free(series[i]);
+	free(series);
+	series = NULL;
+	nseries = 0;
+	mcfg = NULL;
+}
