@@ -130,6 +130,42 @@ ctx_namespace(struct ctx *ctx)
 	return "default";
 }
 
+char *
+ctx_bearer_token(struct ctx *ctx, struct err *e)
+{
+	struct kubectx	*kc;
+	struct kube_creds cr;
+
+	if (ctx_kube(ctx, e) == NULL)
+		return NULL;
+	kc = ctx->kube;
+	memset(&cr, 0, sizeof cr);
+	if (kubeconfig_credentials(kc->rc, &cr, e) != 0)
+		return NULL;
+	if (cr.token == NULL || *cr.token == '\0') {
+		err_set(e, EXIT_AUTH, "the kubeconfig user %s has no bearer "
+		    "token (client certificates or basic auth only)",
+		    kc->rc->user_name && *kc->rc->user_name ?
+		    kc->rc->user_name : "(none)");
+		err_hint(e, "log in with a token (oc login) or pass --token");
+		return NULL;
+	}
+	return xstrdup(cr.token);
+}
+
+void
+ctx_kube_tls(struct ctx *ctx, struct http_tls *tls)
+{
+	struct kubectx	*kc = ctx->kube;
+
+	if (kc == NULL)
+		return;
+	tls->ca_file = kc->rc->ca_file;
+	tls->ca_data = kc->rc->ca_pem;
+	tls->ca_data_len = kc->rc->ca_len;
+	tls->insecure = kc->rc->insecure;
+}
+
 void
 ctx_kube_free(struct ctx *ctx)
 {

@@ -20,6 +20,14 @@ struct kube	*ctx_kube(struct ctx *, struct err *);
 const char	*ctx_namespace(struct ctx *);
 /* Completion provider for "@namespace": the server's namespaces. */
 int		 ctx_complete_namespaces(struct ctx *, struct strlist *out);
+/* The kubeconfig user's bearer token (static, token file or exec plugin;
+ * --token wins), for services that take the cluster identity such as
+ * thanos-querier; NULL with an error when the user has none.  Caller
+ * frees with xfree_secret(). */
+char		*ctx_bearer_token(struct ctx *, struct err *);
+/* The kubeconfig cluster's CA and TLS settings, borrowed into tls (valid
+ * until ctx_kube_free()); leaves tls alone before ctx_kube(). */
+void		 ctx_kube_tls(struct ctx *, struct http_tls *);
 /* Release what ctx_kube() set up (safe when nothing was). */
 void		 ctx_kube_free(struct ctx *);
 

@@ -33,6 +33,7 @@
 #define LIMITADOR_NS		"openshift-ingress/maas-default-gateway"
 #define TENANT_NS		"models-as-a-service"
 #define TENANT_NAME		"default-tenant"
+#define MON_NS			"openshift-monitoring"
 
 /* Istio's default buckets for request durations, in milliseconds. */
 static const double	 buckets[] = { 0.5, 1, 5, 10, 25, 50, 100, 250, 500,
@@ -292,6 +293,36 @@ metrics_value_at(const struct mseries *s, double t)
 	return s->pts[lo].v;
 }
 
+int
+metrics_user_workload(void)
+{
+	struct sbx_store	*st = api_store();
+	char			*js;
+	cJSON			*o;
+	const char		*cfg, *p;
+	int			 on = 1;
+
+	if (st == NULL)
+		return 1;
+	if ((js = store_get(st, "", "configmaps", MON_NS,
+	    "cluster-monitoring-config")) == NULL)
+		return 0;	/* no config: user workloads are not scraped */
+	o = cJSON_Parse(js);
+	cfg = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+	    "data"), "config.yaml"));
+	p = cfg ? strstr(cfg, "enableUserWorkload:") : NULL;
+	if (p == NULL)
+		on = 0;
+	else {
+		p += strlen("enableUserWorkload:");
+		p += strspn(p, " \t");
+		on = strncmp(p, "true", 4) == 0;
+	}
+	cJSON_Delete(o);
+	free(js);
+	return on;
+}
+
 void
 metrics_telemetry_set(int enabled, int capture_user, int capture_model)
 {
@@ -435,6 +466,126 @@ metrics_handle(struct sbx_req *q)
 	free(body);
 }
 
+/*
+ * The thanos-querier Route (openshift-monitoring) through which clients
+ * find the cluster's Prometheus: spec.host is the gateway listener (which
+ * serves the query API), spec.tls says https.  Written once the listener's
+ * port is known (sandbox.json), again when it changed since the last run.
+ */
+static void
+route_publish(evutil_socket_t fd, short what, void *arg)
+{
+	struct sbx_store	*st = api_store();
+	cJSON			*info = NULL, *o = NULL, *old = NULL, *md, *sp;
+	char			*path, *js, *host = NULL, *ts, *oldjs = NULL;
+	const char		*scheme;
+	long			 port;
+	struct err		 e = ERR_INIT;
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+	char			 buf[32];
+	unsigned char		 r[16];
+	FILE			*rf;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (st == NULL || mcfg == NULL)
+		return;
+	path = sbx_path(mcfg->state_dir, SBX_INFO_FILE);
+	js = sbx_read_file(path, NULL, NULL);
+	free(path);
+	if (js == NULL || (info = cJSON_Parse(js)) == NULL)
+		goto out;
+	port = (long)json_num(info, "gateway_port", 0);
+	scheme = json_str(info, "scheme");
+	if (port <= 0 || scheme == NULL)
+		goto out;
+	host = xasprintf("127.0.0.1:%ld", port);
+	oldjs = store_get(st, "route.openshift.io", "routes", MON_NS,
+	    "thanos-querier");
+	if (oldjs != NULL && (old = cJSON_Parse(oldjs)) != NULL &&
+	    json_str(old, "spec.host") != NULL &&
+	    strcmp(json_str(old, "spec.host"), host) == 0 &&
+	    (json_path(old, "spec.tls") != NULL) ==
+	    (strcmp(scheme, "https") == 0))
+		goto out;
+	gmtime_r(&now, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "apiVersion", "route.openshift.io/v1");
+	cJSON_AddStringToObject(o, "kind", "Route");
+	md = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(md, "name", "thanos-querier");
+	cJSON_AddStringToObject(md, "namespace", MON_NS);
+	if (old != NULL && json_str(old, "metadata.uid") != NULL) {
+		cJSON_AddStringToObject(md, "uid", json_str(old,
+		    "metadata.uid"));
+		cJSON_AddStringToObject(md, "creationTimestamp",
+		    json_str(old, "metadata.creationTimestamp") ?
+		    json_str(old, "metadata.creationTimestamp") : buf);
+	} else {
+		memset(r, 0, sizeof r);
+		if ((rf = fopen("/dev/urandom", "r")) != NULL) {
+			if (fread(r, 1, sizeof r, rf) != sizeof r)
+				memset(r, 0x5a, sizeof r);
+			fclose(rf);
+		}
+		r[6] = (r[6] & 0x0f) | 0x40;
+		r[8] = (r[8] & 0x3f) | 0x80;
+		ts = xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		    "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4],
+		    r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13],
+		    r[14], r[15]);
+		cJSON_AddStringToObject(md, "uid", ts);
+		free(ts);
+		cJSON_AddStringToObject(md, "creationTimestamp", buf);
+	}
+	md = cJSON_AddObjectToObject(md, "labels");
+	cJSON_AddStringToObject(md, "app.kubernetes.io/component",
+	    "query-layer");
+	cJSON_AddStringToObject(md, "app.kubernetes.io/name", "thanos-query");
+	cJSON_AddStringToObject(md, "app.kubernetes.io/part-of",
+	    "openshift-monitoring");
+	sp = cJSON_AddObjectToObject(o, "spec");
+	cJSON_AddStringToObject(sp, "host", host);
+	cJSON_AddStringToObject(sp, "path", "/api");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(sp, "port"),
+	    "targetPort", "web");
+	if (strcmp(scheme, "https") == 0) {
+		md = cJSON_AddObjectToObject(sp, "tls");
+		cJSON_AddStringToObject(md, "termination", "reencrypt");
+		cJSON_AddStringToObject(md, "insecureEdgeTerminationPolicy",
+		    "Redirect");
+	}
+	md = cJSON_AddObjectToObject(sp, "to");
+	cJSON_AddStringToObject(md, "kind", "Service");
+	cJSON_AddStringToObject(md, "name", "thanos-querier");
+	cJSON_AddNumberToObject(md, "weight", 100);
+	cJSON_AddStringToObject(sp, "wildcardPolicy", "None");
+	if (store_begin(st, &e) == -1)
+		goto out;
+	if (store_put(st, "route.openshift.io", "routes", MON_NS,
+	    "thanos-querier", o, old ? "MODIFIED" : "ADDED", &e) == -1) {
+		store_rollback(st);
+		goto out;
+	}
+	if (store_commit(st, &e) == -1)
+		goto out;
+	srv_log("msg=\"thanos-querier route\" host=%s", host);
+out:
+	if (e.msg != NULL)
+		srv_log("msg=\"cannot write the thanos-querier route\" "
+		    "error=\"%s\"", e.msg);
+	err_clear(&e);
+	cJSON_Delete(info);
+	cJSON_Delete(old);
+	cJSON_Delete(o);
+	free(js);
+	free(oldjs);
+	free(host);
+}
+
 static void
 on_scrape(evutil_socket_t fd, short what, void *arg)
 {
@@ -468,6 +619,10 @@ metrics_init(const struct sbx_config *c, struct err *e)
 		tv.tv_sec = (time_t)secs;
 		tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 		event_add(scrape_ev, &tv);
+		tv.tv_sec = 0;
+		tv.tv_usec = 0;
+		event_base_once(srv_base(), -1, EV_TIMEOUT, route_publish,
+		    NULL, &tv);
 	}
 	return 0;
 }

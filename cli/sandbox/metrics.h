@@ -90,6 +90,11 @@ void	 metrics_scrape(double now);
 struct mseries *const *metrics_series(size_t *n);
 /* The value of a counter series at time t (0 before it was born). */
 double	 metrics_value_at(const struct mseries *, double t);
+/* Does the sandbox's Prometheus scrape user workloads (Limitador, the
+ * gateway)?  As OpenShift: enableUserWorkload: true in the ConfigMap
+ * cluster-monitoring-config (openshift-monitoring), key config.yaml;
+ * when off, queries see none of the telemetry series. */
+int	 metrics_user_workload(void);
 /* The registry in the Prometheus text format (caller frees). */
 char	*metrics_render(size_t *len);
 /* Override the tenant's telemetry settings (tests; the MaasTenantConfig

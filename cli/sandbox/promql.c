@@ -547,6 +547,10 @@ parse(const char *q, char **why)
 
 /* ---- evaluation ---- */
 
+/* Whether the telemetry series are scraped at all (user workload
+ * monitoring), read once per query. */
+static int	 uwm = 1;
+
 static int
 label_sort(const void *a, const void *b)
 {
@@ -845,7 +849,7 @@ eval(const struct node *n, double t, struct vec *out, double *scalar,
 		return 1;
 	case N_SEL:
 		all = metrics_series(&ns);
-		for (i = 0; i < ns; i++) {
+		for (i = 0; i < ns && uwm; i++) {
 			if (!matches(n, all[i]) || all[i]->born > t)
 				continue;
 			elem_from(&e, all[i]);
@@ -860,7 +864,7 @@ eval(const struct node *n, double t, struct vec *out, double *scalar,
 		sel = n->arg;
 		w = sel->range;
 		all = metrics_series(&ns);
-		for (i = 0; i < ns; i++) {
+		for (i = 0; i < ns && uwm; i++) {
 			if (!matches(sel, all[i]) || all[i]->born > t)
 				continue;
 			elem_from(&e, all[i]);
@@ -985,6 +989,7 @@ promql_query(const char *q, double t, int *status)
 		return o;
 	}
 	metrics_scrape(t);
+	uwm = metrics_user_workload();
 	rc = eval(n, t, &v, &sc, &why);
 	if (rc == -1) {
 		o = error_doc("execution", why);
@@ -1059,6 +1064,7 @@ promql_query_range(const char *q, double start, double end, double step,
 		return o;
 	}
 	metrics_scrape(end);
+	uwm = metrics_user_workload();
 	for (p = 0; p < npts; p++) {
 		t = start + (double)p * step;
 		v.e = NULL;

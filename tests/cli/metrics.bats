@@ -71,3 +71,10 @@ prom() {
 	run -0 prom -s -o /dev/null -w '%{http_code}' "$SANDBOX_MAAS_URL/api/v1/labels"
 	[ "$output" = 404 ]
 }
+
+@test "the sandbox publishes its query API as the thanos-querier Route in openshift-monitoring" {
+	run -0 --separate-stderr maasctl get route thanos-querier -n openshift-monitoring -o 'jsonpath={.spec.host} {.spec.path} {.spec.tls.termination}'
+	[ "$output" = "${SANDBOX_MAAS_URL#http://} /api " ]
+	run -0 --separate-stderr maasctl get configmap cluster-monitoring-config -n openshift-monitoring -o 'jsonpath={.data.config\.yaml}'
+	[[ $output == *"enableUserWorkload: true"* ]]
+}
