@@ -14,8 +14,10 @@
  * samples once more before each query, so answers include the latest
  * requests.  A series is born at value 0 (counters start at zero), which
  * makes increase() over a window covering a series' whole life exact.
- * Samples live in memory for the daemon's lifetime (counters restart from
- * zero with the daemon, as Limitador's do), at most MAX_POINTS per series.
+ * Samples are kept in memory (at most MAX_POINTS per series) and in the
+ * state dir's SQLite file (tables metric_series and metric_points, the
+ * last RETENTION_DAYS, as Prometheus retains them), so usage history and
+ * the counters survive a restart of the sandbox.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,11 +26,13 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <sqlite3.h>
 
 #include "json.h"
 #include "metrics.h"
 
 #define MAX_POINTS		100000	/* per series; older half dropped */
+#define RETENTION_DAYS		15	/* Prometheus' default retention */
 #define DEFAULT_SCRAPE		15.0	/* seconds */
 #define LIMITADOR_NS		"openshift-ingress/maas-default-gateway"
 #define TENANT_NS		"models-as-a-service"
@@ -45,6 +49,17 @@ static struct mseries	**series;
 static size_t		  nseries;
 static struct event	 *scrape_ev;
 static const struct sbx_config *mcfg;
+static sqlite3			*db;
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS metric_series ("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " labels TEXT NOT NULL,"			/* JSON object */
+    " born REAL NOT NULL, UNIQUE (name, labels));"
+    "CREATE TABLE IF NOT EXISTS metric_points ("
+    " series INTEGER NOT NULL, t REAL NOT NULL, v REAL NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS idx_metric_points_series"
+    " ON metric_points (series, t);";
 
 /* The tenant's telemetry settings (MaasTenantConfig default-tenant). */
 static struct {
@@ -237,34 +252,196 @@ metrics_record(const char *user, const char *subscription, const char *model,
 	s->cur += 1;
 }
 
+static void
+db_log(const char *what)
+{
+	srv_log("msg=\"metrics: cannot %s\" error=\"%s\"", what,
+	    db ? sqlite3_errmsg(db) : "no database");
+}
+
+/* Give s its metric_series row. */
+static int
+db_series(struct mseries *s)
+{
+	sqlite3_stmt	*st = NULL;
+	cJSON		*l = cJSON_CreateObject();
+	char		*js;
+	size_t		 i;
+	int		 rc = -1;
+
+	for (i = 0; i < s->nlabels; i++)
+		cJSON_AddStringToObject(l, s->labels[i].name,
+		    s->labels[i].value);
+	js = cJSON_PrintUnformatted(l);
+	if (sqlite3_prepare_v2(db, "INSERT INTO metric_series (name, labels, "
+	    "born) VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, js, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 3, s->born);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	s->id = sqlite3_last_insert_rowid(db);
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	cJSON_Delete(l);
+	free(js);
+	return rc;
+}
+
+static void
+point_add(struct mseries *s, double t, double v)
+{
+	size_t	half;
+
+	if (s->npts == MAX_POINTS) {
+		half = MAX_POINTS / 2;
+		memmove(s->pts, s->pts + half,
+		    (s->npts - half) * sizeof *s->pts);
+		s->npts -= half;
+	}
+	if (s->npts == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->pts = xrealloc(s->pts, s->cap * sizeof *s->pts);
+	}
+	s->pts[s->npts].t = t;
+	s->pts[s->npts].v = v;
+	s->npts++;
+}
+
+/* Load the retained series and samples of a previous run. */
+static void
+db_load(void)
+{
+	sqlite3_stmt	*st = NULL;
+	struct mlabel	 ls[9];
+	struct mseries	*s = NULL;
+	cJSON		*l, *it;
+	long long	 id, cur_id = -1;
+	size_t		 n, i;
+
+	if (sqlite3_prepare_v2(db, "SELECT id, name, labels, born FROM "
+	    "metric_series ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		db_log("read metric_series");
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		l = cJSON_Parse((const char *)sqlite3_column_text(st, 2));
+		n = 0;
+		cJSON_ArrayForEach(it, l)
+			if (n < 8 && cJSON_IsString(it)) {
+				ls[n].name = it->string;
+				ls[n++].value = it->valuestring;
+			}
+		ls[n].name = NULL;
+		ls[n].value = NULL;
+		s = series_get((const char *)sqlite3_column_text(st, 1), ls,
+		    sqlite3_column_double(st, 3));
+		s->id = sqlite3_column_int64(st, 0);
+		cJSON_Delete(l);
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "SELECT series, t, v FROM metric_points "
+	    "ORDER BY series, t", -1, &st, NULL) != SQLITE_OK) {
+		db_log("read metric_points");
+		return;
+	}
+	s = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (id != cur_id) {
+			cur_id = id;
+			s = NULL;
+			for (i = 0; i < nseries; i++)
+				if (series[i]->id == id)
+					s = series[i];
+		}
+		if (s == NULL)
+			continue;
+		if (s->npts > 0 && s->pts[s->npts - 1].t >=
+		    sqlite3_column_double(st, 1))
+			s->pts[s->npts - 1].v = sqlite3_column_double(st, 2);
+		else
+			point_add(s, sqlite3_column_double(st, 1),
+			    sqlite3_column_double(st, 2));
+		s->cur = s->pts[s->npts - 1].v;
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+db_open(const struct sbx_config *c)
+{
+	char	*path, *msg = NULL, *del;
+
+	path = sbx_path(c->state_dir, SBX_DB_FILE);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		db_log("open the state database");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	del = sqlite3_mprintf("DELETE FROM metric_points WHERE t < %f;",
+	    now_s() - RETENTION_DAYS * 86400.0);
+	if (sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, del, NULL, NULL, &msg) != SQLITE_OK) {
+		srv_log("msg=\"metrics: cannot create the metric tables\" "
+		    "error=\"%s\"", msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		sqlite3_free(del);
+		goto fail;
+	}
+	sqlite3_free(del);
+	free(path);
+	db_load();
+	return;
+fail:
+	free(path);
+	sqlite3_close(db);
+	db = NULL;
+}
+
 void
 metrics_scrape(double now)
 {
 	struct mseries	*s;
-	size_t		 i, half;
+	sqlite3_stmt	*st = NULL;
+	size_t		 i;
+	double		 t;
+	int		 txn = 0;
 
+	if (db != NULL && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) ==
+	    SQLITE_OK) {
+		txn = 1;
+		if (sqlite3_prepare_v2(db, "INSERT INTO metric_points (series, "
+		    "t, v) VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+			st = NULL;
+	}
 	for (i = 0; i < nseries; i++) {
 		s = series[i];
 		if (s->npts > 0 && s->pts[s->npts - 1].v == s->cur)
 			continue;
+		t = now;
 		if (s->npts > 0 && s->pts[s->npts - 1].t >= now) {
 			/* Same instant: the latest value wins. */
 			s->pts[s->npts - 1].v = s->cur;
+			t = s->pts[s->npts - 1].t;
+		} else
+			point_add(s, t, s->cur);
+		if (st == NULL || (s->id == 0 && db_series(s) != 0))
 			continue;
-		}
-		if (s->npts == MAX_POINTS) {
-			half = MAX_POINTS / 2;
-			memmove(s->pts, s->pts + half,
-			    (s->npts - half) * sizeof *s->pts);
-			s->npts -= half;
-		}
-		if (s->npts == s->cap) {
-			s->cap = s->cap ? s->cap * 2 : 16;
-			s->pts = xrealloc(s->pts, s->cap * sizeof *s->pts);
-		}
-		s->pts[s->npts].t = now;
-		s->pts[s->npts].v = s->cur;
-		s->npts++;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, s->id);
+		sqlite3_bind_double(st, 2, t);
+		sqlite3_bind_double(st, 3, s->cur);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			db_log("write a sample");
+	}
+	sqlite3_finalize(st);
+	if (txn && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_log("commit samples");
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	}
 }
 
@@ -613,6 +790,8 @@ metrics_init(const struct sbx_config *c, struct err *e)
 	}
 	tel.loaded = 0;
 	api_on_change(on_change, NULL);
+	if (c != NULL && c->state_dir != NULL)
+		db_open(c);
 	if (srv_base() != NULL) {
 		scrape_ev = event_new(srv_base(), -1, EV_PERSIST, on_scrape,
 		    NULL);
@@ -641,6 +820,11 @@ metrics_shutdown(void)
 	if (scrape_ev != NULL) {
 		event_free(scrape_ev);
 		scrape_ev = NULL;
+	}
+	if (db != NULL) {
+		metrics_scrape(now_s());	/* keep the last values */
+		sqlite3_close(db);
+		db = NULL;
 	}
 	for (i = 0; i < nseries; i++)
 		series_free(series[i]);

@@ -81,6 +81,7 @@ struct mseries {
 	size_t		 cap;
 	double		 cur;		/* the live value */
 	double		 born;		/* when it first appeared (value 0) */
+	long long	 id;		/* row in metric_series, 0: not yet */
 };
 
 /* Take a sample of every series now (promql.c calls it before each

@@ -54,7 +54,13 @@ EOS
 }
 teardown_file() { sbx_stop; }
 setup() { common_setup; export KUBECONFIG=$USAGE_KUBECONFIG; }
-teardown() { common_teardown; responder_stop 2>/dev/null || true; }
+teardown() {
+	common_teardown
+	responder_stop 2>/dev/null || true
+	# A test's own second sandbox, if it left one running.
+	[ -n "${OWN_SBX:-}" ] && sbx_stop
+	return 0
+}
 
 # kubectl_patch_tenant JSON: merge-patch MaasTenantConfig default-tenant.
 kubectl_patch_tenant() {
@@ -272,4 +278,24 @@ kubectl_patch_tenant() {
 	done
 	run -0 --separate-stderr maasctl completion bash
 	[[ $output == *"__complete"* ]]
+}
+
+@test "usage history and counters survive a restart of the sandbox" {
+	SBX_DIR=$BATS_TEST_TMPDIR/sbx2 SBX_PORT=
+	SBX_HELPER="$MAASCTL_TEST_ROOT/$BUILD/tests/helpers/usage-serve"
+	mkdir -p "$SBX_DIR"
+	printf '%s\n' 'dave gold llm/qwen 11 0 5' 'dave gold llm/qwen 0 1 5' >"$SBX_DIR/traffic"
+	OWN_SBX=1
+	sbx_start --gateway-port 0 --traffic "$SBX_DIR/traffic"
+	run -0 --separate-stderr maasctl usage -o json
+	[ "$(jq -c '[.totals.tokens, .totals.calls, .totals.rateLimitedCalls]' <<<"$output")" = '[11,2,1]' ]
+	: >"$SBX_DIR/traffic"
+	sbx_restart
+	for i in $(seq 1 50); do maasctl get route thanos-querier -n openshift-monitoring >/dev/null 2>&1 && break; sleep 0.1; done
+	run -0 --separate-stderr maasctl usage -o json
+	[ "$(jq -c '[.totals.tokens, .totals.calls, .totals.rateLimitedCalls]' <<<"$output")" = '[11,2,1]' ]
+	run -0 sqlite3 "$SBX_DIR/state.db" "SELECT count(*) FROM metric_series WHERE name = 'authorized_hits'"
+	[ "$output" = 1 ]
+	sbx_stop
+	OWN_SBX=
 }
