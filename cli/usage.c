@@ -797,7 +797,8 @@ build(struct ctx *ctx, struct prom *p, enum by by, double from, double to,
 				rep->r[i].org = si->org;
 				rep->r[i].cc = si->cc;
 			}
-	qsort(rep->r, rep->n, sizeof *rep->r, row_cmp);
+	if (rep->n > 0)
+		qsort(rep->r, rep->n, sizeof *rep->r, row_cmp);
 	if (U.top > 0 && !topk && step == 0 && rep->n > (size_t)U.top) {
 		for (i = (size_t)U.top; i < rep->n; i++)
 			free(rep->r[i].key);

@@ -812,8 +812,9 @@ eval_agg(const struct node *n, double t, struct vec *out, char **why)
 				if (same_labels(&groups[k], &key))
 					vec_add(&grp, &in.e[i]);
 			}
-			qsort(grp.e, grp.n, sizeof *grp.e, topk ? value_desc :
-			    value_asc);
+			if (grp.n > 0)
+				qsort(grp.e, grp.n, sizeof *grp.e, topk ?
+				    value_desc : value_asc);
 			for (i = 0; i < grp.n && i < kk; i++)
 				vec_add(out, &grp.e[i]);
 			free(grp.e);
@@ -1003,7 +1004,8 @@ promql_query(const char *q, double t, int *status)
 	}
 	if (n->type != N_AGG || (strcmp(n->name, "topk") != 0 &&
 	    strcmp(n->name, "bottomk") != 0))
-		qsort(v.e, v.n, sizeof *v.e, elem_cmp);
+		if (v.n > 0)
+			qsort(v.e, v.n, sizeof *v.e, elem_cmp);
 	res = cJSON_CreateArray();
 	for (i = 0; i < v.n; i++) {
 		o = cJSON_CreateObject();
@@ -1100,7 +1102,8 @@ promql_query_range(const char *q, double start, double end, double step,
 		}
 		free(v.e);
 	}
-	qsort(rs, nrs, sizeof *rs, rseries_cmp);
+	if (nrs > 0)
+		qsort(rs, nrs, sizeof *rs, rseries_cmp);
 	res = cJSON_CreateArray();
 	for (i = 0; i < nrs; i++) {
 		o = cJSON_CreateObject();
