@@ -540,6 +540,7 @@ static char *
 matchers(int with_model)
 {
 	struct strbuf	b = STRBUF_INIT;
+	char		*out;
 
 	sb_init(&b);
 	if (U.user != NULL) {
@@ -558,7 +559,9 @@ matchers(int with_model)
 		sb_free(&b);
 		return xstrdup("");
 	}
-	return xasprintf("{%s}", b.buf ? b.buf : "");
+	out = xasprintf("{%s}", b.buf);
+	sb_free(&b);
+	return out;
 }
 
 static const char *
