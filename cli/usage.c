@@ -1376,6 +1376,11 @@ usage_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	if (ctx->g.insecure)
 		p.http.tls.insecure = 1;
 
+	/* A window ending now ends when the queries start. */
+	if (U.to == NULL && U.from == NULL) {
+		to = now_s();
+		from = to - (U.since > 0 ? U.since : 86400);
+	}
 	if (U.watch) {
 		rc = watch(ctx, &p, by, &subs, e);
 		if (rc == 0 && interrupted)

@@ -10,9 +10,10 @@
  *
  * Retention (what a Prometheus scraping the sandbox would keep): a timer
  * samples every series each scrape interval (MAASCTL_SANDBOX_SCRAPE_INTERVAL
- * seconds, default 15) and keeps a point when the value changed; promql.c
- * samples once more before each query, so answers include the latest
- * requests.  A series is born at value 0 (counters start at zero), which
+ * seconds, default 15) and keeps a point when the value changed, stamped
+ * with the time of the last change (so a query for any time after a burst
+ * of requests sees all of it); promql.c samples once more before each
+ * query, so answers include the latest requests.  A series is born at value 0 (counters start at zero), which
  * makes increase() over a window covering a series' whole life exact.
  * Samples are kept in memory (at most MAX_POINTS per series) and in the
  * state dir's SQLite file (tables metric_series and metric_points, the
@@ -223,11 +224,14 @@ metrics_record(const char *user, const char *subscription, const char *model,
 	s = series_get(limited ? "limited_calls" : "authorized_calls", ls,
 	    now);
 	s->cur += 1;
+	s->changed = now;
 	if (!limited) {
 		ls[3] = (struct mlabel){ "model", model };
 		ls[4] = (struct mlabel){ NULL, NULL };
 		s = series_get("authorized_hits", ls, now);
 		s->cur += (double)tokens;
+		if (tokens > 0)
+			s->changed = now;
 	}
 
 	/* Istio: the request's duration at the gateway. */
@@ -242,14 +246,18 @@ metrics_record(const char *user, const char *subscription, const char *model,
 			snprintf(le, sizeof le, "%g", buckets[i]);
 		s = series_get("istio_request_duration_milliseconds_bucket",
 		    ls, now);
-		if (i == NBUCKETS || latency_ms <= buckets[i])
+		if (i == NBUCKETS || latency_ms <= buckets[i]) {
 			s->cur += 1;
+			s->changed = now;
+		}
 	}
 	ls[2] = (struct mlabel){ NULL, NULL };
 	s = series_get("istio_request_duration_milliseconds_sum", ls, now);
 	s->cur += latency_ms;
+	s->changed = now;
 	s = series_get("istio_request_duration_milliseconds_count", ls, now);
 	s->cur += 1;
+	s->changed = now;
 }
 
 static void
@@ -422,8 +430,9 @@ metrics_scrape(double now)
 		s = series[i];
 		if (s->npts > 0 && s->pts[s->npts - 1].v == s->cur)
 			continue;
-		t = now;
-		if (s->npts > 0 && s->pts[s->npts - 1].t >= now) {
+		/* Stamped with the last change, never after the scrape. */
+		t = s->changed > 0 && s->changed < now ? s->changed : now;
+		if (s->npts > 0 && s->pts[s->npts - 1].t >= t) {
 			/* Same instant: the latest value wins. */
 			s->pts[s->npts - 1].v = s->cur;
 			t = s->pts[s->npts - 1].t;

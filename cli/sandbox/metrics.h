@@ -82,6 +82,7 @@ struct mseries {
 	double		 cur;		/* the live value */
 	double		 born;		/* when it first appeared (value 0) */
 	long long	 id;		/* row in metric_series, 0: not yet */
+	double		 changed;	/* when cur last changed */
 };
 
 /* Take a sample of every series now (promql.c calls it before each
