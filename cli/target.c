@@ -38,6 +38,7 @@ struct profile_vals {
 	char	*maas_url;	/* maas-url */
 	char	*ca_file;	/* ca-file */
 	char	*key_file;	/* api-key-file */
+	char	*token_file;	/* token-file (maasctl login) */
 	int	 insecure;	/* insecure */
 };
 
@@ -47,6 +48,7 @@ profile_vals_free(struct profile_vals *pv)
 	free(pv->maas_url);
 	free(pv->ca_file);
 	free(pv->key_file);
+	free(pv->token_file);
 	memset(pv, 0, sizeof *pv);
 }
 
@@ -85,6 +87,7 @@ profile_load(struct ctx *ctx, struct profile_vals *pv, struct err *e)
 	pv->maas_url = dup_or_null(config_get(cfg, name, "maas-url"));
 	pv->ca_file = dup_or_null(config_get(cfg, name, "ca-file"));
 	pv->key_file = dup_or_null(config_get(cfg, name, "api-key-file"));
+	pv->token_file = dup_or_null(config_get(cfg, name, "token-file"));
 	pv->insecure = config_get_bool(cfg, name, "insecure", 0);
 out:
 	config_free(cfg);
@@ -151,6 +154,13 @@ target_resolve_maasapi(struct ctx *ctx, struct target *t, struct err *e)
 	    env[0] != '\0')
 		spec = "env:MAAS_TOKEN";
 	if (spec != NULL && cred_read(spec, "--token", &t->key, e) != 0) {
+		target_free(t);
+		goto out;
+	}
+	/* The token `maasctl login` stored in the profile. */
+	if (spec == NULL && pv.token_file != NULL &&
+	    config_read_secret(pv.token_file, &t->key, e) != 0) {
+		err_hint(e, "log in again with 'maasctl login'");
 		target_free(t);
 		goto out;
 	}

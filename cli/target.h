@@ -23,7 +23,8 @@ struct target {
 int	 target_resolve(struct ctx *, const char *endpoint, struct target *,
 	    struct err *);
 /* maas-api through the gateway: base <MAAS_URL>/maas-api, the bearer is
- * the user's token (--token @FILE|-|env:NAME, else $MAAS_TOKEN). */
+ * the user's token (--token @FILE|-|env:NAME, else $MAAS_TOKEN, else the
+ * profile's token-file written by `maasctl login`). */
 int	 target_resolve_maasapi(struct ctx *, struct target *, struct err *);
 void	 target_free(struct target *);
 /* Headers for a JSON request: a NULL-terminated array; the caller frees

@@ -36,6 +36,7 @@ static const struct {
 	{ "insecure", 1 },
 	{ "default-model", 0 },
 	{ "api-key-file", 0 },
+	{ "token-file", 0 },
 	{ "namespace", 0 },
 };
 #define CONFIG_NFIELDS (sizeof config_fields / sizeof config_fields[0])

@@ -16,6 +16,7 @@
  *	    insecure: false                      # skip TLS verification
  *	    default-model: granite-3b            # model when none is given
  *	    api-key-file: /path/to/sandbox.key   # file holding the API key
+ *	    token-file: /path/to/sandbox.token   # bearer token (maasctl login)
  *	    namespace: models-as-a-service       # default namespace
  *
  * All profile fields are optional strings except `insecure` (a boolean).
@@ -93,7 +94,8 @@ int		 config_set(struct config *, const char *profile,
 		    const char *field, const char *value, struct err *);
 
 /* Default file for a profile's API key: keys/<profile>.key in the config
- * file's directory.  Caller frees. */
+ * file's directory (maasctl login keeps the bearer token beside it, in
+ * keys/<profile>.token).  Caller frees. */
 char		*config_key_path(const struct config *, const char *profile);
 /* Write data to path atomically with mode 0600 (parent directories made
  * 0700); the data never appears in errors. */

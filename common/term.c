@@ -430,6 +430,17 @@ term_redact_n(const char *s, size_t len)
 			i += n;
 			continue;
 		}
+		/* An sk-oai- key in base64 (a Secret's data). */
+		if (boundary && has_prefix(s + i, left, "c2stb2Fp")) {
+			n = 8;
+			while (n < left && (isalnum((unsigned char)s[i + n]) ||
+			    s[i + n] == '+' || s[i + n] == '/' ||
+			    s[i + n] == '='))
+				n++;
+			sb_adds(&sb, "REDACTED");
+			i += n;
+			continue;
+		}
 		if (boundary && s[i] == 'e' && (n = match_jwt(s + i, left)) > 0) {
 			sb_adds(&sb, "REDACTED");
 			i += n;

@@ -54,7 +54,7 @@ void	 term_progress_end(void);
 /*
  * Return a copy of s with secrets replaced by REDACTED: Authorization,
  * Proxy-Authorization and x-api-key header values, "Bearer <x>", sk-oai-
- * keys, JWTs, JSON "token"-like and password values, "key":"sk-..." and
+ * keys (also base64-encoded), JWTs, JSON "token"-like and password values, "key":"sk-..." and
  * private key PEM blocks.  Caller frees.
  */
 char	*term_redact(const char *s);

@@ -34,6 +34,15 @@ const char *maasapi_key_check(const char *raw, char **user,
 	    struct strlist *groups, char **subscription);
 
 /*
+ * Tell maas-api where the gateway listens (server.c, once bound): the
+ * Gateway openshift-ingress/maas-default-gateway's first listener gets
+ * this port and protocol (HTTPS, or HTTP for a plain sandbox) and its
+ * status.addresses 127.0.0.1, so clients find the sandbox as they find a
+ * cluster's MaaS (listener hostname and port; MAAS-API.md §4.11).
+ */
+void	 maasapi_gateway_listening(int port, int tls);
+
+/*
  * Subscription selection exactly as POST /internal/v1/subscriptions/select
  * answers it (MAAS-API.md §4.12, §7.3, §7.4), over the MaaSSubscriptions
  * and MaaSAuthPolicies of models-as-a-service and every MaaSModelRef:

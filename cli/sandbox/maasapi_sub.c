@@ -132,6 +132,59 @@ mapi_max_expiration_days(void)
 	return c_max_days;
 }
 
+void
+maasapi_gateway_listening(int port, int tls)
+{
+	struct sbx_store	*s = api_store();
+	struct err		 e = ERR_INIT;
+	cJSON			*gw, *l, *st, *addrs, *a;
+	char			*json, *before, *after;
+
+	if (s == NULL || (json = store_get(s, "gateway.networking.k8s.io",
+	    "gateways", "openshift-ingress", "maas-default-gateway")) == NULL)
+		return;
+	gw = cJSON_Parse(json);
+	free(json);
+	l = cJSON_GetArrayItem(json_path(gw, "spec.listeners"), 0);
+	if (l == NULL) {
+		cJSON_Delete(gw);
+		return;
+	}
+	before = json_print(gw, 0);
+	cJSON_ReplaceItemInObject(l, "port", cJSON_CreateNumber(port));
+	cJSON_ReplaceItemInObject(l, "protocol", cJSON_CreateString(tls ?
+	    "HTTPS" : "HTTP"));
+	if (!tls)
+		cJSON_DeleteItemFromObject(l, "tls");
+	else if (cJSON_GetObjectItem(l, "tls") == NULL)
+		json_set_str(l, "tls.mode", "Terminate");
+	st = json_obj(gw, "status");
+	addrs = cJSON_CreateArray();
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "type", "IPAddress");
+	cJSON_AddStringToObject(a, "value", "127.0.0.1");
+	cJSON_AddItemToArray(addrs, a);
+	cJSON_DeleteItemFromObject(st, "addresses");
+	cJSON_AddItemToObject(st, "addresses", addrs);
+	after = json_print(gw, 0);
+	if (strcmp(before, after) != 0) {
+		if (store_begin(s, &e) == 0) {
+			if (store_put(s, "gateway.networking.k8s.io",
+			    "gateways", "openshift-ingress",
+			    "maas-default-gateway", gw, "MODIFIED", &e) < 0 ||
+			    store_commit(s, &e) != 0)
+				store_rollback(s);
+		}
+		if (e.code != 0)
+			srv_log("msg=\"maas-api: cannot record the gateway "
+			    "port\" err=\"%s\"", e.msg);
+	}
+	err_clear(&e);
+	free(before);
+	free(after);
+	cJSON_Delete(gw);
+}
+
 /* ---- predicates over the resources ---- */
 
 static const char *

@@ -33,6 +33,7 @@
 
 #include "apiserver.h"
 #include "controller.h"
+#include "maasapi.h"
 
 #define MAX_BODY	(3 * 1024 * 1024)	/* the apiserver's own limit */
 #define MAX_HEADERS	(64 * 1024)
@@ -467,6 +468,8 @@ sbx_serve(const struct sbx_config *c, struct err *e)
 	if (c->gateway_port >= 0 && (gw = listener(&gw_port, !c->plain,
 	    on_gateway, "gateway", e)) == NULL)
 		goto out;
+	if (gw != NULL)
+		maasapi_gateway_listening(gw_port, !c->plain);
 	if (controller_init(c, gw ? gw_port : 0, e) == -1)
 		goto out;
 	sigterm = evsignal_new(base, SIGTERM, on_signal, NULL);
