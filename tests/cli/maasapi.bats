@@ -15,7 +15,7 @@ setup_file() {
 	maas_model llm prem-m
 	maas_model llm noauth-m
 	maas_model llm pend-m Pending
-	maas_policy free-access devs,premium-user,phasers llm/free-m,llm/pend-m
+	maas_policy free-access devs,premium-user,phasers llm/free-m,llm/pend-m,llm/missing
 	maas_policy prem-access premium-user llm/prem-m
 	maas_subscription free 10 devs,premium-user llm/free-m=100/1m,llm/pend-m=100/1m,llm/noauth-m=100/1m Active
 	maas_subscription premium 20 premium-user llm/prem-m=1000/1m,llm/free-m=1000/1m Active
@@ -23,10 +23,16 @@ setup_file() {
 	maas_subscription tie-a 30 user:carol llm/free-m=50/1m
 	maas_subscription tie-c 30 user:carol llm/free-m=500/1m
 	maas_subscription tie-b 30 user:carol llm/free-m=500/1m
-	maas_subscription ph-failed 0 phasers llm/free-m=10/1m Failed
-	maas_subscription ph-pending 0 phasers llm/free-m=10/1m Pending
-	maas_subscription ph-degraded 0 phasers llm/free-m=10/1m Degraded
-	maas_subscription ph-none 0 phasers llm/free-m=10/1m
+	# Phases as a controller derives them: every model missing -> Failed,
+	# some -> Degraded; Pending and no phase only exist without one.
+	maas_subscription ph-failed 0 phasers llm/missing=10/1m Failed
+	maas_subscription ph-degraded 0 phasers llm/free-m=10/1m,llm/missing=10/1m Degraded
+	maas_subscription ph-pending 0 phasers llm/missing=10/1m Pending
+	maas_subscription ph-none 0 phasers llm/missing=10/1m
+	maas_wait_phase maasmodelrefs llm free-m Ready
+	maas_wait_phase maasmodelrefs llm prem-m Ready
+	maas_wait_phase maassubscriptions models-as-a-service ph-failed Failed
+	maas_wait_phase maassubscriptions models-as-a-service ph-degraded Degraded
 	sandbox_token alice devs >"$d/alice.token"
 	sandbox_token bob devs premium-user >"$d/bob.token"
 	sandbox_token carol >"$d/carol.token"
@@ -102,17 +108,24 @@ jf() { printf '%s' "$1" | jq -r "$2"; }
 	[ "$(jf "$output" .subscription)" = free ]
 }
 
-@test "mint against subscription phases: Active/Degraded/Pending ok, Failed 403, unreconciled 400 (§5.10)" {
-	for s in ph-degraded ph-pending; do
-		out=$(mint "$FRANK" "{\"name\":\"f-$s\",\"subscription\":\"$s\"}")
-		[ "$(jf "$out" .subscription)" = "$s" ]
-	done
+@test "mint against subscription phases: Active/Degraded ok, Failed 403 (§5.10)" {
+	out=$(mint "$FRANK" '{"name":"f-deg","subscription":"ph-degraded"}')
+	[ "$(jf "$out" .subscription)" = ph-degraded ]
+	out=$(mint "$BOB" '{"name":"b-act","subscription":"premium"}')
+	[ "$(jf "$out" .subscription)" = premium ]
 	run -0 api "$FRANK" POST /v1/api-keys -d '{"name":"x","subscription":"ph-failed"}'
 	[ "$output" = '{"error":"subscription is in Failed phase (cannot create API keys)","code":"subscription_not_ready"} 403' ]
-	run -0 api "$FRANK" POST /v1/api-keys -d '{"name":"x","subscription":"ph-none"}'
-	[ "$output" = '{"error":"subscription is unreconciled (no status.phase set)","code":"subscription_not_ready"} 400' ]
 	run -3 maasctl key create x --subscription ph-failed --token "@$FRANK"
 	[[ $output == *"403 Forbidden: subscription is in Failed phase (cannot create API keys)" ]]
+}
+
+@test "mint against subscription phases: Pending ok, unreconciled 400 (§5.10)" {
+	p=$(maas_phase maassubscriptions models-as-a-service ph-none)
+	[ -z "$p" ] || skip "a controller reconciled ph-none (phase $p): Pending and unreconciled subscriptions exist only without one"
+	out=$(mint "$FRANK" '{"name":"f-pend","subscription":"ph-pending"}')
+	[ "$(jf "$out" .subscription)" = ph-pending ]
+	run -0 api "$FRANK" POST /v1/api-keys -d '{"name":"x","subscription":"ph-none"}'
+	[ "$output" = '{"error":"subscription is unreconciled (no status.phase set)","code":"subscription_not_ready"} 400' ]
 }
 
 @test "groups are captured at mint; IDOR 404 for others, admins see and revoke every key (§5.1, §5.4)" {
@@ -254,12 +267,13 @@ jf() { printf '%s' "$1" | jq -r "$2"; }
 	body=${output% 200}
 	[ "$(jf "$body" '[.[].subscription_id_header] | join(",")')" = "free,premium" ]
 	[ "$(jf "$body" '[.[0].model_refs[].name] | join(",")')" = "free-m,pend-m" ]
+	[ "$(jf "$body" '[.[1].model_refs[].name] | join(",")')" = "prem-m,free-m" ]
 	[ "$(jf "$body" '.[0].model_refs[0] | [.model_name, .display_name, .source, (.token_rate_limits[0].limit|tostring), .token_rate_limits[0].window] | join(" ")')" = "publishers/llm/models/free-m Free model internal 100 1m" ]
 	[ "$(jf "$body" '.[1].priority')" = 20 ]
 	# Only Active/Degraded subscriptions here; every phase per model.
 	run -0 api "$FRANK" GET /v1/subscriptions
 	[ "$(jf "${output% 200}" '[.[].subscription_id_header] | join(",")')" = "ph-degraded" ]
-	run -0 api "$FRANK" GET /v1/model/free-m/subscriptions
+	run -0 api "$FRANK" GET /v1/model/missing/subscriptions
 	[ "$(jf "${output% 200}" '[.[].subscription_id_header] | join(",")')" = "ph-degraded,ph-failed,ph-none,ph-pending" ]
 	run -0 api "$BOB" GET /v1/model/prem-m/subscriptions
 	[ "$(jf "${output% 200}" '[.[].subscription_id_header] | join(",")')" = "premium" ]

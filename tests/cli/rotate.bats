@@ -11,6 +11,8 @@ load ../helpers/maas
 
 setup_file() {
 	sandbox_start --plain
+	maas_model llm m1
+	maas_policy m1-access system:authenticated llm/m1
 	maas_subscription free 0 system:authenticated llm/m1=100/1m Active
 	maas_subscription team 5 user:alice llm/m1=1000/1m Active
 	maas_apply_json '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"apps"}}'

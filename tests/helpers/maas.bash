@@ -8,8 +8,13 @@
 #	maas_policy NAME OWNERS MODELS
 #	    a MaaSAuthPolicy granting OWNERS the models (NS/NAME, comma list).
 #	maas_model NS NAME [PHASE] [ANNOTATIONS-JSON]
-#	    a MaaSModelRef (kind LLMInferenceService, served id
-#	    publishers/NS/models/NAME) with status phase PHASE (default Ready).
+#	    an LLMInferenceService and its MaaSModelRef (served id
+#	    publishers/NS/models/NAME) with status phase PHASE (default Ready;
+#	    any other phase keeps the backend not ready).  Without a
+#	    controller the status is written here; with one, the controller's
+#	    own verdict (Ready once governed and the backend is up) wins.
+#	maas_wait_phase RESOURCE NS NAME PHASE
+#	    wait (up to 10 s) until the object's status.phase is PHASE.
 #	maas_status RESOURCE NS NAME JSON
 #	    merge JSON into the status of a maas.opendatahub.io object.
 
@@ -66,10 +71,32 @@ maas_policy() {
 }
 
 maas_model() {
-	local ns=$1 name=$2 phase=${3:-Ready} ann=${4:-"{}"}
+	local ns=$1 name=$2 phase=${3:-Ready} ann=${4:-"{}"} ready=true
+	[ "$phase" = Ready ] || ready=false
 	maas_apply_json "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"$ns\"}}" || return 1
+	maas_apply_json "{\"apiVersion\":\"serving.kserve.io/v1alpha1\",\"kind\":\"LLMInferenceService\",\"metadata\":{\"name\":\"$name\",\"namespace\":\"$ns\",\"annotations\":{\"maas.sandbox/start-delay\":\"0s\",\"maas.sandbox/ready\":\"$ready\"}},\"spec\":{\"model\":{\"uri\":\"hf://placeholder/no-model\",\"name\":\"$name\"},\"router\":{\"route\":{},\"gateway\":{\"refs\":[{\"name\":\"maas-default-gateway\",\"namespace\":\"openshift-ingress\"}]}}}}" || return 1
 	maas_apply_json "{\"apiVersion\":\"maas.opendatahub.io/v1alpha1\",\"kind\":\"MaaSModelRef\",\"metadata\":{\"name\":\"$name\",\"namespace\":\"$ns\",\"annotations\":$ann},\"spec\":{\"modelRef\":{\"kind\":\"LLMInferenceService\",\"name\":\"$name\"}}}" || return 1
 	maas_status maasmodelrefs "$ns" "$name" "{\"phase\":\"$phase\",\"endpoint\":\"$SANDBOX_MAAS_URL/$ns/$name\",\"resolvedModelAlias\":\"publishers/$ns/models/$name\"}"
+}
+
+maas_wait_phase() {
+	local got
+	for _ in $(seq 50); do
+		got=$(sandbox_curl -s -H "Authorization: Bearer $SANDBOX_ADMIN_TOKEN" \
+		    "$SANDBOX_API_URL/apis/maas.opendatahub.io/v1alpha1/namespaces/$2/$1/$3" |
+		    jq -r '.status.phase // ""')
+		[ "$got" = "$4" ] && return 0
+		sleep 0.2
+	done
+	echo "$1 $2/$3: phase \"$got\", want $4" >&2
+	return 1
+}
+
+# maas_phase RESOURCE NS NAME: the object's status.phase ("" when unset).
+maas_phase() {
+	sandbox_curl -s -H "Authorization: Bearer $SANDBOX_ADMIN_TOKEN" \
+	    "$SANDBOX_API_URL/apis/maas.opendatahub.io/v1alpha1/namespaces/$2/$1/$3" |
+	    jq -r '.status.phase // ""'
 }
 
 # maas_patch RESOURCE NS NAME JSON: merge-patch a maas.opendatahub.io object.
