@@ -77,6 +77,7 @@ static int
 check_model(struct repl *r, const char *name, struct err *e)
 {
 	struct err	 le = ERR_INIT;
+	struct strlist	 ids = STRLIST_INIT, refs = STRLIST_INIT;
 
 	if (repl_load_models(r, 0, &le) != 0 || r->models.n == 0) {
 		/* Endpoints without /models, or listing none: trust the
@@ -88,6 +89,16 @@ check_model(struct repl *r, const char *name, struct err *e)
 		return 0;
 	if (repl_load_models(r, 1, &le) == 0 && sl_has(&r->models, name))
 		return 0;
+	err_clear(&le);
+	if (target_models_refs(&r->t, &ids, &refs, &le) == 0 &&
+	    sl_has(&refs, name)) {
+		/* A MaaS model's ref name: the gateway routes by it too. */
+		sl_free(&ids);
+		sl_free(&refs);
+		return 0;
+	}
+	sl_free(&ids);
+	sl_free(&refs);
 	err_clear(&le);
 	return err_set(e, EXIT_NOTFOUND, "repl: no model \"%s\" at %s (see "
 	    "/models)", name, r->t.base);

@@ -362,10 +362,12 @@ out:
 }
 
 int
-target_models(struct target *t, struct strlist *ids, struct err *e)
+target_models_refs(struct target *t, struct strlist *ids,
+    struct strlist *refs, struct err *e)
 {
 	cJSON		*o, *m;
 	const cJSON	*ready;
+	const char	*owner, *slash;
 
 	if ((o = target_get_json(t, "/models", NULL, "listing models",
 	    e)) == NULL)
@@ -376,7 +378,20 @@ target_models(struct target *t, struct strlist *ids, struct err *e)
 			continue;
 		if (json_str(m, "id") != NULL)
 			sl_add(ids, json_str(m, "id"));
+		/* maas-api's owned_by is the MaaSModelRef's "ns/name"; the
+		 * gateway also routes by that name. */
+		if (refs != NULL && (owner = json_str(m, "owned_by")) != NULL &&
+		    (slash = strchr(owner, '/')) != NULL && slash[1] != '\0') {
+			sl_add(refs, owner);
+			sl_add(refs, slash + 1);
+		}
 	}
 	cJSON_Delete(o);
 	return 0;
+}
+
+int
+target_models(struct target *t, struct strlist *ids, struct err *e)
+{
+	return target_models_refs(t, ids, NULL, e);
 }

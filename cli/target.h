@@ -39,6 +39,10 @@ int	 target_http_error(const struct target *, const char *what,
 cJSON	*target_get_json(struct target *, const char *path,
 	    const char *extra_header, const char *what, struct err *);
 /* The ids of the ready models the target lists (GET <base>/models). */
+/* The same, also adding to refs each model's MaaSModelRef as "ns/name"
+ * and "name" (maas-api's owned_by), names the MaaS gateway routes by. */
+int	 target_models_refs(struct target *, struct strlist *ids,
+	    struct strlist *refs, struct err *);
 int	 target_models(struct target *, struct strlist *ids, struct err *);
 
 #endif

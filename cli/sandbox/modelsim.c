@@ -38,6 +38,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -102,6 +103,7 @@ struct msim_req {
 	struct event		*watch;		/* notices a client hang-up */
 	evutil_socket_t		 fd;		/* the connection's socket */
 	int			 chunked;	/* chunked transfer encoding */
+	int			 plain;		/* no TLS: direct writes allowed */
 	enum msim_state		 state;
 	int			 chat;		/* chat.completions, else completions */
 	int			 stream;
@@ -491,6 +493,9 @@ watch_start(struct msim_req *r)
 		return;
 	/* One token per write: do not let Nagle hold tokens back. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* Direct writes only on plain sockets: on HTTPS (the sandbox
+	 * gateway's default) bytes must go through OpenSSL. */
+	r->plain = bufferevent_openssl_get_ssl(bev) == NULL;
 	r->fd = fd;
 	r->watch = event_new(r->ms->base, fd, EV_READ | EV_PERSIST,
 	    on_readable, r);
@@ -606,7 +611,8 @@ write_direct(struct msim_req *r, const char *buf, size_t len)
 	ssize_t w;
 	int i, hl;
 
-	if (!r->chunked || r->fd < 0 || len == 0 || r->conn == NULL ||
+	if (!r->chunked || !r->plain || r->fd < 0 || len == 0 ||
+	    r->conn == NULL ||
 	    (bev = evhttp_connection_get_bufferevent(r->conn)) == NULL ||
 	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
 		return -1;
