@@ -52,6 +52,10 @@ typedef int (*store_obj_fn)(void *arg, const char *ns, const char *name,
 	    const char *json);
 int	 store_list(struct sbx_store *, const char *grp, const char *res,
 	    const char *ns, const char *after, store_obj_fn, void *);
+/* Every object of grp/res in ns (NULL: all namespaces) as a new JSON
+ * array, in key order (an empty array when s is NULL). */
+cJSON	*store_list_json(struct sbx_store *, const char *grp, const char *res,
+	    const char *ns);
 /* Call fn for each object in namespace ns, of any resource. */
 typedef int (*store_any_fn)(void *arg, const char *grp, const char *res,
 	    const char *name, const char *json);

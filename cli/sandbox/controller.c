@@ -534,25 +534,10 @@ struct snap {
 };
 static struct snap	 snap;
 
-static int
-collect(void *arg, const char *ns, const char *name, const char *json)
-{
-	cJSON	*o = cJSON_Parse(json);
-
-	(void)ns;
-	(void)name;
-	if (o != NULL)
-		cJSON_AddItemToArray(arg, o);
-	return 0;
-}
-
 static cJSON *
 list_all(const char *grp, const char *res, const char *ns)
 {
-	cJSON	*a = cJSON_CreateArray();
-
-	store_list(api_store(), grp, res, ns, NULL, collect, a);
-	return a;
+	return store_list_json(api_store(), grp, res, ns);
 }
 
 /* Is ns a tenant namespace whose MaaS CRs the controllers reconcile? */

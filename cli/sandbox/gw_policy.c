@@ -48,27 +48,11 @@ gw_get(const char *grp, const char *res, const char *ns, const char *name)
 	return o;
 }
 
-static int
-collect(void *arg, const char *ns, const char *name, const char *json)
-{
-	cJSON	*o;
-
-	(void)ns;
-	(void)name;
-	if ((o = cJSON_Parse(json)) != NULL)
-		cJSON_AddItemToArray(arg, o);
-	return 0;
-}
-
 /* Every stored object of grp/res in ns (NULL: all), as an array. */
 static cJSON *
 gw_list(const char *grp, const char *res, const char *ns)
 {
-	cJSON	*a = cJSON_CreateArray();
-
-	if (api_store() != NULL)
-		store_list(api_store(), grp, res, ns, NULL, collect, a);
-	return a;
+	return store_list_json(api_store(), grp, res, ns);
 }
 
 static int

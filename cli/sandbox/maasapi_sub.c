@@ -65,29 +65,11 @@ mapi_sub_shutdown(void)
 	cache_drop();
 }
 
-static int
-collect(void *arg, const char *ns, const char *name, const char *json)
-{
-	cJSON	*o;
-
-	(void)ns;
-	(void)name;
-	if ((o = cJSON_Parse(json)) != NULL)
-		cJSON_AddItemToArray(arg, o);
-	return 0;
-}
-
 static const cJSON *
 load(cJSON **slot, const char *res, const char *ns)
 {
-	struct sbx_store	*s = api_store();
-
-	if (*slot == NULL) {
-		*slot = cJSON_CreateArray();
-		if (s != NULL)
-			store_list(s, MAAS_GROUP, res, ns, NULL, collect,
-			    *slot);
-	}
+	if (*slot == NULL)
+		*slot = store_list_json(api_store(), MAAS_GROUP, res, ns);
 	return *slot;
 }
 

@@ -382,3 +382,26 @@ store_events(struct sbx_store *s, long long after, store_event_fn fn,
 	sqlite3_finalize(st);
 	return 0;
 }
+
+static int
+collect_json(void *arg, const char *ns, const char *name, const char *json)
+{
+	cJSON	*o = cJSON_Parse(json);
+
+	(void)ns;
+	(void)name;
+	if (o != NULL)
+		cJSON_AddItemToArray(arg, o);
+	return 0;
+}
+
+cJSON *
+store_list_json(struct sbx_store *s, const char *grp, const char *res,
+    const char *ns)
+{
+	cJSON	*a = cJSON_CreateArray();
+
+	if (s != NULL)
+		store_list(s, grp, res, ns, NULL, collect_json, a);
+	return a;
+}
