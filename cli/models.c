@@ -102,36 +102,12 @@ print_table(const cJSON *list, const struct output *out)
 static int
 models_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
-	struct output	 out;
-	struct target	 t;
-	cJSON		*list = NULL;
-	const cJSON	*m;
-	int		 rc = -1;
+	struct target_listing	 l = { M.endpoint, M.no_headers, fetch_models,
+	    "data", "id", print_table };
 
 	(void)argc;
 	(void)argv;
-	if (output_parse(&out, ctx->g.output, e) != 0)
-		return -1;
-	out.no_headers = M.no_headers;
-	if (target_resolve(ctx, M.endpoint, &t, e) != 0)
-		goto done;
-	if ((list = fetch_models(&t, e)) == NULL)
-		goto out;
-	if (output_is_table(&out))
-		print_table(list, &out);
-	else if (out.format == OUTPUT_NAME) {
-		cJSON_ArrayForEach(m, cJSON_GetObjectItem(list, "data"))
-			if (json_str(m, "id") != NULL)
-				printf("%s\n", json_str(m, "id"));
-	} else if (output_print(&out, list, NULL, stdout, stderr, e) != 0)
-		goto out;
-	rc = 0;
-out:
-	cJSON_Delete(list);
-	target_free(&t);
-done:
-	output_free(&out);
-	return rc;
+	return target_list(ctx, &l, e);
 }
 
 static const struct command models_list = {

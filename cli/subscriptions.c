@@ -79,46 +79,31 @@ print_table(const cJSON *list, const struct output *out)
 	output_table_free(t);
 }
 
+/* GET /v1/subscriptions: a JSON array. */
+static cJSON *
+fetch_subs(struct target *t, struct err *e)
+{
+	cJSON	*list;
+
+	if ((list = target_get_json(t, "/subscriptions", NULL,
+	    "subscriptions", e)) != NULL && !cJSON_IsArray(list)) {
+		err_set(e, EXIT_ERR, "subscriptions: the answer from "
+		    "%s/subscriptions is not a list", t->base);
+		cJSON_Delete(list);
+		list = NULL;
+	}
+	return list;
+}
+
 static int
 subs_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
-	struct output	 out;
-	struct target	 t;
-	cJSON		*list = NULL;
-	const cJSON	*s;
-	int		 rc = -1;
+	struct target_listing	 l = { NULL, S.no_headers, fetch_subs, NULL,
+	    "subscription_id_header", print_table };
 
 	(void)argc;
 	(void)argv;
-	if (output_parse(&out, ctx->g.output, e) != 0)
-		return -1;
-	out.no_headers = S.no_headers;
-	if (target_resolve(ctx, NULL, &t, e) != 0)
-		goto done;
-	if ((list = target_get_json(&t, "/subscriptions", NULL,
-	    "subscriptions", e)) == NULL)
-		goto out;
-	if (!cJSON_IsArray(list)) {
-		err_set(e, EXIT_ERR, "subscriptions: the answer from "
-		    "%s/subscriptions is not a list", t.base);
-		goto out;
-	}
-	if (output_is_table(&out))
-		print_table(list, &out);
-	else if (out.format == OUTPUT_NAME) {
-		cJSON_ArrayForEach(s, list)
-			if (json_str(s, "subscription_id_header") != NULL)
-				printf("%s\n", json_str(s,
-				    "subscription_id_header"));
-	} else if (output_print(&out, list, NULL, stdout, stderr, e) != 0)
-		goto out;
-	rc = 0;
-out:
-	cJSON_Delete(list);
-	target_free(&t);
-done:
-	output_free(&out);
-	return rc;
+	return target_list(ctx, &l, e);
 }
 
 static const struct command subs_list = {

@@ -2,6 +2,7 @@
  * target.c: resolve the OpenAI-compatible target and its credentials, and
  * translate gateway/maas-api answers into actionable errors.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "cred.h"
 #include "json.h"
 #include "openai.h"
+#include "output.h"
 #include "target.h"
 
 static char *
@@ -394,4 +396,38 @@ int
 target_models(struct target *t, struct strlist *ids, struct err *e)
 {
 	return target_models_refs(t, ids, NULL, e);
+}
+
+int
+target_list(struct ctx *ctx, const struct target_listing *l, struct err *e)
+{
+	struct output	 out;
+	struct target	 t;
+	cJSON		*doc = NULL;
+	const cJSON	*it, *items;
+	int		 rc = -1;
+
+	if (output_parse(&out, ctx->g.output, e) != 0)
+		return -1;
+	out.no_headers = l->no_headers;
+	if (target_resolve(ctx, l->endpoint, &t, e) != 0)
+		goto done;
+	if ((doc = l->fetch(&t, e)) == NULL)
+		goto out;
+	items = l->items ? cJSON_GetObjectItem(doc, l->items) : doc;
+	if (output_is_table(&out))
+		l->table(doc, &out);
+	else if (out.format == OUTPUT_NAME) {
+		cJSON_ArrayForEach(it, items)
+			if (json_str(it, l->name_key) != NULL)
+				printf("%s\n", json_str(it, l->name_key));
+	} else if (output_print(&out, doc, NULL, stdout, stderr, e) != 0)
+		goto out;
+	rc = 0;
+out:
+	cJSON_Delete(doc);
+	target_free(&t);
+done:
+	output_free(&out);
+	return rc;
 }

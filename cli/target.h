@@ -45,4 +45,23 @@ int	 target_models_refs(struct target *, struct strlist *ids,
 	    struct strlist *refs, struct err *);
 int	 target_models(struct target *, struct strlist *ids, struct err *);
 
+/*
+ * A maas-api listing command (models, subscriptions): fetch the document,
+ * then print it as the table, one name per item for -o name, or through
+ * output_print for every other -o.
+ */
+struct output;
+struct target_listing {
+	const char	*endpoint;	/* --endpoint, or NULL */
+	int		 no_headers;	/* --no-headers */
+	/* The document, checked; NULL with an error. */
+	cJSON		*(*fetch)(struct target *, struct err *);
+	const char	*items;		/* member holding the items; NULL:
+					 * the document is the array */
+	const char	*name_key;	/* what -o name prints per item */
+	void		 (*table)(const cJSON *doc, const struct output *);
+};
+int	 target_list(struct ctx *, const struct target_listing *,
+	    struct err *);
+
 #endif
