@@ -134,34 +134,41 @@ duration_format(double secs)
 	return sb_detach(&sb);
 }
 
-int
-duration_window(const char *s, double *secs, struct err *e)
+long
+duration_window_seconds(const char *s)
 {
 	size_t	 n, i;
-	double	 mult;
-	long	 v;
+	long	 mult;
 
 	n = s ? strlen(s) : 0;
 	if (n < 2 || n > 5 || s[0] < '1' || s[0] > '9')
-		goto badwin;
+		return -1;
 	for (i = 1; i < n - 1; i++)
 		if (!isdigit((unsigned char)s[i]))
-			goto badwin;
+			return -1;
 	switch (s[n - 1]) {
 	case 's': mult = 1; break;
 	case 'm': mult = 60; break;
 	case 'h': mult = 3600; break;
-	default: goto badwin;
+	default: return -1;
 	}
-	v = strtol(s, NULL, 10);
-	if (v * mult > 8784.0 * 3600)
+	return strtol(s, NULL, 10) * mult;
+}
+
+int
+duration_window(const char *s, double *secs, struct err *e)
+{
+	long	 v = duration_window_seconds(s);
+
+	if (v < 0) {
+		err_set(e, EXIT_USAGE, "invalid window \"%s\": want 1-9999 "
+		    "followed by s, m or h, e.g. 1m, 1h, 24h (days are not "
+		    "allowed)", s ? s : "");
+		return -1;
+	}
+	if (v > 8784L * 3600)
 		return err_set(e, EXIT_USAGE,
 		    "invalid window \"%s\": longer than 8784h (366 days)", s);
-	*secs = (double)v * mult;
+	*secs = (double)v;
 	return 0;
-badwin:
-	err_set(e, EXIT_USAGE, "invalid window \"%s\": want 1-9999 followed "
-	    "by s, m or h, e.g. 1m, 1h, 24h (days are not allowed)",
-	    s ? s : "");
-	return -1;
 }

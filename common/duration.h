@@ -13,5 +13,8 @@ int	 duration_parse(const char *, double *secs, struct err *);
 char	*duration_format(double secs);
 /* Parse a token window ("1m", "24h"; digits then one of s m h d). */
 int	 duration_window(const char *, double *secs, struct err *);
+/* The seconds of a window matching the CRD pattern ^[1-9]\d{0,3}(s|m|h)$
+ * (no upper bound checked), or -1 when it does not match. */
+long	 duration_window_seconds(const char *);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "duration.h"
 #include "maasval.h"
 #include "xalloc.h"
 
@@ -73,35 +74,6 @@ maasval_is_subdomain(const char *s)
 			return 0;
 		if (dot == NULL)
 			return 1;
-	}
-}
-
-int
-maasval_window_ok(const char *w)
-{
-	size_t	 n, i;
-
-	if (w == NULL || (n = strlen(w)) < 2 || n > 5 || w[0] < '1' ||
-	    w[0] > '9')
-		return 0;
-	for (i = 1; i < n - 1; i++)
-		if (!isdigit((unsigned char)w[i]))
-			return 0;
-	return strchr("smh", w[n - 1]) != NULL;
-}
-
-long
-maasval_window_seconds(const char *w)
-{
-	long	 v = strtol(w, NULL, 10);
-
-	switch (w[strlen(w) - 1]) {
-	case 'h':
-		return v * 3600;
-	case 'm':
-		return v * 60;
-	default:
-		return v;
 	}
 }
 
@@ -353,10 +325,10 @@ check_rate(const cJSON *l, const char *field, const char *kind,
 	if (strlen(w) < 2)
 		rc = invalid(e, kind, name, f, "Invalid value: \"%s\": %s in "
 		    "body should be at least 2 chars long", w, f);
-	else if (!maasval_window_ok(w))
+	else if (duration_window_seconds(w) < 0)
 		rc = invalid(e, kind, name, f, "Invalid value: \"%s\": %s in "
 		    "body should match '" RE_WINDOW "'", w, f);
-	else if (maasval_window_seconds(w) > MAASVAL_WINDOW_MAX_S)
+	else if (duration_window_seconds(w) > MAASVAL_WINDOW_MAX_S)
 		rc = invalid(e, kind, name, f, "Invalid value: \"%s\": must "
 		    "not exceed 8784h (366 days)", w);
 out:

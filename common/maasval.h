@@ -24,10 +24,7 @@
 int	 maasval_is_subdomain(const char *s);
 /* Is s a DNS-1123 label of at most 63 characters? */
 int	 maasval_is_label(const char *s);
-/* Does w match the CRD pattern ^[1-9]\d{0,3}(s|m|h)$? */
-int	 maasval_window_ok(const char *w);
-/* A valid window's length in seconds. */
-long	 maasval_window_seconds(const char *w);
+/* Windows: duration_window_seconds() in duration.h. */
 
 /*
  * Parse "NS/NAME" (a MaaSModelRef reference) into *ns and *name

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "json.h"
+#include "duration.h"
 #include "maasval.h"
 #include "tap.h"
 
@@ -62,18 +63,18 @@ sub_bad(const char *from, const char *to, const char *want)
 
 TEST(windows)
 {
-	ok(maasval_window_ok("1m"), "1m");
-	ok(maasval_window_ok("9999h"), "9999h");
-	ok(maasval_window_ok("30s"), "30s");
-	ok(!maasval_window_ok("1d"), "1d");
-	ok(!maasval_window_ok("0m"), "0m");
-	ok(!maasval_window_ok("m"), "m");
-	ok(!maasval_window_ok("10000h"), "10000h");
-	ok(!maasval_window_ok("1.5h"), "1.5h");
-	ok(!maasval_window_ok(""), "empty");
-	is_int(maasval_window_seconds("24h"), 86400, "24h");
-	is_int(maasval_window_seconds("90m"), 5400, "90m");
-	is_int(maasval_window_seconds("7s"), 7, "7s");
+	ok(duration_window_seconds("1m") == 60, "1m");
+	ok(duration_window_seconds("9999h") == 9999L * 3600, "9999h");
+	ok(duration_window_seconds("30s") == 30, "30s");
+	ok(duration_window_seconds("1d") == -1, "1d");
+	ok(duration_window_seconds("0m") == -1, "0m");
+	ok(duration_window_seconds("m") == -1, "m");
+	ok(duration_window_seconds("10000h") == -1, "10000h");
+	ok(duration_window_seconds("1.5h") == -1, "1.5h");
+	ok(duration_window_seconds("") == -1, "empty");
+	is_int(duration_window_seconds("24h"), 86400, "24h");
+	is_int(duration_window_seconds("90m"), 5400, "90m");
+	is_int(duration_window_seconds("7s"), 7, "7s");
 }
 
 TEST(names)
