@@ -55,7 +55,7 @@
 
 /* Option values; only one verb runs per process. */
 static long		 o_port = -1, o_gateway_port = -1;
-static int		 o_plain, o_foreground, o_yes, o_daemon;
+static int		 o_plain, o_foreground, o_yes, o_daemon, o_no_controller;
 static const char	*o_state_dir;
 static const char	*o_user;
 static struct strlist	 o_groups;
@@ -72,11 +72,16 @@ static double		 o_ttl;
 	0, NULL, NULL, 0, 65535 }
 #define OPT_PLAIN { "plain", 0, OPT_BOOL, &o_plain, NULL,		\
 	"serve plain HTTP instead of HTTPS", 0, NULL, NULL, 0, 0 }
+#define OPT_NO_CONTROLLER { "no-controller", 0, OPT_BOOL,		\
+	&o_no_controller, NULL, "run without the controller: MaaS objects "	\
+	"keep the status clients write, as before maas-controller is "	\
+	"installed", 0, NULL, NULL, 0, 0 }
 
 static const struct opt up_opts[] = {
 	OPT_PORT,
 	OPT_GATEWAY_PORT,
 	OPT_PLAIN,
+	OPT_NO_CONTROLLER,
 	OPT_STATE_DIR,
 	{ "foreground", 0, OPT_BOOL, &o_foreground, NULL,
 	  "run in this process, logging to stderr, instead of as a daemon",
@@ -88,6 +93,7 @@ static const struct opt serve_opts[] = {
 	OPT_PORT,
 	OPT_GATEWAY_PORT,
 	OPT_PLAIN,
+	OPT_NO_CONTROLLER,
 	OPT_STATE_DIR,
 	{ "daemon", 0, OPT_BOOL, &o_daemon, NULL,
 	  "started by `sandbox up`: log to sandbox.log", OPT_HIDDEN, NULL,
@@ -645,6 +651,7 @@ serve_main(const char *dir, int foreground, int announce, struct err *e)
 	cfg.api_port = api;
 	cfg.gateway_port = gw;
 	cfg.plain = o_plain;
+	cfg.no_controller = o_no_controller;
 	cfg.foreground = foreground;
 	cfg.admin_token = token;
 	if (announce) {
@@ -735,7 +742,7 @@ static pid_t
 spawn_daemon(const char *dir, int api, int gw, struct err *e)
 {
 	char		 self[PATH_MAX], aport[16], gport[16];
-	char		*logpath, *argv[12];
+	char		*logpath, *argv[16];
 	ssize_t		 n;
 	pid_t		 pid;
 	int		 fd, i = 0;
@@ -760,6 +767,8 @@ spawn_daemon(const char *dir, int api, int gw, struct err *e)
 	argv[i++] = gport;
 	if (o_plain)
 		argv[i++] = (char *)"--plain";
+	if (o_no_controller)
+		argv[i++] = (char *)"--no-controller";
 	argv[i] = NULL;
 
 	logpath = sbx_path(dir, SBX_LOG_FILE);
@@ -1261,8 +1270,8 @@ token_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 static const struct command sandbox_up = {
 	.name = "up",
 	.summary = "Start the local sandbox (daemon on 127.0.0.1)",
-	.usage = "[--port N] [--gateway-port N] [--plain] [--state-dir D] "
-	    "[--foreground]",
+	.usage = "[--port N] [--gateway-port N] [--plain] [--no-controller] "
+	    "[--state-dir D] [--foreground]",
 	.opts = up_opts,
 	.run = up_run,
 	.max_args = 0,
@@ -1307,7 +1316,8 @@ static const struct command sandbox_reset = {
 static const struct command sandbox_serve = {
 	.name = "serve",
 	.summary = "Run the sandbox in the foreground, logging to stderr",
-	.usage = "[--port N] [--gateway-port N] [--plain] [--state-dir D]",
+	.usage = "[--port N] [--gateway-port N] [--plain] [--no-controller] "
+	    "[--state-dir D]",
 	.opts = serve_opts,
 	.run = serve_run,
 	.max_args = 0,

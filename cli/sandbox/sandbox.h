@@ -37,6 +37,7 @@ struct sbx_config {
 	int		 api_port;	/* Kubernetes API listener, 127.0.0.1 */
 	int		 gateway_port;	/* gateway listener (maas-api, models) */
 	int		 plain;		/* 1: HTTP; 0: HTTPS with certs below */
+	int		 no_controller;	/* 1: nothing reconciles MaaS kinds */
 	int		 foreground;	/* logs to stderr instead of the log */
 	const char	*admin_token;	/* the kubeconfig's admin bearer token */
 };

@@ -470,7 +470,7 @@ sbx_serve(const struct sbx_config *c, struct err *e)
 		goto out;
 	if (gw != NULL)
 		maasapi_gateway_listening(gw_port, !c->plain);
-	if (controller_init(c, gw ? gw_port : 0, e) == -1)
+	if (!c->no_controller && controller_init(c, gw ? gw_port : 0, e) == -1)
 		goto out;
 	sigterm = evsignal_new(base, SIGTERM, on_signal, NULL);
 	sigint = evsignal_new(base, SIGINT, on_signal, NULL);

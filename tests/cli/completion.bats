@@ -108,8 +108,25 @@ bash_complete() {
 	[[ $output == *"maasctl __complete"* && $output == *"complete -c maasctl"* ]]
 }
 
-@test "zsh shim parses (zsh -n) when zsh is installed" {
-	command -v zsh >/dev/null || skip "zsh not installed"
+@test "zsh shim parses (zsh -n); scripts/install-deps installs zsh" {
 	maasctl completion zsh >"$TEST_HOME/_maasctl"
 	run -0 zsh -n "$TEST_HOME/_maasctl"
+}
+
+@test "fish shim parses (fish -n); scripts/install-deps installs fish" {
+	maasctl completion fish >"$TEST_HOME/maasctl.fish"
+	run -0 fish -n "$TEST_HOME/maasctl.fish"
+}
+
+@test "zsh shim registers _maasctl for maasctl in a real zsh" {
+	maasctl completion zsh >"$TEST_HOME/_maasctl"
+	cat >"$TEST_HOME/drive.zsh" <<ZEOF
+autoload -Uz compinit && compinit -u -d "$TEST_HOME/zcompdump"
+source "$TEST_HOME/_maasctl"
+print -r -- \$+functions[_maasctl]
+print -r -- \${_comps[maasctl]}
+ZEOF
+	run -0 zsh -f "$TEST_HOME/drive.zsh"
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = _maasctl ]
 }

@@ -24,11 +24,9 @@ setup_file() {
 	maas_subscription tie-c 30 user:carol llm/free-m=500/1m
 	maas_subscription tie-b 30 user:carol llm/free-m=500/1m
 	# Phases as a controller derives them: every model missing -> Failed,
-	# some -> Degraded; Pending and no phase only exist without one.
+	# some -> Degraded (Pending and no phase: nocontroller.bats).
 	maas_subscription ph-failed 0 phasers llm/missing=10/1m Failed
 	maas_subscription ph-degraded 0 phasers llm/free-m=10/1m,llm/missing=10/1m Degraded
-	maas_subscription ph-pending 0 phasers llm/missing=10/1m Pending
-	maas_subscription ph-none 0 phasers llm/missing=10/1m
 	maas_wait_phase maasmodelrefs llm free-m Ready
 	maas_wait_phase maasmodelrefs llm prem-m Ready
 	maas_wait_phase maassubscriptions models-as-a-service ph-failed Failed
@@ -117,15 +115,6 @@ jf() { printf '%s' "$1" | jq -r "$2"; }
 	[ "$output" = '{"error":"subscription is in Failed phase (cannot create API keys)","code":"subscription_not_ready"} 403' ]
 	run -3 maasctl key create x --subscription ph-failed --token "@$FRANK"
 	[[ $output == *"403 Forbidden: subscription is in Failed phase (cannot create API keys)" ]]
-}
-
-@test "mint against subscription phases: Pending ok, unreconciled 400 (§5.10)" {
-	p=$(maas_phase maassubscriptions models-as-a-service ph-none)
-	[ -z "$p" ] || skip "a controller reconciled ph-none (phase $p): Pending and unreconciled subscriptions exist only without one"
-	out=$(mint "$FRANK" '{"name":"f-pend","subscription":"ph-pending"}')
-	[ "$(jf "$out" .subscription)" = ph-pending ]
-	run -0 api "$FRANK" POST /v1/api-keys -d '{"name":"x","subscription":"ph-none"}'
-	[ "$output" = '{"error":"subscription is unreconciled (no status.phase set)","code":"subscription_not_ready"} 400' ]
 }
 
 @test "groups are captured at mint; IDOR 404 for others, admins see and revoke every key (§5.1, §5.4)" {
@@ -274,7 +263,7 @@ jf() { printf '%s' "$1" | jq -r "$2"; }
 	run -0 api "$FRANK" GET /v1/subscriptions
 	[ "$(jf "${output% 200}" '[.[].subscription_id_header] | join(",")')" = "ph-degraded" ]
 	run -0 api "$FRANK" GET /v1/model/missing/subscriptions
-	[ "$(jf "${output% 200}" '[.[].subscription_id_header] | join(",")')" = "ph-degraded,ph-failed,ph-none,ph-pending" ]
+	[ "$(jf "${output% 200}" '[.[].subscription_id_header] | join(",")')" = "ph-degraded,ph-failed" ]
 	run -0 api "$BOB" GET /v1/model/prem-m/subscriptions
 	[ "$(jf "${output% 200}" '[.[].subscription_id_header] | join(",")')" = "premium" ]
 	run -0 api "$BOB" GET /v1/model/unknown/subscriptions

@@ -3,8 +3,8 @@
 # seed walkthrough gives the objects the reference samples describe,
 # reruns change nothing, existing policies and subscriptions are extended,
 # waits end on Ready, Failed or timeout, and bad input leaves the cluster
-# as it was.  Where the sandbox has no controller reconciling MaaS kinds,
-# the tests play the controller through the /status subresource.
+# as it was.  (Waits on phases a controller moves on from at once are in
+# nocontroller.bats.)
 bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/sandbox
@@ -16,21 +16,7 @@ T=models-as-a-service
 
 setup_file() {
 	sandbox_start
-	export CONTROLLER=0
 	api POST /api/v1/namespaces '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"llm"}}'
-	# Does a controller reconcile MaaSModelRefs here?
-	api POST /apis/maas.opendatahub.io/v1alpha1/namespaces/llm/maasmodelrefs \
-	    '{"apiVersion":"maas.opendatahub.io/v1alpha1","kind":"MaaSModelRef","metadata":{"name":"probe"},"spec":{"modelRef":{"kind":"LLMInferenceService","name":"probe"}}}'
-	for i in $(seq 1 30); do
-		if sandbox_curl -H "Authorization: Bearer $SANDBOX_ADMIN_TOKEN" \
-		    "$SANDBOX_API_URL/apis/maas.opendatahub.io/v1alpha1/namespaces/llm/maasmodelrefs/probe" |
-		    grep -q '"phase"'; then
-			CONTROLLER=1
-			break
-		fi
-		sleep 0.1
-	done
-	api DELETE /apis/maas.opendatahub.io/v1alpha1/namespaces/llm/maasmodelrefs/probe ""
 }
 teardown_file() { sandbox_stop; }
 
@@ -39,7 +25,6 @@ setup() {
 	sandbox_use
 }
 teardown() {
-	[ -n "${FAKER:-}" ] && kill "$FAKER" 2>/dev/null
 	common_teardown
 }
 
@@ -59,23 +44,6 @@ llmisvc() {
 	    "{\"apiVersion\":\"serving.kserve.io/v1alpha1\",\"kind\":\"LLMInferenceService\",\"metadata\":{\"name\":\"$1\"},\"spec\":{\"model\":{\"uri\":\"hf://x/y\",\"name\":\"facebook/opt-125m\"}${2:+,\"router\":$2}}}"
 }
 
-# play_controller MODEL POLICY SUB [MODEL-PHASE]: without a controller,
-# set the phases it would set once the objects exist (in the background).
-play_controller() {
-	[ "$CONTROLLER" = 1 ] && return 0
-	(
-		for i in $(seq 1 100); do
-			api PATCH "$M/llm/maasmodelrefs/$1/status" \
-			    "{\"status\":{\"phase\":\"${4:-Ready}\",\"endpoint\":\"$SANDBOX_MAAS_URL/llm/$1\"}}" \
-			    application/merge-patch+json 2>/dev/null && break
-			sleep 0.1
-		done
-		[ -n "$2" ] && api PATCH "$M/$T/maasauthpolicies/$2/status" '{"status":{"phase":"Active"}}' application/merge-patch+json
-		[ -n "$3" ] && api PATCH "$M/$T/maassubscriptions/$3/status" '{"status":{"phase":"Active"}}' application/merge-patch+json
-	) >/dev/null 2>&1 &
-	FAKER=$!
-}
-
 # spec_of KIND NS NAME: the object's spec, keys sorted.
 spec_of() {
 	maasctl -n "$2" get "$1" "$3" -o json | jq -S .spec
@@ -86,7 +54,6 @@ sample_spec() {
 
 @test "seed walkthrough: publish gives the objects the reference samples describe" {
 	llmisvc facebook-opt-125m-simulated
-	play_controller facebook-opt-125m-simulated simulator-access simulator-subscription
 	run -0 --separate-stderr maasctl -n llm publish facebook-opt-125m-simulated \
 	    --group system:authenticated --limit 100/1m --priority 10 \
 	    --policy simulator-access --subscription simulator-subscription --wait=60s
@@ -170,22 +137,6 @@ sample_spec() {
 	run -4 maasctl -n llm get maasmodelref gone
 	run -4 maasctl -n llm unpublish gone
 	[ "$output" = "maasctl: unpublish: llm/gone is not published (no MaaSModelRef, no gateway ref)" ]
-}
-
-@test "publish waits: Failed is exit 1, a model nobody governs stops at Pending, timeout is 7" {
-	[ "$CONTROLLER" = 1 ] && skip "the sandbox's controller decides phases here"
-	llmisvc fails
-	play_controller fails "" "" Failed
-	run -1 --separate-stderr maasctl -n llm publish fails --wait=20s
-	[ "$stderr" = "maasctl: MaaSModelRef llm/fails failed: phase Failed" ]
-	llmisvc pend
-	play_controller pend "" "" Pending
-	run -0 --separate-stderr maasctl -n llm publish pend --wait=20s
-	[ "${lines[2]}" = "model llm/pend is Pending" ]
-	[[ $stderr == *"warning: no MaaSAuthPolicy grants access to llm/pend yet"* ]]
-	llmisvc slow
-	run -7 --separate-stderr maasctl -n llm publish slow --group g --limit 1/1m --wait=1s
-	[ "$stderr" = "maasctl: timed out after 1s waiting for MaaSModelRef llm/slow to become Ready: no phase yet" ]
 }
 
 @test "bad input: one clear line, the documented status, nothing changed" {
