@@ -47,6 +47,7 @@
 #include "json.h"
 #include "xalloc.h"
 
+#include "sandbox/chunked.h"
 #include "sandbox/modelsim.h"
 #include "sandbox/modelsim_int.h"
 
@@ -584,9 +585,14 @@ static void
 on_written(struct evhttp_connection *conn, void *arg)
 {
 	struct msim_req *r = arg;
+	struct bufferevent *bev;
 	struct timeval tv = { 0, 0 };
 
-	(void)conn;
+	/* A write callback queued before this chunk (bufferevent_openssl
+	 * defers them, see chunked.c) comes early: wait for the chunk's. */
+	if ((bev = evhttp_connection_get_bufferevent(conn)) != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+		return;
 	/* Out of libevent's write callback before freeing the connection. */
 	evtimer_del(r->timer);
 	event_assign(r->timer, r->ms->base, -1, 0, drop_now, r);
@@ -729,7 +735,7 @@ finish_stream(struct msim_req *r)
 	sb_adds(sb, "data: [DONE]\n\n");
 	send_chunk(r, 0);
 	evhttp_connection_set_closecb(r->conn, NULL, NULL);
-	evhttp_send_reply_end(r->req);
+	chunked_end(r->req);
 	r->conn = NULL;
 }
 
@@ -1306,7 +1312,7 @@ req_abort(struct msim_req *r, const char *msg)
 		sb_reset(&ms->sb);
 		sb_addf(&ms->sb, "data: %s\n\ndata: [DONE]\n\n", body);
 		send_chunk(r, 0);
-		evhttp_send_reply_end(r->req);
+		chunked_end(r->req);
 	}
 	free(body);
 	r->conn = NULL;

@@ -32,6 +32,7 @@
 #include <openssl/ssl.h>
 
 #include "apiserver.h"
+#include "sandbox/chunked.h"
 #include "controller.h"
 #include "maasapi.h"
 
@@ -196,7 +197,7 @@ srv_stream_end(struct sbx_req *q)
 	if (!q->closed) {
 		evhttp_connection_set_closecb(
 		    evhttp_request_get_connection(q->r), NULL, NULL);
-		evhttp_send_reply_end(q->r);
+		chunked_end(q->r);
 	}
 	access_log(q);
 	req_free(q);

@@ -10,6 +10,7 @@ load ../helpers/sandbox
 setup_file() {
 	sandbox_start --plain
 	maasctl apply -f "$MAASCTL_TEST_ROOT/tests/fixtures/gateway/models.yaml" >/dev/null
+	sandbox_models_ready llm
 	sandbox_token dave >"$SANDBOX_DIR/dave.token"
 }
 teardown_file() { sandbox_stop; }

@@ -16,6 +16,7 @@ setup_file() {
 	sandbox_start --plain
 	unset MAASCTL_SANDBOX_KEY_CACHE_TTL
 	maasctl apply -f "$MAASCTL_TEST_ROOT/tests/fixtures/gateway/models.yaml" >/dev/null
+	sandbox_models_ready llm
 	for u in alice:devs bob:premium-users carol: dave: erin:; do
 		sandbox_token "${u%%:*}" ${u#*:} >"$SANDBOX_DIR/${u%%:*}.token"
 	done

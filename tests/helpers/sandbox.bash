@@ -16,6 +16,7 @@
 # environment) exports KUBECONFIG, MAAS_URL, MAASCTL_SANDBOX_DIR,
 # MAASCTL_CONFIG and MAASCTL_PROFILE=sandbox for it.  sandbox_token USER
 # [GROUP...] prints a bearer token for a sandbox identity.
+# sandbox_models_ready NS waits until NS's LLMInferenceServices are Ready.
 
 # sandbox_json_field FILE KEY: a string or number field of a flat JSON file.
 sandbox_json_field() {
@@ -100,6 +101,19 @@ sandbox_token() {
 	done
 	"$MAASCTL" sandbox token --state-dir "${SANDBOX_DIR:?no sandbox}" \
 	    --user "$user" "${args[@]}"
+}
+
+# sandbox_models_ready NS: wait (up to 30 s) until every LLMInferenceService
+# in NS is Ready.  The controller starts a model after a delay (annotation
+# maas.sandbox/start-delay, default 0.2 s); until then the gateway answers
+# 503 "no healthy upstream", so a suite that applies models and calls them
+# at once waits here first.
+sandbox_models_ready() {
+	local names
+	names=$("$MAASCTL" get llminferenceservices -n "$1" -o name) || return 1
+	[ -z "$names" ] && return 0
+	# shellcheck disable=SC2086 # one argument per object
+	"$MAASCTL" -n "$1" wait $names --timeout 30s >/dev/null
 }
 
 # sandbox_curl [CURL ARGS...]: curl with the sandbox's CA and no proxy.
