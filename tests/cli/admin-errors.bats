@@ -19,6 +19,8 @@ setup_file() {
 	admin_seed
 	maasctl subscription create gold --group g --model llm/granite=100/1m >/dev/null
 	maasctl authpolicy create gold-access --group g --model llm/granite >/dev/null
+	# No case here changes an object: one snapshot serves them all.
+	admin_baseline
 }
 teardown_file() { sandbox_stop; }
 

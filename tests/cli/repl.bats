@@ -257,9 +257,14 @@ EOF
 }
 
 @test "SIGINT during a script's answer: partial answer kept, exit 130" {
-	{ echo "tell me a story"; sleep 5; } | "$MAASCTL" repl --endpoint "$MODELSIM_URL" -m slow \
-	    >"$TEST_HOME/out" 2>"$TEST_HOME/err" &
+	# The script stays open (a FIFO held on fd 4) while the answer streams,
+	# and closes when the test is done: nothing is left sleeping behind.
+	mkfifo "$TEST_HOME/in"
+	"$MAASCTL" repl --endpoint "$MODELSIM_URL" -m slow <"$TEST_HOME/in" \
+	    >"$TEST_HOME/out" 2>"$TEST_HOME/err" 3>&- &
 	pid=$!
+	exec 4>"$TEST_HOME/in"
+	echo "tell me a story" >&4
 	for _ in $(seq 1 100); do
 		[ -s "$TEST_HOME/out" ] && break
 		sleep 0.05
@@ -268,6 +273,7 @@ EOF
 	kill -INT "$pid"
 	rc=0
 	wait "$pid" || rc=$?
+	exec 4>&-
 	[ "$rc" -eq 130 ]
 	[ -s "$TEST_HOME/out" ]
 	grep -q "answer cancelled" "$TEST_HOME/err"
