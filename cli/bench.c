@@ -22,6 +22,7 @@
 #include "loadgen.h"
 #include "openai.h"
 #include "report.h"
+#include "stages.h"
 #include "target.h"
 #include "term.h"
 #include "workload.h"
@@ -36,6 +37,9 @@ static struct {
 	long		 max_inflight;
 	long		 requests;
 	double		 duration;
+	const char	*stages;
+	const char	*trace;
+	double		 trace_scale;
 	long		 warmup;
 	long		 seed;
 	const char	*input;
@@ -46,8 +50,12 @@ static struct {
 	int		 ignore_eos;
 	int		 continuous_usage;
 	int		 shared_prompt;
+	long		 prefix_groups;
+	long		 prefix_tokens;
+	int		 cache_bust;
 	struct strlist	 params;
 	struct strlist	 headers;
+	struct strlist	 record;
 	struct strlist	 classes;
 	const char	*slo;
 	const char	*percentiles;
@@ -75,7 +83,7 @@ static struct {
 	.stream = 1, .ignore_eos = 1, .percentiles = "50,90,95,99,99.9",
 	.retry = "never", .max_retries = 3, .retry_cap = 10, .progress = -1,
 	.max_lag = 0.001, .min_achieved = 0.98, .max_cpu = 0.9,
-	.max_token_mismatch = 0.01,
+	.max_token_mismatch = 0.01, .trace_scale = 1,
 };
 
 static const struct opt bench_opts[] = {
@@ -105,6 +113,18 @@ static const struct opt bench_opts[] = {
 	{ "duration", 'd', OPT_DURATION, &A.duration, "DURATION",
 	  "stop sending after DURATION (with --requests: whichever first)",
 	  0, NULL, NULL, 0, 0 },
+	{ "stages", 0, OPT_STR, &A.stages, "SPEC",
+	  "staged load, comma-separated: LOAD@DURATION holds, FROM..TO@DURATION "
+	  "ramps; c= (concurrency, the default) or rate= (requests/s, open "
+	  "loop) before the first; metrics per stage too", 0, NULL, NULL, 0,
+	  0 },
+	{ "trace", 0, OPT_STR, &A.trace, "FILE",
+	  "replay a Mooncake JSONL trace (timestamp ms, input_length or "
+	  "prompt, output_length, hash_ids) as an open-loop schedule", 0,
+	  NULL, "file", 0, 0 },
+	{ "trace-scale", 0, OPT_DOUBLE, &A.trace_scale, "F",
+	  "multiply the trace's time offsets by F (default 1; 0.5 is twice "
+	  "as fast)", 0, NULL, NULL, 0, 0 },
 	{ "warmup", 0, OPT_INT, &A.warmup, "N",
 	  "send N unmeasured requests first", 0, NULL, NULL, 0, 1000000 },
 	{ "seed", 0, OPT_INT, &A.seed, "N",
@@ -133,15 +153,28 @@ static const struct opt bench_opts[] = {
 	{ "shared-prompt", 0, OPT_BOOL, &A.shared_prompt, NULL,
 	  "one prompt for every request (default: a distinct one each)", 0,
 	  NULL, NULL, 0, 0 },
+	{ "prefix-groups", 0, OPT_INT, &A.prefix_groups, "N",
+	  "prompts open with one of N shared prefixes (request k gets group "
+	  "k mod N)", 0, NULL, NULL, 1, 1000000 },
+	{ "prefix-tokens", 0, OPT_INT, &A.prefix_tokens, "N",
+	  "tokens of each shared prefix (default 128)", 0, NULL, NULL, 1,
+	  1000000 },
+	{ "cache-bust", 0, OPT_BOOL, &A.cache_bust, NULL,
+	  "open every prompt with a word unique to the request, so no prefix "
+	  "cache can serve it", 0, NULL, NULL, 0, 0 },
 	{ "param", 'p', OPT_LIST, &A.params, "KEY=VALUE",
 	  "any other request field, JSON-typed (repeatable)", 0, NULL, NULL,
 	  0, 0 },
 	{ "class", 0, OPT_LIST, &A.classes, "SPEC",
 	  "a workload class: name=N[,weight=W,model=M,endpoint=chat|"
-	  "completions,input=DIST,output=DIST,dataset=FILE] (repeatable; "
-	  "every metric per class too)", 0, NULL, NULL, 0, 0 },
+	  "completions,input=DIST,output=DIST,dataset=FILE,ttft=D,tpot=D,"
+	  "itl=D,e2e=D,attainment=F] (repeatable; every metric per class too; "
+	  "SLO keys override --slo for the class)", 0, NULL, NULL, 0, 0 },
 	{ "header", 'H', OPT_LIST, &A.headers, "NAME: VALUE",
 	  "extra request header (repeatable)", 0, NULL, NULL, 0, 0 },
+	{ "record-header", 0, OPT_LIST, &A.record, "NAME",
+	  "record this response header per request (--raw) and count its "
+	  "values in the report (repeatable)", 0, NULL, NULL, 0, 0 },
 	{ "slo", 0, OPT_STR, &A.slo, "SPEC",
 	  "goodput objectives: ttft=D,tpot=D,itl=D,e2e=D[,attainment=F] "
 	  "(the run fails below attainment, default 0.99)", 0, NULL, NULL,
@@ -426,6 +459,44 @@ all_failed(const struct bm *b, struct err *e)
 	    msg);
 }
 
+/* Split a --class spec: its SLO keys (ttft, tpot, itl, e2e, attainment)
+ * into *slo (NULL when none), the rest into *rest. */
+static void
+class_split(const char *spec, char **rest, char **slo)
+{
+	struct strbuf	 r = STRBUF_INIT, o = STRBUF_INIT;
+	char		*copy = xstrdup(spec), *tok, *save = NULL;
+	static const char *const keys[] = { "ttft=", "tpot=", "itl=", "e2e=",
+	    "attainment=" };
+	size_t		 i;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (strncmp(tok, keys[i], strlen(keys[i])) == 0)
+				break;
+		if (i < sizeof keys / sizeof keys[0])
+			sb_addf(&o, "%s%s", o.len ? "," : "", tok);
+		else
+			sb_addf(&r, "%s%s", r.len ? "," : "", tok);
+	}
+	free(copy);
+	*rest = r.buf ? sb_detach(&r) : xstrdup("");
+	*slo = o.buf ? sb_detach(&o) : NULL;
+}
+
+/* A response header name: visible ASCII but ':' (RFC 9110 token chars). */
+static int
+header_name_ok(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s >= 127 || *s == ':')
+			return 0;
+	return 1;
+}
+
 static int
 bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
@@ -435,11 +506,18 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	struct lg_config	 c;
 	struct lg_summary	 sum;
 	struct bm_limits	 lim;
-	struct bm_slo		 slo;
+	struct bm_slo		 slo, *cls_slo = NULL;
+	int			 has_cls_slo = 0;
 	struct bm_run		 info;
 	struct run		 run;
 	struct sigaction	 sa, old;
 	struct strlist		 keys = STRLIST_INIT;
+	struct wl_trace		 trace;
+	struct stage		*stg = NULL;
+	struct lg_step		*steps = NULL;
+	int64_t			*sched = NULL;
+	size_t			 nstg = 0, nsteps = 0, nsched = 0;
+	int			 stg_rate = 0, open;
 	const char		**hdrs = NULL;
 	double			 pcs[16];
 	size_t			 npc, i, j;
@@ -457,6 +535,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	memset(&run, 0, sizeof run);
 	memset(&info, 0, sizeof info);
 	memset(&slo, 0, sizeof slo);
+	memset(&trace, 0, sizeof trace);
 
 	/* Flags first: every usage error before any network traffic. */
 	if (A.rate < 0 || (A.rate > 0 && A.rate > 1e7)) {
@@ -553,6 +632,89 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		}
 	if (A.dataset != NULL && wl_load(&w, A.dataset, e) != 0)
 		goto out;
+	if (A.stages != NULL && A.trace != NULL) {
+		err_set(e, EXIT_USAGE, "bench: --stages and --trace both set the "
+		    "schedule; give one");
+		goto out;
+	}
+	if (A.stages != NULL) {
+		if (stages_parse(A.stages, &stg, &nstg, &stg_rate, e) != 0)
+			goto out;
+		if (A.rate > 0) {
+			err_set(e, EXIT_USAGE, "bench: --rate and --stages: give "
+			    "open-loop rates in the stages (rate=R@DURATION)");
+			goto out;
+		}
+		if (!stg_rate && A.concurrency > 0) {
+			err_set(e, EXIT_USAGE, "bench: -c and concurrency "
+			    "--stages: the stages set the concurrency (-c caps "
+			    "only rate= stages)");
+			goto out;
+		}
+		if (stg_rate && (sched = stages_schedule(stg, nstg, c.arrival,
+		    A.burstiness, (uint64_t)A.seed, 50000000, &nsched)) ==
+		    NULL) {
+			err_set(e, EXIT_USAGE, "bench: --stages \"%s\" "
+			    "schedules more than 50 million requests",
+			    A.stages);
+			goto out;
+		}
+		if (stg_rate && nsched == 0) {
+			err_set(e, EXIT_USAGE, "bench: --stages \"%s\" "
+			    "schedules no request (rate x duration rounds to "
+			    "0)", A.stages);
+			goto out;
+		}
+	}
+	if (A.trace != NULL) {
+		if (A.rate > 0) {
+			err_set(e, EXIT_USAGE, "bench: --rate and --trace: the "
+			    "trace sets the schedule");
+			goto out;
+		}
+		if (A.dataset != NULL || A.classes.n > 0 || A.shared_prompt ||
+		    A.prefix_groups > 0) {
+			err_set(e, EXIT_USAGE, "bench: --trace makes the prompts; "
+			    "it does not combine with --dataset, --class, "
+			    "--shared-prompt or --prefix-groups");
+			goto out;
+		}
+		if (!(A.trace_scale > 0) || A.trace_scale > 1e6) {
+			err_set(e, EXIT_USAGE, "bench: invalid --trace-scale %g: "
+			    "want a number above 0", A.trace_scale);
+			goto out;
+		}
+		if (wl_trace_load(&trace, A.trace, A.trace_scale, e) != 0)
+			goto out;
+		sched = wl_trace_schedule(&trace);
+		nsched = trace.n;
+	} else if (A.trace_scale != 1) {
+		err_set(e, EXIT_USAGE, "bench: --trace-scale needs --trace");
+		goto out;
+	}
+	if (A.prefix_tokens > 0 && A.prefix_groups == 0) {
+		err_set(e, EXIT_USAGE, "bench: --prefix-tokens needs "
+		    "--prefix-groups");
+		goto out;
+	}
+	if (A.cache_bust && (A.prefix_groups > 0 || A.shared_prompt)) {
+		err_set(e, EXIT_USAGE, "bench: --cache-bust gives every request "
+		    "its own prompt start; it contradicts %s",
+		    A.shared_prompt ? "--shared-prompt" : "--prefix-groups");
+		goto out;
+	}
+	if (A.prefix_groups > 0 && A.shared_prompt) {
+		err_set(e, EXIT_USAGE, "bench: --prefix-groups and "
+		    "--shared-prompt: one prompt for all has no groups");
+		goto out;
+	}
+	for (i = 0; i < A.record.n; i++)
+		if (!header_name_ok(A.record.v[i])) {
+			err_set(e, EXIT_USAGE, "bench: invalid --record-header "
+			    "\"%s\": want a header name such as "
+			    "x-inference-pod", A.record.v[i]);
+			goto out;
+		}
 	if (A.calibration == NULL && (cpath = bench_calibration_path()) !=
 	    NULL && access(cpath, R_OK) == 0)
 		A.calibration = cpath;
@@ -577,8 +739,9 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			goto out;
 		}
 	}
-	if (A.requests == 0 && A.duration <= 0)
+	if (A.requests == 0 && A.duration <= 0 && nstg == 0 && trace.n == 0)
 		A.requests = 100;
+	open = A.rate > 0 || (nstg > 0 && stg_rate) || trace.n > 0;
 
 	w.model = A.model;
 	w.chat = !A.completions;
@@ -586,6 +749,11 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	w.ignore_eos = A.ignore_eos;
 	w.continuous_usage = A.continuous_usage;
 	w.shared_prompt = A.shared_prompt;
+	w.prefix_groups = A.prefix_groups;
+	w.prefix_tokens = A.prefix_groups > 0 ? (A.prefix_tokens > 0 ?
+	    A.prefix_tokens : 128) : 0;
+	w.cache_bust = A.cache_bust;
+	w.trace = trace.n > 0 ? &trace : NULL;
 	w.extra = extra;
 	w.seed = (uint64_t)A.seed;
 	mix.n = A.classes.n > 0 ? A.classes.n : 1;
@@ -593,15 +761,31 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	mix.names = xcalloc(mix.n, sizeof *mix.names);
 	mix.urls = xcalloc(mix.n, sizeof *mix.urls);
 	mix.cum = xcalloc(mix.n, sizeof *mix.cum);
+	cls_slo = xcalloc(mix.n, sizeof *cls_slo);
 	mix.seed = (uint64_t)A.seed;
 	for (i = 0; i < mix.n; i++) {
 		double	 weight = 1;
+		char	*rest = NULL, *cslo = NULL;
 
 		mix.w[i] = w;
 		mix.w[i].items_borrowed = 1;
-		if (A.classes.n > 0 && wl_parse_class(A.classes.v[i],
-		    &mix.w[i], &mix.names[i], &weight, e) != 0)
-			goto out;
+		if (A.classes.n > 0) {
+			class_split(A.classes.v[i], &rest, &cslo);
+			cls_slo[i] = slo;
+			if (wl_parse_class(rest, &mix.w[i], &mix.names[i],
+			    &weight, e) != 0 || (cslo != NULL &&
+			    bm_parse_slo(cslo, &cls_slo[i], e) != 0)) {
+				if (cslo != NULL && mix.names[i] != NULL)
+					err_wrap(e, "bench: class %s",
+					    mix.names[i]);
+				free(rest);
+				free(cslo);
+				goto out;
+			}
+			has_cls_slo |= cslo != NULL;
+			free(rest);
+			free(cslo);
+		}
 		if (A.classes.n == 0)
 			mix.names[i] = xstrdup("default");
 		for (j = 0; j < i; j++)
@@ -629,6 +813,11 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    "chat/completions" : "completions");
 	bm_init(&run.bm, (const char *const *)mix.names, mix.n);
 	run.bm.slo = slo;
+	for (i = 0; has_cls_slo && i < mix.n; i++)
+		bm_set_class_slo(&run.bm, i, &cls_slo[i]);
+	if (A.record.n > 0)
+		bm_set_headers(&run.bm, (const char *const *)A.record.v,
+		    A.record.n);
 
 	url = xasprintf("%s/%s", t.base, A.completions ? "completions" :
 	    "chat/completions");
@@ -643,7 +832,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	c.rate = A.rate;
 	c.burstiness = A.burstiness;
 	c.concurrency = A.concurrency > 0 ? A.concurrency : 1;
-	c.max_inflight = A.rate > 0 && A.concurrency > 0 ? A.concurrency :
+	c.max_inflight = open && A.concurrency > 0 ? A.concurrency :
 	    A.max_inflight;
 	c.seed = (uint64_t)A.seed;
 	c.requests = A.requests;
@@ -661,6 +850,29 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	c.done = on_done;
 	c.tick = on_tick;
 	c.arg = &run;
+	c.record_headers = (const char *const *)A.record.v;
+	c.nrecord = A.record.n;
+	if (nstg > 0 && !stg_rate) {
+		/* Closed-loop stages: concurrency steps for the engine; the
+		 * stages end the run unless -d or -n ends it first. */
+		steps = stages_steps(stg, nstg, &nsteps);
+		c.steps = steps;
+		c.nsteps = nsteps;
+		c.concurrency = (long)stages_peak(stg, nstg);
+		if (c.duration <= 0 || c.duration > stages_duration(stg, nstg))
+			c.duration = stages_duration(stg, nstg);
+	} else if (nstg > 0 || trace.n > 0) {
+		/* Open loop on the caller's deadlines. */
+		c.schedule = sched;
+		c.nschedule = nsched;
+		/* The schedule's mean rate, for the report. */
+		c.rate = nstg > 0 ? (double)nsched / stages_duration(stg,
+		    nstg) : trace.span > 0 ? (double)(nsched - 1) / trace.span :
+		    (double)nsched;
+	}
+	for (i = 0; i < nstg; i++)
+		bm_add_stage(&run.bm, stg[i].spec, stg[i].start, stg[i].start +
+		    stg[i].dur, stg[i].from, stg[i].to, stg_rate, stg[i].count);
 	/* Open-loop runs need the whole schedule in memory: bound it. */
 	if (A.rate > 0 && A.requests <= 0 && A.rate * A.duration > 5e7) {
 		err_set(e, EXIT_USAGE, "bench: --rate %g for %g s is more than "
@@ -701,15 +913,17 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	info.command = cmdline;
 	info.target = t.base;
 	info.model = model != NULL ? model : mix.w[0].model;
-	info.mode = A.rate > 0 ? "open" : "closed";
+	info.mode = open ? "open" : "closed";
 	info.concurrency = c.concurrency;
-	info.rate = A.rate;
+	info.rate = c.rate;
+	info.stages = A.stages;
+	info.trace = A.trace;
 	info.arrival = A.arrival;
 	info.burstiness = A.burstiness;
 	info.max_inflight = c.max_inflight;
 	info.seed = (uint64_t)A.seed;
 	info.requests = A.requests;
-	info.duration = A.duration;
+	info.duration = c.duration;
 	info.warmup = A.warmup;
 	info.stream = A.stream;
 	info.started_at = started;
@@ -773,6 +987,18 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		goto out;
 	}
 	if (!bm_report_slo_met(report)) {
+		const cJSON	*it;
+
+		/* Name the first class that missed its own objectives. */
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(report, "classes"))
+			if (cJSON_IsFalse(json_path(it, "slo.met"))) {
+				err_set(e, EXIT_ERR, "bench: SLO missed by class "
+				    "%s: %.2f%% of its requests were good, "
+				    "%.2f%% required", json_str(it, "name"),
+				    json_num(it, "slo.good_fraction", 0) * 100,
+				    json_num(it, "slo.attainment", 0) * 100);
+				goto out;
+			}
 		err_set(e, EXIT_ERR, "bench: SLO missed: %.2f%% of requests "
 		    "were good, %.2f%% required", json_num(report,
 		    "slo.good_fraction", 0) * 100, run.bm.slo.attainment * 100);
@@ -797,6 +1023,11 @@ out:
 	free(mix.urls);
 	free(mix.cum);
 	wl_free(&w);
+	wl_trace_free(&trace);
+	stages_free(stg, nstg);
+	free(steps);
+	free(sched);
+	free(cls_slo);
 	free_keys(&keys);
 	free(hdrs);
 	free(url);

@@ -109,7 +109,7 @@ bm_init(struct bm *b, const char *const *names, size_t n)
 void
 bm_free(struct bm *b)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	bm_set_free(&b->all);
 	for (i = 0; i < b->ncls; i++) {
@@ -122,7 +122,106 @@ bm_free(struct bm *b)
 	cJSON_Delete(b->series);
 	for (i = 0; i < LG_NCLASS; i++)
 		free(b->err_first[i]);
+	free(b->cls_slo);
+	for (i = 0; i < b->nhdr; i++) {
+		for (j = 0; j < b->hdr[i].n; j++)
+			free(b->hdr[i].vals[j]);
+		free(b->hdr[i].vals);
+		free(b->hdr[i].counts);
+		free(b->hdr[i].name);
+	}
+	free(b->hdr);
+	for (i = 0; i < b->nstg; i++) {
+		bm_set_free(&b->stg[i].set);
+		free(b->stg[i].spec);
+	}
+	free(b->stg);
 	memset(b, 0, sizeof *b);
+}
+
+void
+bm_set_class_slo(struct bm *b, size_t cls, const struct bm_slo *slo)
+{
+	size_t	 i;
+
+	if (cls >= b->ncls)
+		return;
+	if (b->cls_slo == NULL) {
+		b->cls_slo = xcalloc(b->ncls, sizeof *b->cls_slo);
+		for (i = 0; i < b->ncls; i++)
+			b->cls_slo[i] = b->slo;
+	}
+	b->cls_slo[cls] = *slo;
+}
+
+void
+bm_set_headers(struct bm *b, const char *const *names, size_t n)
+{
+	size_t	 i;
+
+	b->hdr = xcalloc(n ? n : 1, sizeof *b->hdr);
+	b->nhdr = n;
+	for (i = 0; i < n; i++) {
+		b->hdr[i].name = xstrdup(names[i]);
+		b->hdr[i].vals = xcalloc(BM_HDR_MAX, sizeof *b->hdr[i].vals);
+		b->hdr[i].counts = xcalloc(BM_HDR_MAX,
+		    sizeof *b->hdr[i].counts);
+	}
+}
+
+void
+bm_add_stage(struct bm *b, const char *spec, double start, double end,
+    double from, double to, int rate, uint64_t offered)
+{
+	struct bm_stage	*st;
+
+	b->stg = xrealloc(b->stg, (b->nstg + 1) * sizeof *b->stg);
+	st = &b->stg[b->nstg++];
+	memset(st, 0, sizeof *st);
+	st->spec = xstrdup(spec);
+	st->start = start;
+	st->end = end;
+	st->from = from;
+	st->to = to;
+	st->offered = offered;
+	bm_set_init(&st->set);
+	b->stg_rate = rate;
+}
+
+/* The stage of intended time t (ns): the last one that started by then. */
+static struct bm_stage *
+stage_of(const struct bm *b, int64_t t)
+{
+	size_t	 i;
+
+	if (b->nstg == 0)
+		return NULL;
+	for (i = b->nstg - 1; i > 0; i--)
+		if ((double)t / 1e9 >= b->stg[i].start)
+			break;
+	return &b->stg[i];
+}
+
+static void
+hdr_add(struct bm_hdr *h, const char *v)
+{
+	size_t	 i;
+
+	if (v == NULL) {
+		h->missing++;
+		return;
+	}
+	for (i = 0; i < h->n; i++)
+		if (strcmp(h->vals[i], v) == 0) {
+			h->counts[i]++;
+			return;
+		}
+	if (h->n == BM_HDR_MAX) {
+		h->other++;
+		return;
+	}
+	h->vals[h->n] = xstrdup(v);
+	h->counts[h->n++] = 1;
 }
 
 static long
@@ -267,10 +366,12 @@ raw_time(FILE *f, const char *name, int64_t v)
 static void
 raw_write(struct bm *b, const struct lg_result *r)
 {
-	FILE	*f = b->raw;
-	cJSON	*s;
-	char	*t;
-	long	 n = out_tokens(r);
+	FILE		*f = b->raw;
+	cJSON		*s;
+	char		*t;
+	long		 n = out_tokens(r);
+	size_t		 i;
+	struct bm_stage	*st;
 
 	fprintf(f, "{\"seq\":%llu,\"warmup\":%s,\"class\":",
 	    (unsigned long long)r->seq, r->warmup ? "true" : "false");
@@ -307,6 +408,31 @@ raw_write(struct bm *b, const struct lg_result *r)
 	    r->reused ? "true" : "false", r->prompt_tokens, r->usage_tokens,
 	    r->chunk_usage_tokens, r->content_chunks, r->chunks, r->bytes_in,
 	    r->bytes_out, r->request_id);
+	if (r->http_version > 0)
+		fprintf(f, ",\"http_version\":\"%s\"", r->http_version == 10 ?
+		    "1.0" : r->http_version == 11 ? "1.1" :
+		    r->http_version == 20 ? "2" : "3");
+	if ((st = stage_of(b, r->intended)) != NULL) {
+		s = cJSON_CreateString(st->spec);
+		t = cJSON_PrintUnformatted(s);
+		fprintf(f, ",\"stage\":%s", t);
+		free(t);
+		cJSON_Delete(s);
+	}
+	if (b->nhdr > 0) {
+		s = cJSON_CreateObject();
+		for (i = 0; i < b->nhdr; i++)
+			if (r->header_values != NULL &&
+			    r->header_values[i] != NULL)
+				cJSON_AddStringToObject(s, b->hdr[i].name,
+				    r->header_values[i]);
+			else
+				cJSON_AddNullToObject(s, b->hdr[i].name);
+		t = cJSON_PrintUnformatted(s);
+		fprintf(f, ",\"headers\":%s", t);
+		free(t);
+		cJSON_Delete(s);
+	}
 	if (r->error != NULL) {
 		s = cJSON_CreateString(r->error);
 		t = cJSON_PrintUnformatted(s);
@@ -320,7 +446,9 @@ raw_write(struct bm *b, const struct lg_result *r)
 void
 bm_add(struct bm *b, const struct lg_result *r)
 {
-	int	 good;
+	struct bm_stage	*st;
+	size_t		 i;
+	int		 good;
 
 	if (b->raw != NULL)
 		raw_write(b, r);
@@ -330,10 +458,19 @@ bm_add(struct bm *b, const struct lg_result *r)
 	}
 	if (r->open_loop)
 		b->open_loop = 1;
-	good = bm_good(&b->slo, r);
+	good = bm_good(b->cls_slo != NULL && r->cls < b->ncls ?
+	    &b->cls_slo[r->cls] : &b->slo, r);
 	set_add(&b->all, r, good);
 	if (good)
 		b->all.good++;
+	if ((st = stage_of(b, r->intended)) != NULL) {
+		set_add(&st->set, r, good);
+		if (good)
+			st->set.good++;
+	}
+	for (i = 0; i < b->nhdr; i++)
+		hdr_add(&b->hdr[i], r->header_values != NULL ?
+		    r->header_values[i] : NULL);
 	if (r->cls < b->ncls) {
 		set_add(&b->cls[r->cls], r, good);
 		if (good)
@@ -564,6 +701,87 @@ add_reason(cJSON *reasons, const char *fmt, ...)
 	free(s);
 }
 
+int
+bm_slo_set(const struct bm_slo *slo)
+{
+	return slo->ttft > 0 || slo->tpot > 0 || slo->itl > 0 || slo->e2e > 0;
+}
+
+static int
+slo_met(const struct bm_slo *slo, const struct bm_set *s)
+{
+	return s->sent > 0 && (double)s->good >= slo->attainment *
+	    (double)s->sent - 1e-9;
+}
+
+/* The objectives of slo and how the requests of s did against them. */
+static cJSON *
+slo_json(const struct bm_slo *slo, const struct bm_set *s)
+{
+	cJSON	*x = cJSON_CreateObject();
+	double	 w = window(s);
+
+	if (slo->ttft > 0)
+		cJSON_AddNumberToObject(x, "ttft_ms", r3(slo->ttft * 1e3));
+	if (slo->tpot > 0)
+		cJSON_AddNumberToObject(x, "tpot_ms", r3(slo->tpot * 1e3));
+	if (slo->itl > 0)
+		cJSON_AddNumberToObject(x, "itl_ms", r3(slo->itl * 1e3));
+	if (slo->e2e > 0)
+		cJSON_AddNumberToObject(x, "e2e_ms", r3(slo->e2e * 1e3));
+	cJSON_AddNumberToObject(x, "attainment", slo->attainment);
+	cJSON_AddNumberToObject(x, "good", (double)s->good);
+	cJSON_AddNumberToObject(x, "good_fraction", s->sent ?
+	    round((double)s->good / (double)s->sent * 10000) / 10000 : 0);
+	cJSON_AddNumberToObject(x, "goodput_requests", r3((double)s->good /
+	    (w > 0 ? w : 1e-9)));
+	cJSON_AddBoolToObject(x, "met", slo_met(slo, s));
+	return x;
+}
+
+/* One stage: its load, and every metric of the requests intended in it. */
+static cJSON *
+stage_json(const struct bm *b, const struct bm_stage *st,
+    const struct bm_run *run)
+{
+	cJSON	*y = cJSON_CreateObject(), *x;
+	double	 len = st->end - st->start;
+
+	cJSON_AddStringToObject(y, "spec", st->spec);
+	cJSON_AddNumberToObject(y, "start_s", r3(st->start));
+	cJSON_AddNumberToObject(y, "end_s", r3(st->end));
+	x = cJSON_AddObjectToObject(y, b->stg_rate ? "rate" : "concurrency");
+	cJSON_AddNumberToObject(x, "from", st->from);
+	cJSON_AddNumberToObject(x, "to", st->to);
+	if (b->stg_rate) {
+		cJSON_AddNumberToObject(y, "offered_requests",
+		    (double)st->offered);
+		cJSON_AddNumberToObject(y, "offered_rate", len > 0 ?
+		    r3((double)st->offered / len) : 0);
+	}
+	cJSON_AddItemToObject(y, "requests", counts_json(&st->set));
+	cJSON_AddItemToObject(y, "throughput", throughput_json(&st->set));
+	cJSON_AddItemToObject(y, "tokens", tokens_json(&st->set));
+	cJSON_AddItemToObject(y, "metrics", metrics_json(&st->set,
+	    run->rate > 0, run->percentiles, run->npercentiles));
+	return y;
+}
+
+static cJSON *
+hdr_json(const struct bm_hdr *h)
+{
+	cJSON	*y = cJSON_CreateObject(), *v;
+	size_t	 i;
+
+	v = cJSON_AddObjectToObject(y, "values");
+	for (i = 0; i < h->n; i++)
+		cJSON_AddNumberToObject(v, h->vals[i], (double)h->counts[i]);
+	cJSON_AddNumberToObject(y, "distinct", (double)h->n);
+	cJSON_AddNumberToObject(y, "missing", (double)h->missing);
+	cJSON_AddNumberToObject(y, "other", (double)h->other);
+	return y;
+}
+
 cJSON *
 bm_report(const struct bm *b, const struct lg_summary *sum,
     const struct bm_run *run, const struct bm_limits *lim)
@@ -574,7 +792,7 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 	double			 offered = 0, achieved = 0, ratio = 1, cpu;
 	double			 lag99 = 0, n_sched, n_meas, span;
 	size_t			 i;
-	int			 k;
+	int			 k, met, any;
 	char			*d;
 
 	o = cJSON_CreateObject();
@@ -602,6 +820,10 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 	} else
 		cJSON_AddNumberToObject(x, "concurrency",
 		    (double)run->concurrency);
+	if (run->stages != NULL)
+		cJSON_AddStringToObject(x, "stages", run->stages);
+	if (run->trace != NULL)
+		cJSON_AddStringToObject(x, "trace", run->trace);
 	cJSON_AddNumberToObject(x, "seed", (double)run->seed);
 	cJSON_AddNumberToObject(x, "requests", (double)run->requests);
 	cJSON_AddNumberToObject(x, "duration_s", run->duration);
@@ -653,24 +875,25 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 			    (enum lg_class)k), b->err_first[k]);
 	cJSON_AddItemToObject(o, "tokens", tokens_json(s));
 
-	x = cJSON_AddObjectToObject(o, "slo");
-	if (b->slo.ttft > 0)
-		cJSON_AddNumberToObject(x, "ttft_ms", r3(b->slo.ttft * 1e3));
-	if (b->slo.tpot > 0)
-		cJSON_AddNumberToObject(x, "tpot_ms", r3(b->slo.tpot * 1e3));
-	if (b->slo.itl > 0)
-		cJSON_AddNumberToObject(x, "itl_ms", r3(b->slo.itl * 1e3));
-	if (b->slo.e2e > 0)
-		cJSON_AddNumberToObject(x, "e2e_ms", r3(b->slo.e2e * 1e3));
-	cJSON_AddNumberToObject(x, "attainment", b->slo.attainment);
-	cJSON_AddNumberToObject(x, "good", (double)s->good);
-	cJSON_AddNumberToObject(x, "good_fraction", s->sent ?
-	    round((double)s->good / (double)s->sent * 10000) / 10000 : 0);
-	cJSON_AddBoolToObject(x, "met", s->sent > 0 && (double)s->good >=
-	    b->slo.attainment * (double)s->sent - 1e-9);
+	x = slo_json(&b->slo, s);
+	/* Per-class objectives: the run meets its SLOs only when every
+	 * class with objectives meets its own attainment too. */
+	met = slo_met(&b->slo, s);
+	any = bm_slo_set(&b->slo);
+	for (i = 0; b->cls_slo != NULL && i < b->ncls; i++)
+		if (bm_slo_set(&b->cls_slo[i])) {
+			any = 1;
+			met = met && slo_met(&b->cls_slo[i], &b->cls[i]);
+		}
+	cJSON_ReplaceItemInObject(x, "met", cJSON_CreateBool(met));
+	cJSON_AddBoolToObject(x, "objectives_set", any);
+	if (b->cls_slo != NULL)
+		cJSON_AddBoolToObject(x, "per_class", 1);
 	cJSON_AddStringToObject(x, "note", "good = succeeded and within "
-	    "every SLO; in open loop TTFT and E2E are taken from the intended "
-	    "send time; rate-limited and failed requests are never good");
+	    "every SLO (its class's own when the class sets them); in open "
+	    "loop TTFT and E2E are taken from the intended send time; "
+	    "rate-limited and failed requests are never good");
+	cJSON_AddItemToObject(o, "slo", x);
 
 	cJSON_AddItemToObject(o, "metrics", metrics_json(s, run->rate > 0,
 	    run->percentiles, run->npercentiles));
@@ -750,8 +973,23 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 			cJSON_AddItemToObject(y, "metrics", metrics_json(
 			    &b->cls[i], run->rate > 0, run->percentiles,
 			    run->npercentiles));
+			if (b->cls_slo != NULL)
+				cJSON_AddItemToObject(y, "slo", slo_json(
+				    &b->cls_slo[i], &b->cls[i]));
 			cJSON_AddItemToArray(cls, y);
 		}
+	}
+	if (b->nstg > 0) {
+		cls = cJSON_AddArrayToObject(o, "stages");
+		for (i = 0; i < b->nstg; i++)
+			cJSON_AddItemToArray(cls, stage_json(b, &b->stg[i],
+			    run));
+	}
+	if (b->nhdr > 0) {
+		cls = cJSON_AddObjectToObject(o, "response_headers");
+		for (i = 0; i < b->nhdr; i++)
+			cJSON_AddItemToObject(cls, b->hdr[i].name,
+			    hdr_json(&b->hdr[i]));
 	}
 	cJSON_AddItemToObject(o, "timeseries", cJSON_Duplicate(b->series, 1));
 	st = cJSON_AddObjectToObject(o, "state");
@@ -778,6 +1016,10 @@ bm_report_slo_met(const cJSON *r)
 {
 	const cJSON *slo = cJSON_GetObjectItem(r, "slo");
 
+	if (cJSON_IsBool(cJSON_GetObjectItem(slo, "objectives_set")))
+		return !cJSON_IsTrue(cJSON_GetObjectItem(slo,
+		    "objectives_set")) ||
+		    cJSON_IsTrue(cJSON_GetObjectItem(slo, "met"));
 	if (cJSON_GetObjectItem(slo, "ttft_ms") == NULL &&
 	    cJSON_GetObjectItem(slo, "tpot_ms") == NULL &&
 	    cJSON_GetObjectItem(slo, "itl_ms") == NULL &&

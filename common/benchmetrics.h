@@ -84,6 +84,27 @@ struct bm_set {
 	int64_t		 t_last;	/* last measured end, ns */
 };
 
+/* The values one recorded response header took (--record-header). */
+struct bm_hdr {
+	char		*name;		/* header name as given */
+	char		**vals;		/* distinct values seen */
+	uint64_t	*counts;	/* measured requests per value */
+	size_t		 n;
+	uint64_t	 missing;	/* measured requests without it */
+	uint64_t	 other;		/* requests beyond BM_HDR_MAX values */
+};
+#define BM_HDR_MAX	64
+
+/* One stage of a staged run (--stages): requests belong to the stage of
+ * their intended time. */
+struct bm_stage {
+	char		*spec;		/* as given, e.g. "10@30s" */
+	double		 start, end;	/* seconds since the start */
+	double		 from, to;	/* concurrency or rate at both ends */
+	uint64_t	 offered;	/* open loop: requests scheduled */
+	struct bm_set	 set;
+};
+
 /* The accumulated measurements of a run. */
 struct bm {
 	struct bm_set	 all;		/* every measured request */
@@ -92,6 +113,13 @@ struct bm {
 	size_t		 ncls;
 	uint64_t	 warmup;	/* warm-up requests finished */
 	struct bm_slo	 slo;
+	struct bm_slo	*cls_slo;	/* per class (--class ttft=...), or
+					 * NULL: slo for every class */
+	struct bm_hdr	*hdr;		/* recorded response headers */
+	size_t		 nhdr;
+	struct bm_stage	*stg;		/* stages, or NULL */
+	size_t		 nstg;
+	int		 stg_rate;	/* stages are rates (else concurrency) */
 	int		 open_loop;
 	FILE		*raw;		/* per-request NDJSON, or NULL */
 	FILE		*ts;		/* per-second series, or NULL */
@@ -109,6 +137,14 @@ struct bm {
 /* Set up (ncls >= 1 class names, copied). */
 void	 bm_init(struct bm *, const char *const *cls_names, size_t ncls);
 void	 bm_free(struct bm *);
+/* Give class cls its own objectives (a copy). */
+void	 bm_set_class_slo(struct bm *, size_t cls, const struct bm_slo *);
+/* Record these response headers (names copied, in lg_config order). */
+void	 bm_set_headers(struct bm *, const char *const *names, size_t n);
+/* Append a stage [start, end) seconds, its load going from `from` to `to`
+ * (rates when rate is set, else concurrency), offered requests scheduled. */
+void	 bm_add_stage(struct bm *, const char *spec, double start,
+	    double end, double from, double to, int rate, uint64_t offered);
 /* Account one finished request. */
 void	 bm_add(struct bm *, const struct lg_result *);
 /* The per-second tick: write a series row. */
@@ -122,6 +158,8 @@ struct bm_run {
 	const char	*target;	/* base URL */
 	const char	*model;
 	const char	*mode;		/* "closed" or "open" */
+	const char	*stages;	/* --stages as given, or NULL */
+	const char	*trace;		/* --trace file, or NULL */
 	long		 concurrency;
 	double		 rate;		/* offered, requests/s; 0 closed */
 	const char	*arrival;
@@ -161,5 +199,7 @@ int	 bm_parse_percentiles(const char *, double *out, size_t max,
 	    size_t *n, struct err *);
 /* Parse "ttft=200ms,tpot=50ms,e2e=2s,attainment=0.99". */
 int	 bm_parse_slo(const char *, struct bm_slo *, struct err *);
+/* Whether any objective (ttft, tpot, itl, e2e) is set. */
+int	 bm_slo_set(const struct bm_slo *);
 
 #endif

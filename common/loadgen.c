@@ -59,6 +59,7 @@ struct slot {
 	struct strbuf	 errbody;	/* start of a non-2xx body */
 	struct strbuf	 body_all;	/* non-streamed 2xx body */
 	char		*errmsg;
+	char		**hval;		/* recorded header values */
 	char		 reqid[64];
 	char		 curl_err[CURL_ERROR_SIZE];
 };
@@ -76,6 +77,7 @@ struct lg {
 	struct event	*sched_timer;
 	struct event	*tick_timer;
 	struct event	*stop_timer;
+	struct event	*step_timer;	/* closed loop: next concurrency step */
 	struct err	*e;
 	int		 failed;	/* body callback failed */
 	int64_t		 t0;		/* CLOCK_MONOTONIC ns of time 0 */
@@ -86,6 +88,8 @@ struct lg {
 	size_t		 wq_head, wq_len, wq_cap;
 	uint64_t	 total;		/* requests to send, UINT64_MAX: by time */
 	uint64_t	 next_seq;	/* closed loop: next request number */
+	long		 conc;		/* closed loop: concurrency now */
+	size_t		 next_step;	/* closed loop: next step to apply */
 	uint64_t	 dispatched, done, waited, dropped;
 	uint64_t	 tokens, chunks;	/* received so far, all requests */
 	long		 inflight, peak;
@@ -315,6 +319,28 @@ on_write(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
+/* Keep header line p if it is the k-th recorded header. */
+static void
+record_header(struct slot *s, size_t k, const char *p, size_t len)
+{
+	const char	*name = s->lg->c->record_headers[k];
+	size_t		 nl = strlen(name);
+
+	if (len <= nl || p[nl] != ':' || strncasecmp(p, name, nl) != 0)
+		return;
+	p += nl + 1;
+	len -= nl + 1;
+	while (len > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		len--;
+	}
+	while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+	    p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	free(s->hval[k]);
+	s->hval[k] = xstrndup(p, len > 1024 ? 1024 : len);
+}
+
 static size_t
 on_header(char *p, size_t sz, size_t n, void *arg)
 {
@@ -341,6 +367,8 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		v[k] = '\0';
 		s->retry_after = http_retry_after(v, NULL, (long)time(NULL));
 	}
+	for (k = 0; k < s->lg->c->nrecord; k++)
+		record_header(s, k, p, len);
 	return total;
 }
 
@@ -472,6 +500,8 @@ slot_get(struct lg *lg)
 static void
 slot_clear_attempt(struct slot *s)
 {
+	size_t	 k;
+
 	oai_acc_free(&s->acc);
 	oai_acc_init(&s->acc, s->body.chat);
 	sse_free(s->sse);
@@ -490,6 +520,12 @@ slot_clear_attempt(struct slot *s)
 	free(s->errmsg);
 	s->errmsg = NULL;
 	s->curl_err[0] = '\0';
+	for (k = 0; k < s->lg->c->nrecord; k++) {
+		if (s->hval == NULL)
+			s->hval = xcalloc(s->lg->c->nrecord, sizeof *s->hval);
+		free(s->hval[k]);
+		s->hval[k] = NULL;
+	}
 }
 
 static void
@@ -507,6 +543,8 @@ slot_put(struct lg *lg, struct slot *s)
 static void
 slot_destroy(struct slot *s)
 {
+	size_t	 k;
+
 	curl_easy_cleanup(s->easy);
 	sse_free(s->sse);
 	oai_acc_free(&s->acc);
@@ -519,6 +557,9 @@ slot_destroy(struct slot *s)
 	sb_free(&s->errbody);
 	sb_free(&s->body_all);
 	free(s->errmsg);
+	for (k = 0; s->hval != NULL && k < s->lg->c->nrecord; k++)
+		free(s->hval[k]);
+	free(s->hval);
 	free(s);
 }
 
@@ -673,7 +714,7 @@ static void
 fill_closed(struct lg *lg)
 {
 	while (!lg->stopping && !lg->failed &&
-	    lg->inflight < lg->c->concurrency && lg->next_seq < lg->total) {
+	    lg->inflight < lg->conc && lg->next_seq < lg->total) {
 		if (duration_over(lg)) {
 			lg->stopping = 1;
 			break;
@@ -682,6 +723,31 @@ fill_closed(struct lg *lg)
 			break;
 		lg->next_seq++;
 	}
+}
+
+/* Closed loop with steps: apply the steps due, arm for the next one. */
+static void
+on_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct lg	*lg = arg;
+	const struct lg_config *c = lg->c;
+	struct timeval	 tv;
+	int64_t		 d;
+
+	(void)fd;
+	(void)what;
+	while (lg->next_step < c->nsteps &&
+	    c->steps[lg->next_step].at <= rel_ns(lg))
+		lg->conc = c->steps[lg->next_step++].concurrency;
+	fill_closed(lg);
+	if (lg->next_step >= c->nsteps || lg->stopping)
+		return;
+	d = c->steps[lg->next_step].at - rel_ns(lg);
+	if (d < 0)
+		d = 0;
+	tv.tv_sec = d / 1000000000LL;
+	tv.tv_usec = (d % 1000000000LL) / 1000;
+	evtimer_add(lg->step_timer, &tv);
 }
 
 /* Open loop: start waiting requests while the cap allows. */
@@ -822,6 +888,13 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->nchunk = s->nc;
 	r->error = s->errmsg;
 	r->request_id = s->reqid;
+	r->header_values = s->hval;
+	if (curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &nconn) ==
+	    CURLE_OK)
+		r->http_version = nconn == CURL_HTTP_VERSION_1_0 ? 10 :
+		    nconn == CURL_HTTP_VERSION_1_1 ? 11 :
+		    nconn == CURL_HTTP_VERSION_2_0 ? 20 :
+		    nconn == CURL_HTTP_VERSION_3 ? 30 : 0;
 }
 
 static void
@@ -1089,7 +1162,7 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	struct event_config	*ec;
 	struct timeval		 one = { 1, 0 }, poll = { 0, 100000 };
 	struct rusage		 ru0, ru1;
-	size_t			 i, n;
+	size_t			 i, n = 0;
 	long			 maxconn;
 	int			 rc = -1;
 
@@ -1116,6 +1189,8 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	lg.sched_timer = evtimer_new(lg.base, on_sched, &lg);
 	lg.tick_timer = event_new(lg.base, -1, EV_PERSIST, on_tick, &lg);
 	lg.stop_timer = event_new(lg.base, -1, EV_PERSIST, on_stop_poll, &lg);
+	lg.step_timer = evtimer_new(lg.base, on_step, &lg);
+	lg.conc = c->concurrency;
 	maxconn = c->rate > 0 ? c->max_inflight : c->concurrency;
 	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETDATA, &lg);
@@ -1134,7 +1209,15 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	if (c->worker_count > 1 && lg.total != UINT64_MAX)
 		lg.total = (lg.total - (uint64_t)c->worker_index +
 		    (uint64_t)c->worker_count - 1) / (uint64_t)c->worker_count;
-	if (c->rate > 0) {
+	if (c->rate > 0 && c->schedule != NULL) {
+		/* The caller's deadlines (stages, a trace). */
+		n = c->nschedule;
+		if (c->requests > 0 && (size_t)(c->requests + c->warmup) < n)
+			n = (size_t)(c->requests + c->warmup);
+		lg.sched = xcalloc(n ? n : 1, sizeof *lg.sched);
+		memcpy(lg.sched, c->schedule, n * sizeof *lg.sched);
+		lg.nsched = n;
+	} else if (c->rate > 0) {
 		if (c->requests > 0)
 			n = (size_t)(c->requests + c->warmup);
 		else
@@ -1143,6 +1226,8 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 		lg.sched = lg_schedule(c->arrival, c->rate, c->burstiness,
 		    c->seed, n);
 		lg.nsched = n;
+	}
+	if (c->rate > 0) {
 		if (c->worker_count > 1) {
 			/* This worker's share of the one global schedule. */
 			for (i = 0; gseq(&lg, i) < n; i++)
@@ -1166,10 +1251,12 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	evtimer_add(lg.stop_timer, &poll);
 	if (c->rate > 0)
 		on_sched(-1, 0, &lg);
+	else if (c->nsteps > 0)
+		on_step(-1, 0, &lg);
 	else
 		fill_closed(&lg);
 	if (!lg.failed && (lg.inflight > 0 || lg.wq_len > 0 ||
-	    lg.next_sched < lg.nsched))
+	    lg.next_sched < lg.nsched || lg.next_step < c->nsteps))
 		event_base_dispatch(lg.base);
 	do_tick(&lg, 1);
 	getrusage(RUSAGE_THREAD, &ru1);
@@ -1212,6 +1299,8 @@ out:
 		event_free(lg.tick_timer);
 	if (lg.stop_timer != NULL)
 		event_free(lg.stop_timer);
+	if (lg.step_timer != NULL)
+		event_free(lg.step_timer);
 	event_base_free(lg.base);
 	free(lg.sched);
 	free(lg.waitq);

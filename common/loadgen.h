@@ -110,6 +110,9 @@ struct lg_result {
 	int		 chunk_usage;	/* per-chunk usage was present */
 	const char	*error;		/* why it failed, or NULL */
 	const char	*request_id;	/* x-request-id sent */
+	int		 http_version;	/* 10, 11, 20, 30; 0 unknown */
+	char *const	*header_values;	/* one per lg_config.record_headers
+					 * (NULL when absent), or NULL */
 };
 
 /* Called once per finished request (after retries). */
@@ -129,6 +132,12 @@ struct lg_tick {
 };
 typedef void (*lg_tick_fn)(void *arg, const struct lg_tick *);
 
+/* A closed loop's concurrency from a point in time on (--stages). */
+struct lg_step {
+	int64_t		 at;		/* ns since the start */
+	long		 concurrency;	/* requests in flight from then */
+};
+
 /* A run's settings. */
 struct lg_config {
 	const char	*url;		/* default request URL */
@@ -136,7 +145,18 @@ struct lg_config {
 	char *const	*keys;		/* API keys (round robin), or NULL */
 	size_t		 nkeys;		/* number of keys */
 	int		 stream;	/* expect SSE (stream: true bodies) */
-	long		 concurrency;	/* closed loop: requests in flight */
+	long		 concurrency;	/* closed loop: requests in flight
+					 * (with steps: the most of them) */
+	const struct lg_step *steps;	/* closed loop: concurrency over time,
+					 * steps[0].at == 0; or NULL */
+	size_t		 nsteps;
+	const int64_t	*schedule;	/* open loop: the caller's deadlines
+					 * (ns from 0, ascending) instead of
+					 * generated ones; rate is then their
+					 * mean rate; or NULL */
+	size_t		 nschedule;
+	const char *const *record_headers; /* response headers to record */
+	size_t		 nrecord;
 	double		 rate;		/* open loop when > 0 (requests/s) */
 	enum lg_arrival	 arrival;	/* gap distribution */
 	double		 burstiness;	/* gamma shape (1 = Poisson) */

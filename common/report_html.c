@@ -196,6 +196,103 @@ figure_row(struct strbuf *sb, const char *k, const char *v)
 	sb_adds(sb, "</td></tr>\n");
 }
 
+/* A row of a group table: name, load, counts, rates, latencies. */
+static void
+group_row(struct strbuf *sb, const char *name, const char *load,
+    const cJSON *g)
+{
+	sb_adds(sb, "<tr><td>");
+	esc(sb, name);
+	sb_adds(sb, "</td><td>");
+	esc(sb, load);
+	sb_addf(sb, "</td><td>%.0f</td><td>%.0f</td><td>%.2f</td><td>%.1f</td>"
+	    "<td>%.3f</td><td>%.3f</td><td>%.3f</td><td>", json_num(g,
+	    "requests.sent", 0), json_num(g, "requests.ok", 0), json_num(g,
+	    "throughput.requests", 0), json_num(g, "throughput.output_tokens",
+	    0), json_num(g, "metrics.ttft.p50", 0), json_num(g,
+	    "metrics.ttft.p99", 0), json_num(g, "metrics.tpot.p50", 0));
+	if (cJSON_GetObjectItem(g, "slo") != NULL)
+		sb_addf(sb, "%.0f good (%.2f%%), %.2f req/s: %s", json_num(g,
+		    "slo.good", 0), json_num(g, "slo.good_fraction", 0) * 100,
+		    json_num(g, "slo.goodput_requests", 0),
+		    cJSON_IsTrue(json_path(g, "slo.met")) ? "met" : "MISSED");
+	sb_adds(sb, "</td></tr>\n");
+}
+
+static const char group_head[] = "<table><tr><th>name</th><th>load</th>"
+    "<th>sent</th><th>ok</th><th>req/s</th><th>output tok/s</th>"
+    "<th>TTFT p50 ms</th><th>TTFT p99 ms</th><th>TPOT p50 ms</th>"
+    "<th>SLO</th></tr>\n";
+
+/* Classes, stages (with a latency-by-stage chart) and recorded headers. */
+static void
+groups_html(struct strbuf *sb, const cJSON *r)
+{
+	const cJSON	*g, *load, *v;
+	struct series	 s[2];
+	double		*x, *p50, *p99;
+	size_t		 n, i;
+	char		 l[160];
+	int		 rate;
+
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "classes")) > 0) {
+		sb_addf(sb, "<h2>Classes</h2>\n%s", group_head);
+		cJSON_ArrayForEach(g, cJSON_GetObjectItem(r, "classes"))
+			group_row(sb, json_str(g, "name"), "", g);
+		sb_adds(sb, "</table>\n");
+	}
+	n = (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(r, "stages"));
+	if (n > 0) {
+		x = xcalloc(n, sizeof *x);
+		p50 = xcalloc(n, sizeof *p50);
+		p99 = xcalloc(n, sizeof *p99);
+		sb_addf(sb, "<h2>Stages</h2>\n%s", group_head);
+		i = 0;
+		cJSON_ArrayForEach(g, cJSON_GetObjectItem(r, "stages")) {
+			rate = (load = cJSON_GetObjectItem(g, "rate")) != NULL;
+			if (!rate)
+				load = cJSON_GetObjectItem(g, "concurrency");
+			snprintf(l, sizeof l, "%s %g..%g, %g-%g s", rate ?
+			    "rate" : "concurrency", json_num(load, "from", 0),
+			    json_num(load, "to", 0), json_num(g, "start_s", 0),
+			    json_num(g, "end_s", 0));
+			group_row(sb, json_str(g, "spec"), l, g);
+			x[i] = (double)(i + 1);
+			p50[i] = json_num(g, "metrics.ttft.p50", 0);
+			p99[i] = json_num(g, "metrics.ttft.p99", 0);
+			i++;
+		}
+		sb_adds(sb, "</table>\n");
+		s[0] = (struct series){ "TTFT p50", "#1f77b4", x, p50, n };
+		s[1] = (struct series){ "TTFT p99", "#d62728", x, p99, n };
+		chart(sb, "ttft-stages", "TTFT by stage", "stage", "ms", s, 2,
+		    0);
+		free(x);
+		free(p50);
+		free(p99);
+	}
+	if (cJSON_GetObjectItem(r, "response_headers") != NULL) {
+		sb_adds(sb, "<h2>Response headers</h2>\n<table><tr><th>header"
+		    "</th><th>value</th><th>requests</th></tr>\n");
+		cJSON_ArrayForEach(g, cJSON_GetObjectItem(r,
+		    "response_headers")) {
+			cJSON_ArrayForEach(v, cJSON_GetObjectItem(g, "values")) {
+				sb_adds(sb, "<tr><td>");
+				esc(sb, g->string);
+				sb_adds(sb, "</td><td>");
+				esc(sb, v->string);
+				sb_addf(sb, "</td><td>%.0f</td></tr>\n",
+				    v->valuedouble);
+			}
+			sb_adds(sb, "<tr><td>");
+			esc(sb, g->string);
+			sb_addf(sb, "</td><td>(missing)</td><td>%.0f</td></tr>\n",
+			    json_num(g, "missing", 0));
+		}
+		sb_adds(sb, "</table>\n");
+	}
+}
+
 char *
 report_html(const cJSON *r)
 {
@@ -315,6 +412,7 @@ report_html(const cJSON *r)
 		s[1] = (struct series){ "TTFT p99", colors[1], tx, p99, nts };
 		chart(&sb, "ttft-time", "TTFT per second", "s", "ms", s, 2, 0);
 	}
+	groups_html(&sb, r);
 	sb_adds(&sb, "</body></html>\n");
 	free(tx);
 	free(tps);

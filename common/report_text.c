@@ -68,6 +68,42 @@ metrics_table(struct strbuf *sb, const cJSON *metrics)
 	sl_free(&pk);
 }
 
+/* One line per stage: its load, what it did, its latencies. */
+static void
+stages_table(struct strbuf *sb, const cJSON *stages)
+{
+	const cJSON	*st, *load;
+	int		 rate;
+
+	if (cJSON_GetArraySize(stages) == 0)
+		return;
+	sb_addf(sb, "\n%-16s %-15s %7s %7s %9s %10s %10s %10s %10s\n",
+	    "stage", "load", "sent", "ok", "req/s", "tok/s", "ttft p50",
+	    "ttft p99", "tpot p50");
+	cJSON_ArrayForEach(st, stages) {
+		char	 l[96];
+
+		rate = (load = cJSON_GetObjectItem(st, "rate")) != NULL;
+		if (!rate)
+			load = cJSON_GetObjectItem(st, "concurrency");
+		if (json_num(load, "from", 0) == json_num(load, "to", 0))
+			snprintf(l, sizeof l, "%s %g", rate ? "rate" : "c",
+			    json_num(load, "from", 0));
+		else
+			snprintf(l, sizeof l, "%s %g..%g", rate ? "rate" : "c",
+			    json_num(load, "from", 0), json_num(load, "to", 0));
+		sb_addf(sb, "%-16.16s %-15.15s %7.0f %7.0f %9.2f %10.1f "
+		    "%10.3f %10.3f %10.3f\n", json_str(st, "spec"), l,
+		    json_num(st, "requests.sent", 0),
+		    json_num(st, "requests.ok", 0),
+		    json_num(st, "throughput.requests", 0),
+		    json_num(st, "throughput.output_tokens", 0),
+		    json_num(st, "metrics.ttft.p50", 0),
+		    json_num(st, "metrics.ttft.p99", 0),
+		    json_num(st, "metrics.tpot.p50", 0));
+	}
+}
+
 char *
 report_text(const cJSON *r)
 {
@@ -163,7 +199,29 @@ report_text(const cJSON *r)
 		    json_num(it, "requests.ok", 0),
 		    json_num(it, "throughput.requests", 0),
 		    json_num(it, "throughput.output_tokens", 0));
+		if (cJSON_GetObjectItem(it, "slo") != NULL)
+			sb_addf(&sb, "  slo: %.0f good (%.2f%%, need %.2f%%), "
+			    "goodput %.2f req/s: %s\n",
+			    json_num(it, "slo.good", 0),
+			    json_num(it, "slo.good_fraction", 0) * 100,
+			    json_num(it, "slo.attainment", 0) * 100,
+			    json_num(it, "slo.goodput_requests", 0),
+			    cJSON_IsTrue(json_path(it, "slo.met")) ? "met" :
+			    "MISSED");
 		metrics_table(&sb, cJSON_GetObjectItem(it, "metrics"));
+	}
+	stages_table(&sb, cJSON_GetObjectItem(r, "stages"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "response_headers")) {
+		const cJSON *hv;
+
+		sb_addf(&sb, "\nheader %s:", it->string);
+		cJSON_ArrayForEach(hv, cJSON_GetObjectItem(it, "values"))
+			sb_addf(&sb, " %s %.0f,", hv->string, hv->valuedouble);
+		sb_addf(&sb, " missing %.0f", json_num(it, "missing", 0));
+		if (json_num(it, "other", 0) > 0)
+			sb_addf(&sb, ", other values %.0f",
+			    json_num(it, "other", 0));
+		sb_addc(&sb, '\n');
 	}
 	return sb_detach(&sb);
 }

@@ -260,16 +260,81 @@ out:
 	return rc;
 }
 
+/* n words of the vocabulary drawn from rng, appended to sb. */
+static void
+add_words(struct strbuf *sb, long n, uint64_t *rng)
+{
+	long	 i;
+
+	for (i = 0; i < n; i++)
+		sb_addf(sb, "%s%s", sb->len ? " " : "",
+		    vocab[lg_rand(rng) % NVOCAB]);
+}
+
+/* The text every request of prefix group g starts with. */
+static void
+group_prefix(const struct workload *w, uint64_t g, struct strbuf *sb)
+{
+	uint64_t	 rng = w->seed ^ ((g + 1) * 0xbf58476d1ce4e5b9ULL) ^
+			    0x7a11c0de5eedULL;
+
+	lg_rand(&rng);
+	add_words(sb, w->prefix_tokens, &rng);
+}
+
+/* A trace entry's prompt: one fixed block of words per hash id (so entries
+ * sharing ids share a prefix), then words of this request alone, in all
+ * `in` words. */
+static void
+trace_prompt(const struct workload *w, const struct wl_trace_item *t,
+    uint64_t *rng, struct strbuf *sb)
+{
+	uint64_t	 hr;
+	long		 left = t->in, k;
+	size_t		 i;
+
+	for (i = 0; i < t->nhash && left > 0; i++) {
+		hr = w->seed ^ (t->hash[i] * 0x94d049bb133111ebULL) ^
+		    0x3c6ef372fe94f82aULL;
+		lg_rand(&hr);
+		k = left < WL_TRACE_BLOCK ? left : WL_TRACE_BLOCK;
+		add_words(sb, k, &hr);
+		left -= k;
+	}
+	add_words(sb, left, rng);
+}
+
+/* Put text (and a separator) before the first string content of msgs. */
+static void
+prepend_message(cJSON *msgs, const char *text)
+{
+	cJSON	*m, *c;
+	char	*v;
+
+	cJSON_ArrayForEach(m, msgs) {
+		c = cJSON_GetObjectItem(m, "content");
+		if (!cJSON_IsString(c))
+			continue;
+		v = xasprintf("%s\n%s", text, c->valuestring);
+		cJSON_ReplaceItemInObject(m, "content", cJSON_CreateString(v));
+		free(v);
+		return;
+	}
+}
+
 static char *
 make_body(struct workload *w, uint64_t seq)
 {
 	struct oai_params	 p;
-	struct strbuf		 text = STRBUF_INIT;
+	struct strbuf		 text = STRBUF_INIT, pre = STRBUF_INIT;
 	const struct wl_item	*it = NULL;
+	const struct wl_trace_item *tr = NULL;
 	cJSON			*body, *msgs = NULL, *so;
 	uint64_t		 rng = w->seed ^ (seq * 0x9e3779b97f4a7c15ULL);
-	long			 in, i;
-	char			*s;
+	uint64_t		 nr;
+	const char		*prompt;
+	char			*joined = NULL, *s;
+	long			 in;
 
 	lg_rand(&rng);
 	oai_params_init(&p);
@@ -277,30 +342,59 @@ make_body(struct workload *w, uint64_t seq)
 	p.stream = w->stream;
 	p.include_usage = 1;
 	p.extra = w->extra;
-	if (w->nitems > 0) {
+	if (w->cache_bust) {
+		/* One word (one token under the simulator's rule) no other
+		 * request of this seed starts with. */
+		nr = w->seed ^ (seq * 0xd6e8feb86659fd93ULL) ^
+		    0xcb5e0b1a5eedULL;
+		sb_addf(&pre, "%016llx", (unsigned long long)lg_rand(&nr));
+	} else if (w->prefix_groups > 0)
+		group_prefix(w, seq % (uint64_t)w->prefix_groups, &pre);
+	if (w->trace != NULL && w->trace->n > 0) {
+		tr = &w->trace->v[seq % w->trace->n];
+		p.max_tokens = tr->out >= 0 ? tr->out : draw(&w->out, &rng);
+		if (tr->prompt != NULL)
+			sb_adds(&text, tr->prompt);
+		else
+			trace_prompt(w, tr, &rng, &text);
+	} else if (w->nitems > 0) {
 		it = &w->items[seq % w->nitems];
 		p.max_tokens = it->max_tokens >= 0 ? it->max_tokens :
 		    draw(&w->out, &rng);
 	} else {
 		in = draw(&w->in, &rng);
 		p.max_tokens = draw(&w->out, &rng);
-		for (i = 0; i < in; i++)
-			sb_addf(&text, "%s%s", i ? " " : "",
-			    vocab[lg_rand(&rng) % NVOCAB]);
+		/* A cache-busting word takes the place of the first word, so
+		 * the length stays the one drawn. */
+		if (w->cache_bust) {
+			sb_adds(&text, pre.buf);
+			sb_reset(&pre);
+			in--;
+		}
+		add_words(&text, in, &rng);
+	}
+	prompt = it != NULL ? it->prompt : text.buf ? text.buf : "";
+	if (pre.len > 0 && prompt != NULL) {
+		joined = xasprintf("%s%s%s", pre.buf, it != NULL ? "\n" : " ",
+		    prompt);
+		prompt = joined;
 	}
 	if (w->chat) {
-		if (it != NULL && it->messages != NULL)
+		if (it != NULL && it->messages != NULL) {
 			msgs = cJSON_Duplicate(it->messages, 1);
-		else {
+			if (pre.len > 0)
+				prepend_message(msgs, pre.buf);
+		} else {
 			msgs = cJSON_CreateArray();
-			oai_messages_add(msgs, "user", it != NULL ?
-			    it->prompt : text.buf);
+			oai_messages_add(msgs, "user", prompt);
 		}
 		body = oai_chat_request(&p, msgs);
 	} else if (it != NULL && it->prompt == NULL) {
 		/* Messages for completions: their contents joined. */
 		const cJSON *m;
 
+		if (pre.len > 0)
+			sb_adds(&text, pre.buf);
 		cJSON_ArrayForEach(m, it->messages) {
 			const char *c = json_str(m, "content");
 
@@ -309,8 +403,7 @@ make_body(struct workload *w, uint64_t seq)
 		}
 		body = oai_completion_request(&p, text.buf ? text.buf : "");
 	} else
-		body = oai_completion_request(&p, it != NULL ? it->prompt :
-		    text.buf);
+		body = oai_completion_request(&p, prompt);
 	if (w->ignore_eos && cJSON_GetObjectItem(body, "ignore_eos") == NULL)
 		cJSON_AddBoolToObject(body, "ignore_eos", 1);
 	if (w->stream && w->continuous_usage &&
@@ -320,6 +413,8 @@ make_body(struct workload *w, uint64_t seq)
 	cJSON_Delete(body);
 	cJSON_Delete(msgs);
 	sb_free(&text);
+	sb_free(&pre);
+	free(joined);
 	return s;
 }
 
@@ -383,13 +478,26 @@ wl_describe(const struct workload *w, const char *dataset)
 		cJSON_AddStringToObject(o, "dataset", dataset);
 		cJSON_AddNumberToObject(o, "dataset_entries",
 		    (double)w->nitems);
-	} else
+	} else if (w->trace == NULL)
 		cJSON_AddItemToObject(o, "input_tokens", dist_json(&w->in));
 	cJSON_AddItemToObject(o, "output_tokens", dist_json(&w->out));
 	cJSON_AddBoolToObject(o, "ignore_eos", w->ignore_eos);
 	cJSON_AddBoolToObject(o, "continuous_usage_stats",
 	    w->continuous_usage);
 	cJSON_AddBoolToObject(o, "shared_prompt", w->shared_prompt);
+	if (w->prefix_groups > 0) {
+		cJSON_AddNumberToObject(o, "prefix_groups",
+		    (double)w->prefix_groups);
+		cJSON_AddNumberToObject(o, "prefix_tokens",
+		    (double)w->prefix_tokens);
+	}
+	cJSON_AddBoolToObject(o, "cache_bust", w->cache_bust);
+	if (w->trace != NULL) {
+		cJSON_AddNumberToObject(o, "trace_entries", (double)w->trace->n);
+		cJSON_AddNumberToObject(o, "trace_span_s", w->trace->span);
+		cJSON_AddNumberToObject(o, "trace_block_tokens",
+		    WL_TRACE_BLOCK);
+	}
 	return o;
 }
 
@@ -507,4 +615,165 @@ wl_mix_body(void *arg, uint64_t seq, struct lg_body *b, struct err *e)
 	b->cls = (unsigned)k;
 	b->url = m->urls[k];
 	return 0;
+}
+
+/* Sort trace entries by time, keeping the file's order on ties. */
+static int
+trace_cmp(const void *a, const void *b)
+{
+	const struct wl_trace_item *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->ord < y->ord ? -1 : x->ord > y->ord;
+}
+
+/* One trace line into *t; -1 with e set when it is not a trace entry. */
+static int
+trace_item(const cJSON *o, const char *path, size_t line, double scale,
+    struct wl_trace_item *t, struct err *e)
+{
+	const cJSON	*ts, *v, *h;
+	size_t		 i;
+
+	memset(t, 0, sizeof *t);
+	t->out = -1;
+	ts = cJSON_GetObjectItem(o, "timestamp");
+	if (!cJSON_IsNumber(ts) || !(ts->valuedouble >= 0) ||
+	    ts->valuedouble > 1e12)
+		return err_set(e, EXIT_USAGE, "trace %s line %zu: want "
+		    "\"timestamp\" (milliseconds, a number >= 0)", path, line);
+	t->at = (int64_t)llround(ts->valuedouble * scale * 1e6);
+	if (cJSON_IsString(v = cJSON_GetObjectItem(o, "prompt"))) {
+		t->prompt = xstrdup(v->valuestring);
+		t->in = wl_count_tokens(v->valuestring);
+	} else if (cJSON_IsNumber(v = cJSON_GetObjectItem(o,
+	    "input_length")) && v->valuedouble >= 1 && v->valuedouble <= 1e7)
+		t->in = (long)v->valuedouble;
+	else
+		return err_set(e, EXIT_USAGE, "trace %s line %zu: want "
+		    "\"input_length\" (tokens, 1 to 10000000) or \"prompt\" "
+		    "(a string)", path, line);
+	if ((v = cJSON_GetObjectItem(o, "output_length")) != NULL) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 1 ||
+		    v->valuedouble > 1e7) {
+			free(t->prompt);
+			return err_set(e, EXIT_USAGE, "trace %s line %zu: "
+			    "\"output_length\" wants tokens, 1 to 10000000",
+			    path, line);
+		}
+		t->out = (long)v->valuedouble;
+	}
+	if ((h = cJSON_GetObjectItem(o, "hash_ids")) != NULL) {
+		if (!cJSON_IsArray(h)) {
+			free(t->prompt);
+			return err_set(e, EXIT_USAGE, "trace %s line %zu: "
+			    "\"hash_ids\" wants an array of integers", path,
+			    line);
+		}
+		t->nhash = (size_t)cJSON_GetArraySize(h);
+		t->hash = xcalloc(t->nhash ? t->nhash : 1, sizeof *t->hash);
+		i = 0;
+		cJSON_ArrayForEach(v, h) {
+			if (!cJSON_IsNumber(v) || v->valuedouble < 0) {
+				free(t->prompt);
+				free(t->hash);
+				return err_set(e, EXIT_USAGE, "trace %s line "
+				    "%zu: \"hash_ids\" wants an array of "
+				    "integers >= 0", path, line);
+			}
+			t->hash[i++] = (uint64_t)v->valuedouble;
+		}
+	}
+	return 0;
+}
+
+int
+wl_trace_load(struct wl_trace *tr, const char *path, double scale,
+    struct err *e)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	struct err	 pe = ERR_INIT;
+	char		 buf[65536];
+	const char	*p, *nl;
+	size_t		 n, cap = 0, line = 0;
+	cJSON		*o;
+	FILE		*f;
+	int		 rc = -1;
+
+	memset(tr, 0, sizeof *tr);
+	if ((f = fopen(path, "r")) == NULL)
+		return err_set(e, EXIT_USAGE, "cannot read trace %s: %s", path,
+		    strerror(errno));
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		sb_add(&sb, buf, n);
+	fclose(f);
+	for (p = sb.buf ? sb.buf : ""; *p != '\0'; p = *nl ? nl + 1 : nl) {
+		line++;
+		if ((nl = strchr(p, '\n')) == NULL)
+			nl = p + strlen(p);
+		while (p < nl && isspace((unsigned char)*p))
+			p++;
+		if (p == nl)
+			continue;
+		if ((o = json_parse(p, (size_t)(nl - p), &pe)) == NULL) {
+			err_set(e, EXIT_USAGE, "trace %s line %zu: %s", path,
+			    line, pe.msg ? pe.msg : "malformed JSON");
+			err_clear(&pe);
+			goto out;
+		}
+		if (tr->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			tr->v = xrealloc(tr->v, cap * sizeof *tr->v);
+		}
+		if (!cJSON_IsObject(o) || trace_item(o, path, line, scale,
+		    &tr->v[tr->n], e) != 0) {
+			if (!cJSON_IsObject(o))
+				err_set(e, EXIT_USAGE, "trace %s line %zu: want "
+				    "a JSON object", path, line);
+			cJSON_Delete(o);
+			goto out;
+		}
+		tr->v[tr->n].ord = tr->n;
+		tr->n++;
+		cJSON_Delete(o);
+	}
+	if (tr->n == 0) {
+		err_set(e, EXIT_USAGE, "trace %s has no entries", path);
+		goto out;
+	}
+	qsort(tr->v, tr->n, sizeof *tr->v, trace_cmp);
+	for (n = tr->n; n-- > 0;)
+		tr->v[n].at -= tr->v[0].at;
+	tr->span = (double)tr->v[tr->n - 1].at / 1e9;
+	rc = 0;
+out:
+	sb_free(&sb);
+	if (rc != 0)
+		wl_trace_free(tr);
+	return rc;
+}
+
+int64_t *
+wl_trace_schedule(const struct wl_trace *tr)
+{
+	int64_t	*d = xcalloc(tr->n ? tr->n : 1, sizeof *d);
+	size_t	 i;
+
+	for (i = 0; i < tr->n; i++)
+		d[i] = tr->v[i].at;
+	return d;
+}
+
+void
+wl_trace_free(struct wl_trace *tr)
+{
+	size_t	 i;
+
+	for (i = 0; i < tr->n; i++) {
+		free(tr->v[i].prompt);
+		free(tr->v[i].hash);
+	}
+	free(tr->v);
+	memset(tr, 0, sizeof *tr);
 }

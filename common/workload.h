@@ -36,6 +36,27 @@ struct wl_item {
 	long		 max_tokens;	/* output tokens, -1: from --output */
 };
 
+/* One request of a replayed trace (--trace). */
+struct wl_trace_item {
+	int64_t		 at;		/* intended time, ns from the first */
+	long		 in;		/* input tokens (when no prompt) */
+	long		 out;		/* output tokens, -1: from --output */
+	uint64_t	*hash;		/* prefix block ids, or NULL */
+	size_t		 nhash;
+	char		*prompt;	/* literal prompt, or NULL */
+	size_t		 ord;		/* line order in the file */
+};
+
+/* A trace: JSONL in the Mooncake format, one request a line:
+ * {"timestamp": MS, "input_length": N, "output_length": M,
+ *  "hash_ids": [..]} ("prompt" may replace input_length). */
+struct wl_trace {
+	struct wl_trace_item *v;	/* in timestamp order */
+	size_t		 n;
+	double		 span;		/* s from the first to the last */
+};
+#define WL_TRACE_BLOCK	512		/* tokens per hash id (Mooncake) */
+
 struct workload {
 	const char	*model;		/* model id */
 	int		 chat;		/* /chat/completions or /completions */
@@ -43,6 +64,10 @@ struct workload {
 	int		 ignore_eos;	/* send ignore_eos: true */
 	int		 continuous_usage; /* stream_options.continuous_usage_stats */
 	int		 shared_prompt;	/* one prompt for every request */
+	long		 prefix_groups;	/* shared-prefix groups, 0: none */
+	long		 prefix_tokens;	/* tokens of each group's prefix */
+	int		 cache_bust;	/* a unique word opens every prompt */
+	const struct wl_trace *trace;	/* replayed trace, or NULL */
 	const cJSON	*extra;		/* further body fields, or NULL */
 	struct wl_dist	 in, out;	/* synthetic lengths */
 	struct wl_item	*items;		/* dataset, or NULL */
@@ -60,6 +85,12 @@ int	 wl_parse_dist(const char *, const char *what, struct wl_dist *,
 /* Load a dataset: a JSON array of ShareGPT conversations or JSONL of
  * {"prompt"|"messages", "max_tokens"?}. */
 int	 wl_load(struct workload *, const char *path, struct err *);
+/* Load a trace; time_scale multiplies its offsets. */
+int	 wl_trace_load(struct wl_trace *, const char *path,
+	    double time_scale, struct err *);
+/* The trace's schedule: n deadlines in ns (caller frees). */
+int64_t	*wl_trace_schedule(const struct wl_trace *);
+void	 wl_trace_free(struct wl_trace *);
 /* The body of request seq (an lg_body_fn). */
 int	 wl_body(void *workload, uint64_t seq, struct lg_body *,
 	    struct err *);
