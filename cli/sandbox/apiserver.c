@@ -325,6 +325,13 @@ static const struct builtin {
 	    RT_STORED },
 	{ CRD_GROUP, "v1", CRD_RES, "customresourcedefinition",
 	    "CustomResourceDefinition", "crd,crds", 0, RT_STORED },
+	/* The install's maas-api-key-cleanup CronJob, its Jobs and its
+	 * NetworkPolicy (keycleanup.c runs what the Jobs would). */
+	{ "batch", "v1", "cronjobs", "cronjob", "CronJob", "cj", 1,
+	    RT_STORED },
+	{ "batch", "v1", "jobs", "job", "Job", NULL, 1, RT_STORED },
+	{ "networking.k8s.io", "v1", "networkpolicies", "networkpolicy",
+	    "NetworkPolicy", "netpol", 1, RT_STORED },
 	{ "authorization.k8s.io", "v1", "selfsubjectaccessreviews",
 	    "selfsubjectaccessreview", "SelfSubjectAccessReview", NULL, 0,
 	    RT_SSAR },
@@ -459,7 +466,9 @@ defs_build(void)
 		d->builtin = 1;
 		d->storage = 1;
 		d->status_sub = (strcmp(b->plural, "namespaces") == 0 ||
-		    strcmp(b->plural, CRD_RES) == 0);
+		    strcmp(b->plural, CRD_RES) == 0 ||
+		    strcmp(b->plural, "cronjobs") == 0 ||
+		    strcmp(b->plural, "jobs") == 0);
 		split_add(&d->shorts, b->shorts);
 		defs_add(d);
 	}

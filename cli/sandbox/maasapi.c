@@ -92,6 +92,7 @@ maasapi_init(const struct sbx_config *c, struct err *e)
 		goto fail;
 	}
 	free(path);
+	keycleanup_init();
 	return 0;
 fail:
 	free(path);
@@ -103,6 +104,7 @@ fail:
 void
 maasapi_shutdown(void)
 {
+	keycleanup_shutdown();
 	sqlite3_close(db);
 	db = NULL;
 	mapi_sub_shutdown();
@@ -1270,6 +1272,7 @@ maasapi_key_check(const char *raw, char **user, struct strlist *groups,
 	const char	*why = "key not found";
 	char		 hex[65];
 	char		*kid;
+	int		 active, lazy = 0;
 
 	if (strncmp(raw, "sk-oai-", 7) != 0 ||
 	    (us = strchr(raw + 7, '_')) == NULL || us == raw + 7 ||
@@ -1287,12 +1290,13 @@ maasapi_key_check(const char *raw, char **user, struct strlist *groups,
 		return "validation failed";
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 0),
-		    "active") != 0 || (sqlite3_column_type(st, 1) !=
-		    SQLITE_NULL && sqlite3_column_int64(st, 1) <
-		    mapi_now_us() / 1000000))
+		active = strcmp((const char *)sqlite3_column_text(st, 0),
+		    "active") == 0;
+		if (!active || (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		    sqlite3_column_int64(st, 1) < mapi_now_us() / 1000000)) {
 			why = "key revoked or expired";
-		else if (sqlite3_column_text(st, 2) == NULL ||
+			lazy = active;
+		} else if (sqlite3_column_text(st, 2) == NULL ||
 		    sqlite3_column_text(st, 2)[0] == '\0')
 			why = "key has no subscription bound";
 		else {
@@ -1311,7 +1315,42 @@ maasapi_key_check(const char *raw, char **user, struct strlist *groups,
 		}
 	}
 	sqlite3_finalize(st);
+	/* Like the real validate handler: a time-expired active key is
+	 * marked expired now (it can then no longer be revoked). */
+	if (lazy && sqlite3_prepare_v2(db, "UPDATE api_keys SET status = "
+	    "'expired' WHERE key_hash = ?1 AND tenant = '" TENANT "' AND "
+	    "status = 'active'", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) > 0)
+			srv_log("msg=\"maas-api: key marked expired\"");
+		sqlite3_finalize(st);
+	}
 	return why;
+}
+
+/* ---- POST /internal/v1/api-keys/cleanup ---- */
+
+#define CLEANUP_GRACE_S	(30 * 60)	/* keys expired longer ago go */
+
+int
+maasapi_cleanup(struct err *e)
+{
+	sqlite3_stmt	*st = NULL;
+
+	if (db == NULL || sqlite3_prepare_v2(db, "DELETE FROM api_keys WHERE "
+	    "tenant = '" TENANT "' AND ephemeral = 1 AND expires_at IS NOT "
+	    "NULL AND expires_at < ?1", -1, &st, NULL) != SQLITE_OK)
+		return err_set(e, EXIT_ERR, "maas-api: key cleanup: %s",
+		    db ? sqlite3_errmsg(db) : "no database");
+	sqlite3_bind_int64(st, 1, mapi_now_us() / 1000000 - CLEANUP_GRACE_S);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		err_set(e, EXIT_ERR, "maas-api: key cleanup: %s",
+		    sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return sqlite3_changes(db);
 }
 
 /* ---- routing ---- */

@@ -33,6 +33,17 @@ void	 maasapi_handle(struct sbx_req *, const char *path,
 const char *maasapi_key_check(const char *raw, char **user,
 	    struct strlist *groups, char **subscription);
 
+/* What POST /internal/v1/api-keys/cleanup does (run by the CronJob
+ * maas-api-key-cleanup; keycleanup.c): hard-delete the tenant's ephemeral
+ * keys expired for more than 30 minutes.  Returns how many were deleted,
+ * or -1 with e set. */
+int	 maasapi_cleanup(struct err *);
+
+/* The ephemeral-key cleanup CronJob (keycleanup.c): run its Jobs, and
+ * schedule them as the CronJob says.  Called by maasapi_init/shutdown. */
+void	 keycleanup_init(void);
+void	 keycleanup_shutdown(void);
+
 /*
  * Tell maas-api where the gateway listens (server.c, once bound): the
  * Gateway openshift-ingress/maas-default-gateway's first listener gets

@@ -72,6 +72,25 @@ static const struct oa_kind oa_builtins[] = {
 	    "{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":"
 	    "true},\"status\":{\"type\":\"object\","
 	    "\"x-kubernetes-preserve-unknown-fields\":true}}}" },
+	{ "batch", "v1", "CronJob", "cronjobs", 1, NULL,
+	    "{\"type\":\"object\",\"description\":\"CronJob represents "
+	    "the configuration of a single cron job.\",\"properties\":{"
+	    "\"spec\":{\"type\":\"object\","
+	    "\"x-kubernetes-preserve-unknown-fields\":true},\"status\":"
+	    "{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":"
+	    "true}}}" },
+	{ "batch", "v1", "Job", "jobs", 1, NULL,
+	    "{\"type\":\"object\",\"description\":\"Job represents the "
+	    "configuration of a single job.\",\"properties\":{\"spec\":"
+	    "{\"type\":\"object\",\"x-kubernetes-preserve-unknown-fields\":"
+	    "true},\"status\":{\"type\":\"object\","
+	    "\"x-kubernetes-preserve-unknown-fields\":true}}}" },
+	{ "networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", 1,
+	    NULL,
+	    "{\"type\":\"object\",\"description\":\"NetworkPolicy "
+	    "describes what network traffic is allowed for a set of Pods.\","
+	    "\"properties\":{\"spec\":{\"type\":\"object\","
+	    "\"x-kubernetes-preserve-unknown-fields\":true}}}" },
 };
 #define NBUILTINS (sizeof oa_builtins / sizeof oa_builtins[0])
 

@@ -164,6 +164,8 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	# A key's binding wins over a client X-MaaS-Subscription.
 	run -0 code -H "Authorization: Bearer $key" -H 'X-MaaS-Subscription: premium-sub' -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions"
 	[ "$output" = 200 ]
+	run -0 code -H "Authorization: Bearer $key" -H 'X-MaaS-Subscription: premium-sub' -H 'X-MaaS-Subscription: chat-sub' -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions"
+	[ "$output" = 200 ]
 	run -0 curl -s -w ' %{http_code}' -H "Authorization: Bearer $(tok alice)" -H $'X-MaaS-Subscription: x"; DROP TABLE--' -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions"
 	[ "$output" = "requested subscription not found 403" ]
 }
@@ -184,6 +186,65 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	[ "$c" = 403 ]
 	run -0 code -H "Authorization: Bearer $b" -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions"
 	[ "$output" = 200 ]
+}
+
+@test "an API key on the model path gets choices; three keys revoked one by one are all refused (§5.7)" {
+	k=$(mint alice k-path)
+	run -0 curl -s -w ' %{http_code}' -H "Authorization: Bearer $k" -d '{"model":"gw/free","prompt":"hi","max_tokens":2}' "$MAAS_URL/llm/free/v1/completions"
+	[[ $output == *' 200' ]]
+	[ "$(jq -r '.choices | length' <<<"${output% 200}")" = 1 ]
+	[ "$(jq -r '.choices[0].text | length > 0' <<<"${output% 200}")" = true ]
+	keys=() ids=()
+	for n in 1 2 3; do
+		keys+=("$(mint alice "k-three-$n")")
+		ids+=("$(maasctl key list -o json --token "@$SANDBOX_DIR/alice.token" | jq -r --arg n "k-three-$n" '.data[] | select(.name == $n) | .id')")
+	done
+	for k in "${keys[@]}"; do
+		run -0 code -H "Authorization: Bearer $k" -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions"
+		[ "$output" = 200 ]
+	done
+	for id in "${ids[@]}"; do
+		run -0 --separate-stderr maasctl key revoke "$id" --token "@$SANDBOX_DIR/alice.token"
+		[ "$output" = "$id revoked" ]
+	done
+	for k in "${keys[@]}"; do
+		for _ in $(seq 1 15); do
+			c=$(code -H "Authorization: Bearer $k" -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions")
+			[ "$c" = 403 ] && break
+			sleep 0.2
+		done
+		[ "$c" = 403 ]
+	done
+}
+
+@test "an expired key (expiresIn seconds) is refused with 403 and marked expired; it can no longer be revoked" {
+	# maas-api takes any positive Go duration (MAAS-API.md §4.1); the e2e
+	# suite mints "1s" and waits.  3 s leaves time to see it work first.
+	run -0 --separate-stderr maasctl key create k-expiring --expires 3s -o json --token "@$SANDBOX_DIR/alice.token"
+	key=$(jq -r .key <<<"$output") id=$(jq -r .id <<<"$output")
+	[ $(( $(date -d "$(jq -r .expiresAt <<<"$output")" +%s) - $(date -d "$(jq -r .createdAt <<<"$output")" +%s) )) -eq 3 ]
+	run -0 code -H "Authorization: Bearer $key" -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions"
+	[ "$output" = 200 ]
+	# Expired after 3 s, then cached for at most the TTL (1 s here).
+	for _ in $(seq 1 40); do
+		c=$(code -H "Authorization: Bearer $key" -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions")
+		[ "$c" = 403 ] && break
+		[ "$c" = 200 ]
+		sleep 0.25
+	done
+	run -0 curl -s -D "$TEST_HOME/h" -H "Authorization: Bearer $key" -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions"
+	[ "$output" = "Access denied" ]
+	grep -q '^HTTP/1.1 403 ' "$TEST_HOME/h"
+	grep -qi '^x-ext-auth-reason: unauthorized' "$TEST_HOME/h"
+	run -0 code -H "x-api-key: $key" "$MAAS_URL/v1/models"
+	[ "$output" = 403 ]
+	run -0 maasctl key get "$id" -o jsonpath='{.status}' --token "@$SANDBOX_DIR/alice.token"
+	[ "$output" = expired ]
+	run -0 maasctl key list --status expired -o name --token "@$SANDBOX_DIR/alice.token"
+	[[ $output == *"$id"* ]]
+	# Validation marked it expired in the store: revoke finds no active key.
+	run -4 --separate-stderr maasctl key revoke "$id" --token "@$SANDBOX_DIR/alice.token"
+	[ "$stderr" = "maasctl: key revoke $id: 404 Not Found: API key not found" ]
 }
 
 @test "access: MaaSAuthPolicy groups and subscriptions both needed, else 403 with the reason" {
@@ -247,6 +308,13 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	[ "$output" = 200 ]
 	run -0 code -H "Authorization: Bearer $t" "$MAAS_URL/llm/tight/v1/models"
 	[ "$output" = 200 ]
+	# maas-api's /v1/models (prefixed and the gateway alias) still lists
+	# the model while its inference is refused (§5.17).
+	for p in /maas-api/v1/models /v1/models; do
+		run -0 curl -s -w ' %{http_code}' -H "Authorization: Bearer $t" "$MAAS_URL$p"
+		[[ $output == *' 200' ]]
+		[[ $(jq -r '[.data[].id] | join(",")' <<<"${output% 200}") == *gw/tight* ]]
+	done
 	# The window is 5 s: the budget comes back.
 	for _ in $(seq 1 35); do
 		c=$(code -H "Authorization: Bearer $t" -d "$body" "$MAAS_URL/v1/chat/completions")

@@ -125,6 +125,88 @@ json_field() { printf '%s' "$1" | jq -r ".$2"; }
 	[[ $output == *"invalid status 'bogus': must be active, revoked, or expired" ]]
 }
 
+@test "admin key list --all-pages: one user's keys, and every user's, across pages (§3.2 K4)" {
+	sandbox_token root system:masters >"$TEST_HOME/root.token"
+	for n in a1 a2 a3; do
+		maasctl key create "adm-$n" --label batch=adm --token "@$ALICE" >/dev/null
+	done
+	for n in b1 b2; do
+		maasctl key create "adm-$n" --label batch=adm --token "@$BOB" >/dev/null
+	done
+	# A page holds 2: three of alice's keys need two pages.
+	run -0 --separate-stderr maasctl key list --user alice -l batch=adm --sort name --asc --limit 2 -o json --token "@$TEST_HOME/root.token"
+	[ "$(jq -c '[.data[].name]' <<<"$output")" = '["adm-a1","adm-a2"]' ]
+	[ "$(jq -r .has_more <<<"$output")" = true ]
+	run -0 --separate-stderr maasctl -v 6 key list --user alice -l batch=adm --sort name --asc --limit 2 --all-pages -o json --token "@$TEST_HOME/root.token"
+	[ "$(jq -c '[.data[].name]' <<<"$output")" = '["adm-a1","adm-a2","adm-a3"]' ]
+	[ "$(jq -r .has_more <<<"$output")" = false ]
+	[ "$(jq -r '[.data[].username] | unique | join(",")' <<<"$output")" = alice ]
+	[ "$(grep -c 'POST .*/v1/api-keys/search' <<<"$stderr")" -eq 2 ]
+	# No --user: the admin searches every user's keys (three pages).
+	run -0 --separate-stderr maasctl key list -l batch=adm --sort name --asc --limit 2 --all-pages -o json --token "@$TEST_HOME/root.token"
+	[ "$(jq -c '[.data[] | .username + "/" + .name]' <<<"$output")" = '["alice/adm-a1","alice/adm-a2","alice/adm-a3","bob/adm-b1","bob/adm-b2"]' ]
+	run -0 --separate-stderr maasctl key list --user bob -l batch=adm --limit 1 --all-pages -o name --token "@$TEST_HOME/root.token"
+	[ "${#lines[@]}" -eq 2 ]
+	# A user's own --all-pages sees only their keys; another --user is 403.
+	run -0 --separate-stderr maasctl key list -l batch=adm --limit 1 --all-pages -o jsonpath='{.data[*].name}' --token "@$BOB"
+	[ "$output" = "adm-b2 adm-b1" ]
+	run -3 --separate-stderr maasctl key list --user alice --all-pages --token "@$BOB"
+	[ "$stderr" = "maasctl: key list: 403 Forbidden: non-admin users can only search their own API keys" ]
+}
+
+# kapi TOKENFILE METHOD PATH [CURL ARGS...]: a maas-api call through the
+# gateway; body, a space, the status.
+kapi() {
+	local t=$1 m=$2 p=$3
+	shift 3
+	curl -s -w ' %{http_code}' -X "$m" -H "Authorization: Bearer $(cat "$t")" "$@" "$MAAS_URL/maas-api$p"
+}
+
+@test "maas-api over HTTP: mint 201, search without keys, revoke 200 then 404, no-label keys (§5.1-3, 6, 8, 11)" {
+	sandbox_token erin >"$TEST_HOME/erin"
+	E=$TEST_HOME/erin
+	# §5.1: 201 with id, key (longer than the prefix) and name; GET has no key.
+	run -0 kapi "$E" POST /v1/api-keys -d '{"name":"e1"}'
+	[[ $output == *' 201' ]]
+	body=${output% 201}
+	[ "$(json_field "$body" name)" = e1 ]
+	[[ $(json_field "$body" key) == sk-oai-?* ]]
+	id1=$(json_field "$body" id)
+	run -0 kapi "$E" GET "/v1/api-keys/$id1"
+	[[ $output == *' 200' ]]
+	[ "$(jq -r 'has("key")' <<<"${output% 200}")" = false ]
+	# §5.11: a key minted without labels has none.
+	[ "$(jq -r '.labels // {} | length' <<<"${output% 200}")" = 0 ]
+	out=$(kapi "$E" POST /v1/api-keys -d '{"name":"e2"}')
+	id2=$(json_field "${out% 201}" id)
+	# §5.2: active, newest first, limit 50: both, no key; limit 1: one.
+	run -0 kapi "$E" POST /v1/api-keys/search -d '{"filters":{"status":["active"]},"sort":{"by":"created_at","order":"desc"},"pagination":{"limit":50,"offset":0}}'
+	[[ $output == *' 200' ]]
+	[ "$(jq -c '[.data[].name]' <<<"${output% 200}")" = '["e2","e1"]' ]
+	[ "$(jq -r '[.data[] | has("key")] | any' <<<"${output% 200}")" = false ]
+	run -0 kapi "$E" POST /v1/api-keys/search -d '{"pagination":{"limit":1}}'
+	[ "$(jq -r '.data | length' <<<"${output% 200}") $(jq -r .has_more <<<"${output% 200}")" = "1 true" ]
+	# §5.3: DELETE is 200 with status revoked; GET then shows revoked.
+	run -0 kapi "$E" DELETE "/v1/api-keys/$id2"
+	[[ $output == *' 200' ]]
+	[ "$(json_field "${output% 200}" status)" = revoked ]
+	run -0 kapi "$E" GET "/v1/api-keys/$id2"
+	[ "$(json_field "${output% 200}" status)" = revoked ]
+	# §5.8: a second revoke and an unknown id are 404.
+	run -0 kapi "$E" DELETE "/v1/api-keys/$id2"
+	[ "$output" = '{"error":"API key not found"} 404' ]
+	run -4 --separate-stderr maasctl key revoke 00000000-0000-4000-8000-000000000000 --token "@$E"
+	[ "$stderr" = "maasctl: key revoke 00000000-0000-4000-8000-000000000000: 404 Not Found: API key not found" ]
+	# §5.6: exactly the maximum (90 days) and 1h are accepted.
+	run -0 kapi "$E" POST /v1/api-keys -d '{"name":"e90","expiresIn":"90d"}'
+	[[ $output == *' 201' ]]
+	run -0 kapi "$E" POST /v1/api-keys -d '{"name":"e1h","expiresIn":"1h"}'
+	[[ $output == *' 201' ]]
+	[ $(( $(date -d "$(json_field "${output% 201}" expiresAt)" +%s) - $(date -d "$(json_field "${output% 201}" createdAt)" +%s) )) -eq 3600 ]
+	run -0 kapi "$E" POST /v1/api-keys -d '{"name":"e91","expiresIn":"91d"}'
+	[[ $output == *'exceeds maximum allowed (90 days)'*' 400' ]]
+}
+
 @test "another user's key is 404, like an unknown one (IDOR)" {
 	id=$(maasctl key create mine -o name --token "@$ALICE")
 	run -4 maasctl key get "$id" --token "@$BOB"

@@ -173,6 +173,9 @@ jf() { printf '%s' "$1" | jq -r "$2"; }
 	[[ $output == free* && $output != *premium* ]]
 	run -0 maasctl key list -l app=x -l env=dev -o jsonpath='{.data[*].name}' --token "@$BOB"
 	[ "$output" = s-free ]
+	# No subscription filter: keys of every subscription.
+	run -0 maasctl key list -l app=x --sort name --asc -o jsonpath='{.data[*].subscription}' --token "@$BOB"
+	[ "$output" = "free premium" ]
 	labels=$(for i in $(seq 51); do printf '"k%d":"v",' "$i"; done)
 	run -0 api "$BOB" POST /v1/api-keys -d "{\"name\":\"l\",\"labels\":{${labels%,}}}"
 	[ "$output" = '{"error":"labels cannot exceed 50 key-value pairs"} 400' ]
@@ -231,6 +234,34 @@ jf() { printf '%s' "$1" | jq -r "$2"; }
 	[ "$output" = '{"object":"list","data":[]} 200' ]
 	run -0 sandbox_curl -s -D - -o /dev/null -H "Authorization: Bearer $(cat "$BOB")" "$MAAS_URL/maas-api/v1/models"
 	[[ $output == *"Cache-Control: no-store"* && $output == *"X-Access-Checked-At: "* ]]
+	# Unauthenticated, through the gateway: 401 on both paths.
+	for p in /maas-api/v1/models /v1/models; do
+		run -0 sandbox_curl -s -o /dev/null -w '%{http_code}' "$MAAS_URL$p"
+		[ "$output" = 401 ]
+	done
+}
+
+@test "/v1/models: two model refs serving one id are two entries; a key whose owner lost the subscription is 403 (§5.21)" {
+	# Model refs twin and twin2 front one LLMInferenceService: both serve
+	# the id publishers/tw/models/twin.
+	maas_model tw twin Ready
+	maas_apply_json '{"apiVersion":"maas.opendatahub.io/v1alpha1","kind":"MaaSModelRef","metadata":{"name":"twin2","namespace":"tw"},"spec":{"modelRef":{"kind":"LLMInferenceService","name":"twin"}}}'
+	maas_policy twin-access twins tw/twin,tw/twin2
+	maas_subscription twin-sub 0 twins tw/twin=100/1m,tw/twin2=100/1m Active
+	maas_wait_phase maasmodelrefs tw twin Ready
+	maas_wait_phase maasmodelrefs tw twin2 Ready
+	sandbox_token holly twins >"$TEST_HOME/holly"
+	run -0 api "$TEST_HOME/holly" GET /v1/models
+	[[ $output == *' 200' ]]
+	[ "$(jf "${output% 200}" '[.data[] | .id + " " + .owned_by] | join(",")')" = "publishers/tw/models/twin tw/twin,publishers/tw/models/twin tw/twin2" ]
+	# A key keeps the groups of its mint, but the subscription no longer
+	# lists its owner's group: its models are refused.
+	kh=$(jf "$(mint "$TEST_HOME/holly" '{"name":"h"}')" .key)
+	run -0 keyapi "$kh" GET /v1/models
+	[[ $output == *' 200' ]]
+	maas_subscription twin-sub 0 user:nobody tw/twin=100/1m,tw/twin2=100/1m Active
+	run -0 keyapi "$kh" GET /v1/models
+	[ "$output" = '{"error":{"message":"access denied to requested subscription","type":"permission_error"}} 403' ]
 }
 
 @test "/v1/models with an API key lists its bound subscription only; the header cannot change it (§5.21)" {
