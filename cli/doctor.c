@@ -5,7 +5,8 @@
  * check PASS, WARN, FAIL or SKIP with its cause and the fix to try.
  *
  * Order: the MaaS URL (D7) and /maas-api/health (reachability); the
- * Gateway (D5), gateway-default-deny (D10), each model's MaaSModelRef and
+ * Gateway (D5), gateway-default-deny (D10), the ephemeral-key cleanup
+ * CronJob and its NetworkPolicy (D25), each model's MaaSModelRef and
  * backend (D19), its MaaSAuthPolicy and MaaSSubscription (D20) and the
  * subscriptions' phases (D21); the identity token (D11); a configured API
  * key; a temporary key minted as validate-deployment.sh does (D12, retried
@@ -314,6 +315,87 @@ check_gateway(struct doc *d)
 	}
 }
 
+/* The namespaces maas-api may live in (MAAS-RESOURCES.md §1, MAAS-API.md
+ * §1): ODH, RHOAI, then the older and no-separation layouts. */
+static const char *const infra_ns[] = { "odh-ai-gateway-infra",
+    "redhat-ai-gateway-infra", "opendatahub", "redhat-ods-applications",
+    "maas-api", NULL };
+
+/* D25: the ephemeral-key cleanup CronJob, its schedule and last run, and
+ * a NetworkPolicy restricting its Jobs. */
+static void
+check_key_cleanup(struct doc *d)
+{
+	struct err	 e = ERR_INIT;
+	cJSON		*cj = NULL, *nps;
+	const cJSON	*np;
+	const char	*ns = NULL, *sched, *last, *ok, *app;
+	int		 i, restricted = 0;
+
+	for (i = 0; infra_ns[i] != NULL && cj == NULL; i++) {
+		cj = kget(d, "batch", "v1", "cronjobs", "CronJob", infra_ns[i],
+		    "maas-api-key-cleanup", &e);
+		if (cj == NULL && !notfound(&e)) {
+			report(d, "key-cleanup", ST_WARN, "run doctor as an "
+			    "admin", "cannot read CronJob "
+			    "maas-api-key-cleanup in %s: %s", infra_ns[i],
+			    e.msg);
+			err_clear(&e);
+			return;
+		}
+		err_clear(&e);
+		if (cj != NULL)
+			ns = infra_ns[i];
+	}
+	if (cj == NULL) {
+		report(d, "key-cleanup", ST_WARN, "restore the CronJob from "
+		    "the install (it POSTs /internal/v1/api-keys/cleanup on "
+		    "maas-api every 15 minutes)", "no CronJob "
+		    "maas-api-key-cleanup in maas-api's namespace: expired "
+		    "ephemeral keys are never deleted");
+		return;
+	}
+	sched = json_str(cj, "spec.schedule");
+	last = json_str(cj, "status.lastScheduleTime");
+	ok = json_str(cj, "status.lastSuccessfulTime");
+	if (cJSON_IsTrue(json_path(cj, "spec.suspend"))) {
+		report(d, "key-cleanup", ST_WARN, "kubectl patch cronjob "
+		    "maas-api-key-cleanup --type merge -p "
+		    "'{\"spec\":{\"suspend\":false}}'", "CronJob %s/"
+		    "maas-api-key-cleanup is suspended: expired ephemeral keys "
+		    "are not deleted", ns);
+		goto out;
+	}
+	if (last != NULL && (ok == NULL || strcmp(ok, last) < 0)) {
+		report(d, "key-cleanup", ST_WARN, "look at the failed Jobs: "
+		    "kubectl get jobs -l app=maas-api-cleanup", "CronJob %s/"
+		    "maas-api-key-cleanup: the Job of %s did not succeed (last "
+		    "success: %s)", ns, last, ok ? ok : "never");
+		goto out;
+	}
+	if ((nps = klist(d, "networking.k8s.io", "v1", "networkpolicies",
+	    "NetworkPolicy", ns, &e)) == NULL)
+		err_clear(&e);
+	cJSON_ArrayForEach(np, nps) {
+		app = json_str(np, "spec.podSelector.matchLabels.app");
+		if (app != NULL && strcmp(app, "maas-api-cleanup") == 0)
+			restricted = 1;
+	}
+	cJSON_Delete(nps);
+	if (!restricted)
+		report(d, "key-cleanup", ST_WARN, "restore the install's "
+		    "NetworkPolicy for the pods labelled app=maas-api-cleanup",
+		    "no NetworkPolicy in %s restricts the cleanup Jobs (pods "
+		    "labelled app=maas-api-cleanup)", ns);
+	else
+		report(d, "key-cleanup", ST_PASS, NULL, "CronJob %s/"
+		    "maas-api-key-cleanup (%s), last success %s; its Jobs are "
+		    "restricted by a NetworkPolicy", ns, sched ? sched :
+		    "no schedule", ok ? ok : "not yet");
+out:
+	cJSON_Delete(cj);
+}
+
 /* publishers/<ns>/models/<spec.model.name>, the ExternalModel name, or
  * status.resolvedModelAlias of a MaaSModelRef; caller frees. */
 static char *
@@ -523,6 +605,7 @@ check_cluster(struct doc *d, const char *want)
 		return;
 	}
 	check_gateway(d);
+	check_key_cleanup(d);
 	if ((refs = klist(d, "maas.opendatahub.io", "v1alpha1",
 	    "maasmodelrefs", "MaaSModelRef", NULL, &e)) == NULL) {
 		report(d, "model", ST_WARN, "grant list on maasmodelrefs, or "

@@ -967,6 +967,79 @@ count_members(const cJSON *o)
 	    0;
 }
 
+/* The cells before Age of a CronJob, Job or NetworkPolicy row, as
+ * kubectl's printers make them. */
+static void
+batch_cells(cJSON *cells, const char *k, const cJSON *o)
+{
+	const cJSON	*spec = cJSON_GetObjectItem(o, "spec");
+	const cJSON	*st = cJSON_GetObjectItem(o, "status"), *c, *v;
+	const char	*s, *status = "Running";
+	struct strbuf	 sb = STRBUF_INIT;
+	time_t		 t0, t1;
+	int		 ok0, ok1;
+	char		*a;
+
+	if (strcmp(k, "CronJob") == 0) {
+		s = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "schedule"));
+		cJSON_AddItemToArray(cells, cJSON_CreateString(s ? s : ""));
+		s = cJSON_GetStringValue(cJSON_GetObjectItem(spec, "timeZone"));
+		cJSON_AddItemToArray(cells, cJSON_CreateString(s ? s :
+		    "<none>"));
+		cJSON_AddItemToArray(cells, cJSON_CreateBool(cJSON_IsTrue(
+		    cJSON_GetObjectItem(spec, "suspend"))));
+		cJSON_AddItemToArray(cells, cJSON_CreateNumber(count_members(
+		    cJSON_GetObjectItem(st, "active"))));
+		s = cJSON_GetStringValue(cJSON_GetObjectItem(st,
+		    "lastScheduleTime"));
+		cJSON_AddItemToArray(cells, s ? age_cell(s) :
+		    cJSON_CreateString("<none>"));
+	} else if (strcmp(k, "Job") == 0) {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(st, "conditions")) {
+			s = cJSON_GetStringValue(cJSON_GetObjectItem(c,
+			    "status"));
+			v = cJSON_GetObjectItem(c, "type");
+			if (s != NULL && strcmp(s, "True") == 0 &&
+			    cJSON_IsString(v) && (strcmp(v->valuestring,
+			    "Complete") == 0 || strcmp(v->valuestring,
+			    "Failed") == 0))
+				status = v->valuestring;
+		}
+		if (cJSON_IsTrue(cJSON_GetObjectItem(spec, "suspend")) &&
+		    strcmp(status, "Running") == 0)
+			status = "Suspended";
+		cJSON_AddItemToArray(cells, cJSON_CreateString(status));
+		v = cJSON_GetObjectItem(spec, "completions");
+		sb_init(&sb);
+		sb_addf(&sb, "%d/%d", cJSON_IsNumber(cJSON_GetObjectItem(st,
+		    "succeeded")) ? cJSON_GetObjectItem(st, "succeeded")->
+		    valueint : 0, cJSON_IsNumber(v) ? v->valueint : 1);
+		cJSON_AddItemToArray(cells, cJSON_CreateString(sb.buf));
+		sb_free(&sb);
+		t0 = parse_rfc3339(cJSON_GetStringValue(cJSON_GetObjectItem(st,
+		    "startTime")), &ok0);
+		t1 = parse_rfc3339(cJSON_GetStringValue(cJSON_GetObjectItem(st,
+		    "completionTime")), &ok1);
+		if (!ok0)
+			cJSON_AddItemToArray(cells, cJSON_CreateString(""));
+		else {
+			a = table_age(t0, ok1 ? t1 : time(NULL));
+			cJSON_AddItemToArray(cells, cJSON_CreateString(a));
+			free(a);
+		}
+	} else {
+		sb_init(&sb);
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(cJSON_GetObjectItem(
+		    spec, "podSelector"), "matchLabels"))
+			if (cJSON_IsString(c))
+				sb_addf(&sb, "%s%s=%s", sb.len ? "," : "",
+				    c->string, c->valuestring);
+		cJSON_AddItemToArray(cells, cJSON_CreateString(sb.len ? sb.buf :
+		    "<none>"));
+		sb_free(&sb);
+	}
+}
+
 static cJSON *
 table_of(const struct resdef *d, cJSON **objs, size_t n, long long rv)
 {
@@ -1028,6 +1101,30 @@ table_of(const struct resdef *d, cJSON **objs, size_t n, long long rv)
 	} else if (strcmp(k, "CustomResourceDefinition") == 0) {
 		cJSON_AddItemToArray(cols, coldef("Created At", "date", "", "",
 		    0));
+	} else if (strcmp(k, "CronJob") == 0) {
+		cJSON_AddItemToArray(cols, coldef("Schedule", "string", "", "",
+		    0));
+		cJSON_AddItemToArray(cols, coldef("Timezone", "string", "", "",
+		    0));
+		cJSON_AddItemToArray(cols, coldef("Suspend", "boolean", "", "",
+		    0));
+		cJSON_AddItemToArray(cols, coldef("Active", "integer", "", "",
+		    0));
+		cJSON_AddItemToArray(cols, coldef("Last Schedule", "string", "",
+		    "", 0));
+		cJSON_AddItemToArray(cols, coldef("Age", "string", "", "", 0));
+	} else if (strcmp(k, "Job") == 0) {
+		cJSON_AddItemToArray(cols, coldef("Status", "string", "", "",
+		    0));
+		cJSON_AddItemToArray(cols, coldef("Completions", "string", "",
+		    "", 0));
+		cJSON_AddItemToArray(cols, coldef("Duration", "string", "", "",
+		    0));
+		cJSON_AddItemToArray(cols, coldef("Age", "string", "", "", 0));
+	} else if (strcmp(k, "NetworkPolicy") == 0) {
+		cJSON_AddItemToArray(cols, coldef("Pod-Selector", "string", "",
+		    "", 0));
+		cJSON_AddItemToArray(cols, coldef("Age", "string", "", "", 0));
 	} else
 		cJSON_AddItemToArray(cols, coldef("Age", "string", "", "", 0));
 	rows = cJSON_AddArrayToObject(t, "rows");
@@ -1112,6 +1209,10 @@ table_of(const struct resdef *d, cJSON **objs, size_t n, long long rv)
 		} else if (strcmp(k, "CustomResourceDefinition") == 0) {
 			cJSON_AddItemToArray(cells, cJSON_CreateString(ts ? ts :
 			    ""));
+		} else if (strcmp(k, "CronJob") == 0 || strcmp(k, "Job") == 0 ||
+		    strcmp(k, "NetworkPolicy") == 0) {
+			batch_cells(cells, k, o);
+			cJSON_AddItemToArray(cells, age_cell(ts));
 		} else
 			cJSON_AddItemToArray(cells, age_cell(ts));
 		po = cJSON_AddObjectToObject(row, "object");

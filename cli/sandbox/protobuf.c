@@ -1,6 +1,7 @@
 /*
  * protobuf.c: decode the protobuf request bodies kubectl 1.32+ sends for
- * typed creates (Namespace, ConfigMap, Secret, ServiceAccount) and the
+ * typed creates (Namespace, ConfigMap, Secret, ServiceAccount, and the Job
+ * of `kubectl create job --from=cronjob/...`) and the
  * authorization reviews (SelfSubjectAccessReview, SelfSubjectRulesReview,
  * SelfSubjectReview) into the JSON objects the API handlers work with.
  *
@@ -170,6 +171,89 @@ static const struct pb_field ssr_f[] = {
 	END
 };
 
+/* batch/v1 Job, as `kubectl create job --from=cronjob/...` sends it: the
+ * pod template's commonly used fields (others are skipped). */
+static const struct pb_field sel_req_f[] = {
+	{ 1, "key", PB_STRING, 0, NULL },
+	{ 2, "operator", PB_STRING, 0, NULL },
+	{ 3, "values", PB_STRING, 1, NULL },
+	END
+};
+static const struct pb_msg sel_req = { sel_req_f };
+static const struct pb_field label_sel_f[] = {
+	{ 1, "matchLabels", PB_MAP_STRING, 0, NULL },
+	{ 2, "matchExpressions", PB_MSG, 1, &sel_req },
+	END
+};
+static const struct pb_msg label_sel = { label_sel_f };
+static const struct pb_field env_var_f[] = {
+	{ 1, "name", PB_STRING, 0, NULL },
+	{ 2, "value", PB_STRING, 0, NULL },
+	END
+};
+static const struct pb_msg env_var = { env_var_f };
+static const struct pb_field cport_f[] = {
+	{ 1, "name", PB_STRING, 0, NULL },
+	{ 2, "hostPort", PB_INT, 0, NULL },
+	{ 3, "containerPort", PB_INT, 0, NULL },
+	{ 4, "protocol", PB_STRING, 0, NULL },
+	{ 5, "hostIP", PB_STRING, 0, NULL },
+	END
+};
+static const struct pb_msg cport = { cport_f };
+static const struct pb_field container_f[] = {
+	{ 1, "name", PB_STRING, 0, NULL },
+	{ 2, "image", PB_STRING, 0, NULL },
+	{ 3, "command", PB_STRING, 1, NULL },
+	{ 4, "args", PB_STRING, 1, NULL },
+	{ 5, "workingDir", PB_STRING, 0, NULL },
+	{ 6, "ports", PB_MSG, 1, &cport },
+	{ 7, "env", PB_MSG, 1, &env_var },
+	{ 13, "terminationMessagePath", PB_STRING, 0, NULL },
+	{ 14, "imagePullPolicy", PB_STRING, 0, NULL },
+	{ 20, "terminationMessagePolicy", PB_STRING, 0, NULL },
+	END
+};
+static const struct pb_msg container = { container_f };
+static const struct pb_field pod_spec_f[] = {
+	{ 2, "containers", PB_MSG, 1, &container },
+	{ 3, "restartPolicy", PB_STRING, 0, NULL },
+	{ 4, "terminationGracePeriodSeconds", PB_INT, 0, NULL },
+	{ 5, "activeDeadlineSeconds", PB_INT, 0, NULL },
+	{ 6, "dnsPolicy", PB_STRING, 0, NULL },
+	{ 7, "nodeSelector", PB_MAP_STRING, 0, NULL },
+	{ 8, "serviceAccountName", PB_STRING, 0, NULL },
+	{ 20, "initContainers", PB_MSG, 1, &container },
+	END
+};
+static const struct pb_msg pod_spec = { pod_spec_f };
+static const struct pb_field pod_tmpl_f[] = {
+	{ 1, "metadata", PB_MSG, 0, &meta },
+	{ 2, "spec", PB_MSG, 0, &pod_spec },
+	END
+};
+static const struct pb_msg pod_tmpl = { pod_tmpl_f };
+static const struct pb_field job_spec_f[] = {
+	{ 1, "parallelism", PB_INT, 0, NULL },
+	{ 2, "completions", PB_INT, 0, NULL },
+	{ 3, "activeDeadlineSeconds", PB_INT, 0, NULL },
+	{ 4, "selector", PB_MSG, 0, &label_sel },
+	{ 5, "manualSelector", PB_BOOL, 0, NULL },
+	{ 6, "template", PB_MSG, 0, &pod_tmpl },
+	{ 7, "backoffLimit", PB_INT, 0, NULL },
+	{ 8, "ttlSecondsAfterFinished", PB_INT, 0, NULL },
+	{ 9, "completionMode", PB_STRING, 0, NULL },
+	{ 10, "suspend", PB_BOOL, 0, NULL },
+	END
+};
+static const struct pb_msg job_spec = { job_spec_f };
+/* A Job's status (field 3) is the server's: not decoded. */
+static const struct pb_field job_f[] = {
+	{ 1, "metadata", PB_MSG, 0, &meta },
+	{ 2, "spec", PB_MSG, 0, &job_spec },
+	END
+};
+
 /* The kinds decoded, with the apiVersions kubectl sends them as. */
 static const struct {
 	const char		*api_version;
@@ -180,6 +264,7 @@ static const struct {
 	{ "v1", "Secret", { secret_f } },
 	{ "v1", "Namespace", { namespace_f } },
 	{ "v1", "ServiceAccount", { serviceaccount_f } },
+	{ "batch/v1", "Job", { job_f } },
 	{ "authorization.k8s.io/v1", "SelfSubjectAccessReview", { ssar_f } },
 	{ "authorization.k8s.io/v1", "SelfSubjectRulesReview", { ssrr_f } },
 	{ "authentication.k8s.io/v1", "SelfSubjectReview", { ssr_f } },

@@ -2,7 +2,9 @@
 # doctor.bats: `maasctl doctor` on a healthy sandbox (every check PASS, the
 # temporary key revoked) and on sandboxes broken on purpose -- no auth
 # policy, no subscription, a revoked key, a model not ready, the gateway
-# unreachable -- where it names the cause each time and exits 1.
+# unreachable -- where it names the cause each time and exits 1; the
+# ephemeral-key cleanup CronJob suspended, failing, unrestricted or gone
+# (warnings, exit 0).
 load ../helpers/common
 load ../helpers/sandbox
 
@@ -30,7 +32,7 @@ check() {
 	phase=$(maasctl get maasmodelref sim -n llm -o 'jsonpath={.status.phase}')
 	run -0 --separate-stderr maasctl doctor --retries 2 --retry-interval 100ms -o json
 	[ "$(jq -r '.failed' <<<"$output")" = 0 ]
-	for c in maas-url gateway-reach gateway default-deny model auth-policy subscription identity key-mint models inference usage auth-enforced; do
+	for c in maas-url gateway-reach gateway default-deny key-cleanup model auth-policy subscription identity key-mint models inference usage auth-enforced; do
 		if [ -z "$phase" ] && [ "$c" = model ]; then
 			[ "$(check "$c")" = "WARN llm/sim: LLMInferenceService llm/sim exists but the MaaSModelRef has no status.phase yet" ]
 		elif [ -z "$phase" ] && [ "$c" = models ]; then
@@ -92,6 +94,45 @@ check() {
 	# No healthy upstream, or (once the controller degrades the
 	# subscription) its rate limit policy not ready: refused either way.
 	[[ $(check inference) == "FAIL "*"HTTP 503"* ]] || [[ $(check inference) == "FAIL "*"HTTP 403: subscription rate limiting policies are not ready"* ]]
+}
+
+# infra_patch RESOURCE[/status] NAME JSON: merge-patch a batch or
+# networking object in maas-api's namespace as the cluster admin.
+infra_patch() {
+	local grp=batch
+	[[ $1 == networkpolicies* ]] && grp=networking.k8s.io
+	sandbox_curl -sf -o /dev/null -X PATCH -H "Authorization: Bearer $SANDBOX_ADMIN_TOKEN" \
+	    -H 'Content-Type: application/merge-patch+json' --data "$3" \
+	    "$SANDBOX_API_URL/apis/$grp/v1/namespaces/odh-ai-gateway-infra/${1%%/*}/$2${1#"${1%%/*}"}"
+}
+
+@test "ephemeral-key cleanup (D25): suspended, a failed run, no NetworkPolicy, no CronJob each WARN with the cause" {
+	ns=odh-ai-gateway-infra
+	run -0 --separate-stderr maasctl doctor sim --retries 1 -o json
+	[[ $(check key-cleanup) == "PASS CronJob $ns/maas-api-key-cleanup (*/15 * * * *), last success "*"; its Jobs are restricted by a NetworkPolicy" ]]
+	infra_patch cronjobs maas-api-key-cleanup '{"spec":{"suspend":true}}'
+	run -0 --separate-stderr maasctl doctor sim --retries 1 -o json
+	infra_patch cronjobs maas-api-key-cleanup '{"spec":{"suspend":false}}'
+	[ "$(check key-cleanup)" = "WARN CronJob $ns/maas-api-key-cleanup is suspended: expired ephemeral keys are not deleted" ]
+	# A run that did not succeed, as a cluster records it.
+	infra_patch cronjobs/status maas-api-key-cleanup '{"status":{"lastScheduleTime":"2030-01-01T00:15:00Z","lastSuccessfulTime":"2030-01-01T00:00:00Z"}}'
+	run -0 --separate-stderr maasctl doctor sim --retries 1 -o json
+	infra_patch cronjobs/status maas-api-key-cleanup '{"status":{"lastScheduleTime":null,"lastSuccessfulTime":null}}'
+	[ "$(check key-cleanup)" = "WARN CronJob $ns/maas-api-key-cleanup: the Job of 2030-01-01T00:15:00Z did not succeed (last success: 2030-01-01T00:00:00Z)" ]
+	[ "$(jq -r '.checks[] | select(.check == "key-cleanup") | .fix' <<<"$output")" = "look at the failed Jobs: kubectl get jobs -l app=maas-api-cleanup" ]
+	maasctl get networkpolicy maas-api-cleanup-restrict -n "$ns" -o json | jq 'del(.metadata.resourceVersion, .metadata.uid, .metadata.creationTimestamp, .metadata.generation, .metadata.managedFields)' >"$TEST_HOME/np.json"
+	maasctl delete networkpolicy maas-api-cleanup-restrict -n "$ns" >/dev/null
+	run -0 --separate-stderr maasctl doctor sim --retries 1 -o json
+	maasctl apply -f "$TEST_HOME/np.json" >/dev/null
+	[ "$(check key-cleanup)" = "WARN no NetworkPolicy in $ns restricts the cleanup Jobs (pods labelled app=maas-api-cleanup)" ]
+	maasctl get cronjob maas-api-key-cleanup -n "$ns" -o json | jq 'del(.metadata.resourceVersion, .metadata.uid, .metadata.creationTimestamp, .metadata.generation, .metadata.managedFields, .status)' >"$TEST_HOME/cj.json"
+	maasctl delete cronjob maas-api-key-cleanup -n "$ns" >/dev/null
+	run -0 --separate-stderr maasctl doctor sim --retries 1
+	maasctl apply -f "$TEST_HOME/cj.json" >/dev/null
+	[[ $output == *"WARN  key-cleanup      no CronJob maas-api-key-cleanup in maas-api's namespace: expired ephemeral keys are never deleted"* ]]
+	[[ $output == *"fix: restore the CronJob from the install (it POSTs /internal/v1/api-keys/cleanup on maas-api every 15 minutes)"* ]]
+	run -0 --separate-stderr maasctl doctor sim --retries 1 -o json
+	[[ $(check key-cleanup) == PASS* ]]
 }
 
 @test "gateway unreachable: doctor says so and skips what needs it, exit 1" {

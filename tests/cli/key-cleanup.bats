@@ -14,6 +14,12 @@ NS=odh-ai-gateway-infra
 
 setup_file() {
 	sandbox_start --plain
+	# No scheduled Job may land in the middle of a test (the sandbox
+	# schedules on wall-clock quarter hours); Jobs made by hand still run,
+	# as with a real suspended CronJob.
+	sandbox_curl -sf -o /dev/null -X PATCH -H 'Content-Type: application/merge-patch+json' \
+	    -H "Authorization: Bearer $SANDBOX_ADMIN_TOKEN" --data '{"spec":{"suspend":true}}' \
+	    "$SANDBOX_API_URL/apis/batch/v1/namespaces/$NS/cronjobs/maas-api-key-cleanup"
 	maas_subscription free 0 system:authenticated llm/m1=100/1m
 	sandbox_token alice devs >"$SANDBOX_DIR/alice.token"
 	export ALICE=$SANDBOX_DIR/alice.token
@@ -151,4 +157,24 @@ EOF
 	# cleanup-manual (earlier test), h1..h4 are owned: the newest 3 stay.
 	run -0 --separate-stderr maasctl get job -n "$NS" -o name
 	[ "$output" = "$(printf 'job.batch/by-label\njob.batch/h2\njob.batch/h3\njob.batch/h4\njob.batch/unrelated')" ]
+}
+
+@test "kubectl create job --from=cronjob/maas-api-key-cleanup runs the cleanup (K7)" {
+	command -v kubectl >/dev/null || skip "kubectl is not installed"
+	gone=$(ephemeral)
+	age "$gone" 7200
+	run -0 --separate-stderr kubectl create job cleanup-kubectl --from=cronjob/maas-api-key-cleanup -n "$NS"
+	[ "$output" = "job.batch/cleanup-kubectl created" ]
+	run -0 job_done cleanup-kubectl
+	[ "$output" = "1 Complete" ]
+	run -0 api GET "/v1/api-keys/$gone"
+	[ "$output" = '{"error":"API key not found"} 404' ]
+	# The Job is the CronJob's template, owned by it, as kubectl made it.
+	run -0 --separate-stderr kubectl get job cleanup-kubectl -n "$NS" -o json
+	[ "$(jq -c '.spec.template.spec.containers[0] | [.name, .image, .command[-1]]' <<<"$output")" = '["cleanup","registry.access.redhat.com/ubi9/ubi-minimal","https://maas-api.odh-ai-gateway-infra.svc:8443/internal/v1/api-keys/cleanup"]' ]
+	[ "$(jq -r '.spec.template.spec.restartPolicy + " " + (.spec.backoffLimit|tostring) + " " + .spec.template.metadata.labels.app' <<<"$output")" = "Never 1 maas-api-cleanup" ]
+	[ "$(jq -r '.metadata.ownerReferences[0] | .kind + "/" + .name' <<<"$output")" = CronJob/maas-api-key-cleanup ]
+	[ "$(jq -r '.metadata.annotations["cronjob.kubernetes.io/instantiate"]' <<<"$output")" = manual ]
+	run -0 --separate-stderr kubectl get cronjob,networkpolicy -n "$NS" -o name
+	[ "$output" = "$(printf 'cronjob.batch/maas-api-key-cleanup\nnetworkpolicy.networking.k8s.io/maas-api-cleanup-restrict')" ]
 }
