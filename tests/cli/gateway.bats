@@ -219,14 +219,15 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 
 @test "an expired key (expiresIn seconds) is refused with 403 and marked expired; it can no longer be revoked" {
 	# maas-api takes any positive Go duration (MAAS-API.md §4.1); the e2e
-	# suite mints "1s" and waits.  3 s leaves time to see it work first.
-	run -0 --separate-stderr maasctl key create k-expiring --expires 3s -o json --token "@$SANDBOX_DIR/alice.token"
+	# suite mints "1s" and waits.  8 s leaves time, even on a loaded
+	# machine under sanitizers, to see it work first.
+	run -0 --separate-stderr maasctl key create k-expiring --expires 8s -o json --token "@$SANDBOX_DIR/alice.token"
 	key=$(jq -r .key <<<"$output") id=$(jq -r .id <<<"$output")
-	[ $(( $(date -d "$(jq -r .expiresAt <<<"$output")" +%s) - $(date -d "$(jq -r .createdAt <<<"$output")" +%s) )) -eq 3 ]
+	[ $(( $(date -d "$(jq -r .expiresAt <<<"$output")" +%s) - $(date -d "$(jq -r .createdAt <<<"$output")" +%s) )) -eq 8 ]
 	run -0 code -H "Authorization: Bearer $key" -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions"
 	[ "$output" = 200 ]
-	# Expired after 3 s, then cached for at most the TTL (1 s here).
-	for _ in $(seq 1 40); do
+	# Expired after 8 s, then cached for at most the TTL (1 s here).
+	for _ in $(seq 1 80); do
 		c=$(code -H "Authorization: Bearer $key" -d "$(chat_body free)" "$MAAS_URL/v1/chat/completions")
 		[ "$c" = 403 ] && break
 		[ "$c" = 200 ]
