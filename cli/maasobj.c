@@ -225,10 +225,41 @@ print_table(const struct maasobj_table *t, const cJSON *items,
 	output_table_free(tb);
 }
 
+/* Where list_streamed() puts each object. */
+struct lsink {
+	struct output_table	*tb;	/* table rows, or NULL for -o name */
+	const struct maasobj_table *t;
+	const struct maasobj_kind *k;
+	struct strbuf		 names;	/* -o name lines */
+	int			 show_ns;
+	time_t			 now;
+	size_t			 n;
+};
+
+static int
+lsink_item(void *arg, const cJSON *it)
+{
+	struct lsink	*s = arg;
+
+	if (s->tb != NULL) {
+		if (s->show_ns)
+			output_table_add(s->tb, json_str(it,
+			    "metadata.namespace"));
+		output_table_add(s->tb, json_str(it, "metadata.name"));
+		s->t->row(s->tb, it, s->now);
+		output_table_end_row(s->tb);
+	} else
+		sb_addf(&s->names, "%s." GROUP "/%s\n", s->k->singular,
+		    json_str(it, "metadata.name"));
+	s->n++;
+	return 0;
+}
+
 /*
- * Table and -o name listings go page by page (500 objects a page): each
- * page becomes rows or lines and is freed before the next is asked for,
- * so memory stays flat however many objects there are.
+ * Table and -o name listings read the list as a stream, page by page
+ * (500 objects a page, as kubectl asks): each object becomes a row or a
+ * line as soon as it has arrived and is freed, so memory holds the rows,
+ * never a page of objects.
  */
 static int
 list_streamed(struct kube *kube, const struct kube_resource *res,
@@ -237,59 +268,36 @@ list_streamed(struct kube *kube, const struct kube_resource *res,
     struct err *e)
 {
 	struct kube_list_opts	 lo;
-	struct output_table	*tb = NULL;
-	struct strbuf		 names = STRBUF_INIT;
-	const cJSON		*it;
-	cJSON			*page;
-	char			*cont = NULL;
-	const char		*c;
-	time_t			 now = out->now ? out->now : time(NULL);
-	size_t			 n = 0;
+	struct lsink		 s;
 	int			 rc = -1;
 
+	memset(&s, 0, sizeof s);
+	s.t = t;
+	s.k = k;
+	s.show_ns = show_ns;
+	s.now = out->now ? out->now : time(NULL);
+	sb_init(&s.names);
 	if (output_is_table(out))
-		tb = table_new(t, show_ns);
-	for (;;) {
-		memset(&lo, 0, sizeof lo);
-		lo.label_selector = MO.selector;
-		lo.limit = 500;
-		lo.single_page = 1;
-		lo.continue_token = cont;
-		page = NULL;
-		if (kube_list(kube, res, ns, &lo, &page, e) != 0)
-			goto done;
-		if (tb != NULL)
-			table_rows(tb, t, cJSON_GetObjectItemCaseSensitive(page,
-			    "items"), show_ns, now);
-		else
-			cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(
-			    page, "items"))
-				sb_addf(&names, "%s." GROUP "/%s\n", k->singular,
-				    json_str(it, "metadata.name"));
-		n += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-		    page, "items"));
-		free(cont);
-		c = json_str(page, "metadata.continue");
-		cont = c != NULL && *c != '\0' ? xstrdup(c) : NULL;
-		cJSON_Delete(page);
-		if (cont == NULL)
-			break;
-	}
-	if (n == 0) {
+		s.tb = table_new(t, show_ns);
+	memset(&lo, 0, sizeof lo);
+	lo.label_selector = MO.selector;
+	lo.limit = 500;
+	if (kube_list_each(kube, res, ns, &lo, lsink_item, &s, NULL, e) != 0)
+		goto done;
+	if (s.n == 0) {
 		if (ns != NULL)
 			fprintf(stderr, "No resources found in %s namespace.\n", ns);
 		else
 			fprintf(stderr, "No resources found\n");
-	} else if (tb != NULL)
-		output_table_print(tb, out, stdout);
+	} else if (s.tb != NULL)
+		output_table_print(s.tb, out, stdout);
 	else
-		fwrite(names.buf, 1, names.len, stdout);
+		fwrite(s.names.buf, 1, s.names.len, stdout);
 	rc = 0;
 done:
-	free(cont);
-	sb_free(&names);
-	if (tb != NULL)
-		output_table_free(tb);
+	sb_free(&s.names);
+	if (s.tb != NULL)
+		output_table_free(s.tb);
 	return rc;
 }
 

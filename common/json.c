@@ -154,6 +154,23 @@ json_exact_ints(cJSON *v, struct json_numscan *ns)
 		json_exact_ints(c, ns);
 }
 
+/* Whether the text holds a run of 16 or more digits: no number in it can
+ * be an integer beyond 2^53 otherwise (json_exact_ints has nothing to do). */
+static int
+json_long_digits(const char *p, size_t len)
+{
+	size_t	 i, run = 0;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] >= '0' && p[i] <= '9') {
+			if (++run >= 16)
+				return 1;
+		} else
+			run = 0;
+	}
+	return 0;
+}
+
 /* A member and its position, for finding repeated keys. */
 struct json_member {
 	cJSON	*item;
@@ -177,13 +194,22 @@ static void
 json_dedupe_object(cJSON *obj)
 {
 	struct json_member	*m;
-	cJSON			*c;
+	cJSON			*c, *d;
 	size_t			 n = 0, i;
+	int			 dup = 0;
 
 	for (c = obj->child; c != NULL; c = c->next)
 		n++;
 	if (n < 2)
 		return;
+	/* Most objects are small and have no repeats: look before sorting. */
+	if (n <= 16) {
+		for (c = obj->child; c != NULL && !dup; c = c->next)
+			for (d = c->next; d != NULL && !dup; d = d->next)
+				dup = strcmp(c->string, d->string) == 0;
+		if (!dup)
+			return;
+	}
 	m = xcalloc(n, sizeof *m);
 	for (i = 0, c = obj->child; c != NULL; c = c->next, i++) {
 		m[i].item = c;
@@ -233,7 +259,8 @@ json_parse(const char *buf, size_t len, struct err *e)
 		if (off == len || buf[off] == '\0') {
 			ns.p = buf;
 			ns.end = buf + off;
-			json_exact_ints(v, &ns);
+			if (json_long_digits(buf, off))
+				json_exact_ints(v, &ns);
 			json_dedupe(v);
 			return v;
 		}
@@ -252,6 +279,144 @@ json_parse(const char *buf, size_t len, struct err *e)
 	    line, col, what);
 	free(what);
 	return NULL;
+}
+
+void
+json_items_init(struct json_items *it, const char *member, json_item_fn fn,
+    void *arg)
+{
+	memset(it, 0, sizeof *it);
+	it->member = member;
+	it->fn = fn;
+	it->arg = arg;
+	sb_init(&it->env);
+	sb_init(&it->elem);
+	sb_init(&it->key);
+}
+
+/* The element in it->elem is complete: hand it over. */
+static int
+items_emit(struct json_items *it)
+{
+	size_t	 n = it->elem.len;
+
+	while (n > 0 && strchr(" \t\r\n", it->elem.buf[n - 1]) != NULL)
+		n--;
+	if (n == 0)
+		return 0;
+	it->count++;
+	if (it->fn(it->arg, it->elem.buf, n) != 0) {
+		it->stopped = 1;
+		return -1;
+	}
+	sb_reset(&it->elem);
+	return 0;
+}
+
+int
+json_items_feed(struct json_items *it, const char *buf, size_t len)
+{
+	size_t	 i, start = 0;
+	char	 c;
+
+	if (it->stopped)
+		return -1;
+	for (i = 0; i < len; i++) {
+		c = buf[i];
+		if (it->in_str) {
+			if (it->esc)
+				it->esc = 0;
+			else if (c == '\\')
+				it->esc = 1;
+			else if (c == '"') {
+				it->in_str = 0;
+				it->in_key = 0;
+				continue;
+			}
+			if (it->in_key)
+				sb_addc(&it->key, c);
+			continue;
+		}
+		switch (c) {
+		case '"':
+			it->in_str = 1;
+			if (it->depth == 1 && it->want_key && !it->in_items) {
+				it->in_key = 1;
+				it->want_key = 0;
+				sb_reset(&it->key);
+			}
+			break;
+		case '{':
+		case '[':
+			if (it->depth == 1 && c == '[' && !it->in_items &&
+			    strcmp(it->key.buf, it->member) == 0) {
+				/* The member's array: keep "[" in the
+				 * envelope, route what follows to elem. */
+				sb_add(&it->env, buf + start, i + 1 - start);
+				start = i + 1;
+				it->in_items = 1;
+				sb_reset(&it->elem);
+				it->depth++;
+				continue;
+			}
+			it->depth++;
+			if (it->depth == 1 && c == '{')
+				it->want_key = 1;
+			break;
+		case '}':
+		case ']':
+			if (it->in_items && it->depth == 2) {
+				/* The member's array ends. */
+				sb_add(&it->elem, buf + start, i - start);
+				start = i;
+				if (items_emit(it) != 0)
+					return -1;
+				it->in_items = 0;
+				sb_reset(&it->key);
+			}
+			it->depth--;
+			break;
+		case ',':
+			if (it->in_items && it->depth == 2) {
+				sb_add(&it->elem, buf + start, i - start);
+				start = i + 1;
+				if (items_emit(it) != 0)
+					return -1;
+				continue;
+			}
+			if (it->depth == 1)
+				it->want_key = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	if (it->in_items)
+		sb_add(&it->elem, buf + start, len - start);
+	else
+		sb_add(&it->env, buf + start, len - start);
+	return 0;
+}
+
+void
+json_items_free(struct json_items *it)
+{
+	sb_free(&it->env);
+	sb_free(&it->elem);
+	sb_free(&it->key);
+}
+
+cJSON *
+json_items_end(struct json_items *it, struct err *e)
+{
+	cJSON	*v = NULL;
+
+	if (it->depth != 0 || it->in_str || it->in_items)
+		err_set(e, EXIT_ERR, "invalid JSON: the document ends early");
+	else
+		v = json_parse(it->env.buf, it->env.len, e);
+	json_items_free(it);
+	return v;
 }
 
 /*

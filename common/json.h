@@ -14,6 +14,41 @@
  * Integers beyond 2^53 that fit 64 bits become raw numbers with their exact
  * text (cJSON_IsRaw), as yaml_parse keeps them. */
 cJSON	*json_parse(const char *buf, size_t len, struct err *);
+/*
+ * Split the elements of one array member of a top-level object ("items"
+ * of a Kubernetes list) out of a byte stream as it arrives, so a large
+ * list is never held whole: json_items_feed() hands each complete element
+ * (its JSON text) to fn; everything else is kept as the envelope, with the
+ * array left empty ("items":[]), for json_items_end() to parse.  Bytes
+ * must be a JSON object; no element is larger than it needs to be.
+ */
+typedef int (*json_item_fn)(void *arg, const char *elem, size_t len);
+struct json_items {
+	const char	*member;	/* the array member's key: "items" */
+	json_item_fn	 fn;		/* called with each element */
+	void		*arg;		/* passed to fn */
+	struct strbuf	 env;		/* the envelope, array emptied */
+	struct strbuf	 elem;		/* the element being read */
+	struct strbuf	 key;		/* the last key read at depth 1 */
+	int		 depth;		/* nesting at the current byte */
+	int		 in_str, esc;	/* inside a string, after a backslash */
+	int		 in_key;	/* the string is a depth-1 key */
+	int		 want_key;	/* a depth-1 key comes next */
+	int		 in_items;	/* inside the member's array */
+	int		 stopped;	/* fn returned non-zero */
+	size_t		 count;		/* elements handed to fn */
+};
+/* Start splitting the array member (e.g. "items"). */
+void	 json_items_init(struct json_items *, const char *member,
+	    json_item_fn, void *);
+/* Feed bytes; -1 once fn asked to stop (the rest is ignored). */
+int	 json_items_feed(struct json_items *, const char *, size_t);
+/* The envelope parsed (json_parse), NULL with an error when the stream
+ * ended inside the document or is not JSON; frees the splitter's buffers. */
+cJSON	*json_items_end(struct json_items *, struct err *);
+/* Free the splitter's buffers (after an error). */
+void	 json_items_free(struct json_items *);
+
 /* Member by dotted path ("metadata.name"); NULL when absent.  A segment
  * indexes an array when numeric ("items.0.kind"); "\\." escapes a dot in a
  * key ("metadata.labels.app\\.kubernetes\\.io/name"). */

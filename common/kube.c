@@ -821,6 +821,22 @@ kube_get(struct kube *k, const struct kube_resource *res, const char *ns,
 #define TABLE_ACCEPT "application/json;as=Table;v=v1;g=meta.k8s.io,"	\
 	"application/json"
 
+/* One page's path: selectors, limit and the continue token. */
+static void
+list_query(struct strbuf *sb, const char *base, const struct kube_list_opts *o,
+    const char *limit, const char *cont)
+{
+	sb_reset(sb);
+	sb_adds(sb, base);
+	if (o->label_selector != NULL && *o->label_selector != '\0')
+		query_add(sb, "labelSelector", o->label_selector);
+	if (o->field_selector != NULL && *o->field_selector != '\0')
+		query_add(sb, "fieldSelector", o->field_selector);
+	query_add(sb, "limit", limit);
+	if (cont != NULL)
+		query_add(sb, "continue", cont);
+}
+
 int
 kube_list(struct kube *k, const struct kube_resource *res, const char *ns,
     const struct kube_list_opts *o, cJSON **out, struct err *e)
@@ -842,15 +858,7 @@ kube_list(struct kube *k, const struct kube_resource *res, const char *ns,
 	if (o->continue_token != NULL)
 		cont = xstrdup(o->continue_token);
 	for (;;) {
-		sb_reset(&sb);
-		sb_adds(&sb, base);
-		if (o->label_selector != NULL && *o->label_selector != '\0')
-			query_add(&sb, "labelSelector", o->label_selector);
-		if (o->field_selector != NULL && *o->field_selector != '\0')
-			query_add(&sb, "fieldSelector", o->field_selector);
-		query_add(&sb, "limit", limit);
-		if (cont != NULL)
-			query_add(&sb, "continue", cont);
+		list_query(&sb, base, o, limit, cont);
 		memset(&r, 0, sizeof r);
 		r.method = "GET";
 		r.path = sb.buf;
@@ -895,6 +903,126 @@ kube_list(struct kube *k, const struct kube_resource *res, const char *ns,
 out:
 	cJSON_Delete(page);
 	cJSON_Delete(all);
+	sb_free(&sb);
+	free(base);
+	free(limit);
+	free(cont);
+	return ret;
+}
+
+/* State of kube_list_each() while a page streams in. */
+struct lstream {
+	kube_item_fn	 fn;
+	void		*arg;
+	struct json_items split;
+	struct err	 err;		/* an item that did not parse */
+	int		 stopped;	/* fn asked to stop */
+};
+
+static int
+ls_item(void *arg, const char *elem, size_t len)
+{
+	struct lstream	*ls = arg;
+	cJSON		*it;
+	int		 rc;
+
+	if ((it = json_parse(elem, len, &ls->err)) == NULL) {
+		err_wrap(&ls->err, "item %zu", ls->split.count);
+		return 1;
+	}
+	rc = ls->fn(ls->arg, it);
+	cJSON_Delete(it);
+	if (rc != 0)
+		ls->stopped = 1;
+	return rc;
+}
+
+static int
+ls_stream(const char *buf, size_t len, void *arg)
+{
+	struct lstream	*ls = arg;
+
+	return json_items_feed(&ls->split, buf, len) != 0;
+}
+
+int
+kube_list_each(struct kube *k, const struct kube_resource *res,
+    const char *ns, const struct kube_list_opts *o, kube_item_fn fn,
+    void *arg, char **rv, struct err *e)
+{
+	static const struct kube_list_opts none;
+	struct http_response	 resp = HTTP_RESPONSE_INIT;
+	struct strbuf		 sb = STRBUF_INIT;
+	struct lstream		 ls;
+	struct kreq		 r;
+	cJSON			*env = NULL;
+	char			*base, *cont = NULL, *limit;
+	const char		*c;
+	int			 ret = -1, split = 0;
+
+	if (rv != NULL)
+		*rv = NULL;
+	if (o == NULL)
+		o = &none;
+	memset(&ls, 0, sizeof ls);
+	ls.fn = fn;
+	ls.arg = arg;
+	base = kube_path(res, ns, NULL, NULL);
+	limit = xasprintf("%ld", o->limit > 0 ? o->limit : 500);
+	if (o->continue_token != NULL)
+		cont = xstrdup(o->continue_token);
+	for (;;) {
+		list_query(&sb, base, o, limit, cont);
+		memset(&r, 0, sizeof r);
+		r.method = "GET";
+		r.path = sb.buf;
+		r.accept = "application/json";
+		r.stream = ls_stream;
+		r.stream_arg = &ls;
+		r.timeout = k->http.timeout;
+		json_items_init(&ls.split, "items", ls_item, &ls);
+		split = 1;
+		http_response_free(&resp);
+		if (kube_send(k, &r, &resp, e) != 0)
+			goto out;
+		if (resp.status < 200 || resp.status > 299) {
+			kube_error_from_response(resp.status, resp.body.buf,
+			    resp.body.len, r.method, res, NULL, e);
+			goto out;
+		}
+		if (ls.err.code != 0) {
+			err_move(e, &ls.err);
+			err_wrap(e, "decoding the reply to GET %s", r.path);
+			goto out;
+		}
+		if (ls.stopped) {
+			ret = 0;
+			goto out;
+		}
+		split = 0;
+		if ((env = json_items_end(&ls.split, e)) == NULL) {
+			err_wrap(e, "decoding the reply to GET %s", r.path);
+			goto out;
+		}
+		if (rv != NULL && *rv == NULL && (c = json_str(env,
+		    "metadata.resourceVersion")) != NULL)
+			*rv = xstrdup(c);
+		free(cont);
+		cont = NULL;
+		c = json_str(env, "metadata.continue");
+		if (c != NULL && *c != '\0')
+			cont = xstrdup(c);
+		cJSON_Delete(env);
+		env = NULL;
+		if (cont == NULL || o->single_page)
+			break;
+	}
+	ret = 0;
+out:
+	if (split)
+		json_items_free(&ls.split);
+	err_clear(&ls.err);
+	http_response_free(&resp);
 	sb_free(&sb);
 	free(base);
 	free(limit);

@@ -119,6 +119,18 @@ int	 kube_get(struct kube *, const struct kube_resource *, const char *ns,
  */
 int	 kube_list(struct kube *, const struct kube_resource *, const char *ns,
 	    const struct kube_list_opts *, cJSON **out, struct err *);
+/*
+ * List objects page by page (following "continue", as kubectl does), each
+ * page read as a stream: fn sees every item as soon as it has arrived
+ * (the item is freed after fn returns; non-zero stops the listing, not an
+ * error), so no page is ever held whole.  *rv (may be NULL; caller frees)
+ * is the first page's resourceVersion, as kube_list() reports it.
+ * o->table is ignored.
+ */
+typedef int (*kube_item_fn)(void *arg, const cJSON *item);
+int	 kube_list_each(struct kube *, const struct kube_resource *,
+	    const char *ns, const struct kube_list_opts *, kube_item_fn,
+	    void *, char **rv, struct err *);
 /* POST a new object; *out (may be NULL) is what the server returned. */
 int	 kube_create(struct kube *, const struct kube_resource *, const char *ns,
 	    const cJSON *obj, const struct kube_write_opts *, cJSON **out,

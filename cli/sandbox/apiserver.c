@@ -2683,6 +2683,96 @@ cont_decode(const char *tok)
 	return key;
 }
 
+/*
+ * A plain JSON list without selectors is the stored bodies joined: each
+ * body is the object as cJSON printed it when it was written, so an
+ * object whose apiVersion and kind already lead it, as set_gvk() would
+ * put them, is copied as it is, not parsed and printed again.  Anything
+ * else (a body written through another version) takes the parsed path.
+ */
+struct rawlist {
+	struct call	*c;
+	struct strbuf	 items;		/* "obj,obj,..." */
+	char		*prefix;	/* {"apiVersion":"..","kind":".." */
+	size_t		 plen;
+	long		 n, limit;
+	char		*next;		/* continue key */
+	char		*last;		/* "ns/name" of the last item */
+};
+
+static int
+rawlist_cb(void *arg, const char *ns, const char *name, const char *json)
+{
+	struct rawlist	*l = arg;
+	cJSON		*o;
+	char		*s;
+
+	if (l->limit > 0 && l->n >= l->limit) {
+		if (l->next == NULL && l->n > 0) {
+			l->next = l->last;
+			l->last = NULL;
+		}
+		return 1;
+	}
+	if (strncmp(json, l->prefix, l->plen) == 0 &&
+	    (json[l->plen] == ',' || json[l->plen] == '}')) {
+		if (l->n > 0)
+			sb_addc(&l->items, ',');
+		sb_adds(&l->items, json);
+	} else {
+		if ((o = cJSON_Parse(json)) == NULL)
+			return 0;
+		set_gvk(o, l->c->d);
+		s = cJSON_PrintUnformatted(o);
+		if (l->n > 0)
+			sb_addc(&l->items, ',');
+		sb_adds(&l->items, s);
+		cJSON_free(s);
+		cJSON_Delete(o);
+	}
+	l->n++;
+	free(l->last);
+	l->last = xasprintf("%s/%s", ns ? ns : "", name);
+	return 0;
+}
+
+static void
+list_raw(struct call *c, long limit, const char *after)
+{
+	struct rawlist	 l;
+	struct strbuf	 out = STRBUF_INIT;
+	char		 av[256], *tok;
+
+	memset(&l, 0, sizeof l);
+	l.c = c;
+	l.limit = limit;
+	sb_init(&l.items);
+	api_version_of(c->d, av, sizeof av);
+	l.prefix = xasprintf("{\"apiVersion\":\"%s\",\"kind\":\"%s\"", av,
+	    c->d->kind);
+	l.plen = strlen(l.prefix);
+	store_list(store, c->d->group, c->d->plural, c->d->namespaced ?
+	    c->ns : NULL, after, rawlist_cb, &l);
+	add_warnings(c);
+	sb_addf(&out, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":"
+	    "{\"resourceVersion\":\"%lld\"", c->d->list_kind, av,
+	    store_rv(store));
+	if (l.next != NULL) {
+		tok = cont_encode(l.next);
+		sb_addf(&out, ",\"continue\":\"%s\"", tok);
+		free(tok);
+	}
+	sb_adds(&out, "},\"items\":[");
+	sb_add(&out, l.items.buf, l.items.len);
+	sb_adds(&out, "]}");
+	sb_free(&l.items);
+	srv_reply(c->q, 200, "application/json", out.buf, out.len);
+	sb_free(&out);
+	free(l.prefix);
+	free(l.next);
+	free(l.last);
+}
+
 static void
 do_list(struct call *c)
 {
@@ -2701,6 +2791,11 @@ do_list(struct call *c)
 	    (after = cont_decode(cont)) == NULL) {
 		bad_request(c->q, "continue key is not valid: illegal base64 "
 		    "data");
+		goto out;
+	}
+	if (c->d->type == RT_STORED && l.ls == NULL && l.fs == NULL &&
+	    c->q != &internal_q && !wants_table(c->q)) {
+		list_raw(c, l.limit, after);
 		goto out;
 	}
 	if (c->d->type == RT_STORED)

@@ -307,29 +307,45 @@ store_del(struct sbx_store *s, const char *grp, const char *res,
 	return rv;
 }
 
+/*
+ * Objects in (namespace, name) order, after the key "NS/NAME" when given
+ * (names never hold a '/'): the comparison is on the pair, so the index
+ * serves it and a namespace that is a prefix of another ("llm", "llm-2")
+ * cannot make a page skip or repeat objects.
+ */
 int
 store_list(struct sbx_store *s, const char *grp, const char *res,
     const char *ns, const char *after, store_obj_fn fn, void *arg)
 {
 	sqlite3_stmt	*st;
-	const char	*sql;
+	const char	*sql, *slash;
+	char		*ans = NULL;
+	const char	*aname = "";
 	int		 n = 3;
 
 	if (ns != NULL)
-		sql = "SELECT ns, name, body FROM objects WHERE grp=? AND res=?"
-		    " AND ns=? AND (ns || '/' || name) > ? ORDER BY ns, name";
-	else {
-		sql = "SELECT ns, name, body FROM objects WHERE grp=? AND res=?"
-		    " AND (ns || '/' || name) > ? ORDER BY ns, name";
-		n = 2;
+		sql = "SELECT ns, name, body FROM objects WHERE grp=?1 AND"
+		    " res=?2 AND ns=?3 AND (ns, name)>(?4, ?5)"
+		    " ORDER BY ns, name";
+	else
+		sql = "SELECT ns, name, body FROM objects WHERE grp=?1 AND"
+		    " res=?2 AND (ns, name)>(?4, ?5)"
+		    " ORDER BY ns, name";
+	if (after != NULL && (slash = strchr(after, '/')) != NULL) {
+		ans = xstrndup(after, (size_t)(slash - after));
+		aname = slash + 1;
 	}
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(ans);
 		return -1;
+	}
 	sqlite3_bind_text(st, 1, grp, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, res, -1, SQLITE_STATIC);
 	if (ns != NULL)
-		sqlite3_bind_text(st, 3, ns, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, n + 1, after ? after : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, n, ns, -1, SQLITE_STATIC);
+	/* No key: ("", "") sorts before every object, cluster-scoped too. */
+	sqlite3_bind_text(st, 4, ans ? ans : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, aname, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1),
@@ -337,6 +353,7 @@ store_list(struct sbx_store *s, const char *grp, const char *res,
 			break;
 	}
 	sqlite3_finalize(st);
+	free(ans);
 	return 0;
 }
 

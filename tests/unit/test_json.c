@@ -242,6 +242,100 @@ TEST(quote_styles)
 	quote_is("\xff\xc3\xa9", QUOTE_GO, "\"\\xff\xc3\xa9\"");
 }
 
+/* Collects what a json_items splitter hands over. */
+struct got_items {
+	struct strlist	 elems;
+	size_t		 stop_after;	/* 0: never stop */
+};
+
+static int
+got_item(void *arg, const char *elem, size_t len)
+{
+	struct got_items *g = arg;
+	char		 *s = xstrndup(elem, len);
+
+	sl_add(&g->elems, s);
+	free(s);
+	return g->stop_after > 0 && g->elems.n >= g->stop_after;
+}
+
+/* Feed doc in chunks of n bytes; the envelope printed, or NULL on error. */
+static char *
+split_in(const char *doc, size_t n, struct got_items *g, struct err *e)
+{
+	struct json_items	 it;
+	size_t			 off, len = strlen(doc), k;
+	cJSON			*env;
+	char			*out;
+
+	json_items_init(&it, "items", got_item, g);
+	for (off = 0; off < len; off += k) {
+		k = len - off < n ? len - off : n;
+		if (json_items_feed(&it, doc + off, k) != 0) {
+			json_items_free(&it);
+			return xstrdup("(stopped)");
+		}
+	}
+	if ((env = json_items_end(&it, e)) == NULL)
+		return NULL;
+	out = json_print(env, 0);
+	cJSON_Delete(env);
+	return out;
+}
+
+TEST(items_split)
+{
+	static const char doc[] = "{\"kind\":\"List\",\"metadata\":{\"items\":"
+	    "[1],\"continue\":\"c]{\\\"\"},\"items\": [ {\"a\":\"x,]}\\\"[\"},"
+	    "{\"b\":[1,{\"c\":2}]} ,\n7, \"s,\" ],\"tail\":[3]}";
+	struct got_items	 g;
+	struct err		 e = ERR_INIT;
+	size_t			 n;
+	char			*s;
+
+	for (n = 1; n <= sizeof doc; n += (n < 8 ? 1 : 13)) {
+		memset(&g, 0, sizeof g);
+		s = split_in(doc, n, &g, &e);
+		is_str(s, "{\"kind\":\"List\",\"metadata\":{\"items\":[1],"
+		    "\"continue\":\"c]{\\\"\"},\"items\":[],\"tail\":[3]}",
+		    "envelope, chunks of %zu", n);
+		is_int((int)g.elems.n, 4, "four items, chunks of %zu", n);
+		if (g.elems.n == 4) {
+			is_str(g.elems.v[0], " {\"a\":\"x,]}\\\"[\"}", "item 1");
+			is_str(g.elems.v[1], "{\"b\":[1,{\"c\":2}]}", "item 2");
+			is_str(g.elems.v[2], "\n7", "item 3");
+			is_str(g.elems.v[3], " \"s,\"", "item 4");
+		}
+		free(s);
+		sl_free(&g.elems);
+	}
+	memset(&g, 0, sizeof g);
+	s = split_in("{\"items\":[]}", 4, &g, &e);
+	is_str(s, "{\"items\":[]}", "empty array");
+	is_int((int)g.elems.n, 0, "no items");
+	free(s);
+	memset(&g, 0, sizeof g);
+	g.stop_after = 2;
+	s = split_in(doc, 5, &g, &e);
+	is_str(s, "(stopped)", "the callback stops the split");
+	is_int((int)g.elems.n, 2, "after two items");
+	free(s);
+	sl_free(&g.elems);
+	memset(&g, 0, sizeof g);
+	s = split_in("{\"items\":[{\"a\":1},{\"b\"", 3, &g, &e);
+	ok(s == NULL, "a stream that ends inside the document fails");
+	is_str(e.msg, "invalid JSON: the document ends early", "and says so");
+	err_clear(&e);
+	sl_free(&g.elems);
+	s = split_in("{\"kind\":\"Status\"}", 7, &g, &e);
+	is_str(s, "{\"kind\":\"Status\"}", "no items member: all envelope");
+	free(s);
+	s = split_in("", 7, &g, &e);
+	ok(s == NULL, "nothing at all fails");
+	err_clear(&e);
+	sl_free(&g.elems);
+}
+
 int
 main(void)
 {
@@ -254,5 +348,6 @@ main(void)
 	RUN(print);
 	RUN(number_styles);
 	RUN(quote_styles);
+	RUN(items_split);
 	return tap_done();
 }

@@ -550,6 +550,96 @@ TEST(paged_list)
 	kube_free(k);
 }
 
+/* Names kube_list_each() handed over, in order. */
+static int
+each_name(void *arg, const cJSON *it)
+{
+	struct strbuf	*sb = arg;
+
+	sb_addf(sb, "%s;", json_str(it, "metadata.name"));
+	return strcmp(json_str(it, "metadata.name"), "stop") == 0;
+}
+
+TEST(list_each)
+{
+	struct kube		*k;
+	struct kube_resource	 r;
+	struct kube_list_opts	 lo;
+	struct strbuf		 names = STRBUF_INIT;
+	struct err		 e = ERR_INIT;
+	char			*rv = NULL, *s;
+
+	sub_resource(&r);
+	sb_init(&names);
+	k = client(start(
+	    "line {\"kind\":\"MaaSSubscriptionList\",\"metadata\":"
+	    "{\"resourceVersion\":\"41\",\"continue\":\"tok/1\"},\"items\":"
+	    "[{\"metadata\":{\"name\":\"a\"}},{\"metadata\":{\"name\":\"b\","
+	    "\"x\":\"],\\\"\"}}]}\n"
+	    "---\n"
+	    "line {\"kind\":\"MaaSSubscriptionList\",\"metadata\":"
+	    "{\"resourceVersion\":\"42\"},\"items\":[{\"metadata\":"
+	    "{\"name\":\"c\"}}]}\n"
+	    "---\n"
+	    "line {\"kind\":\"MaaSSubscriptionList\",\"metadata\":"
+	    "{\"continue\":\"more\"},\"items\":[{\"metadata\":{\"name\":"
+	    "\"stop\"}},{\"metadata\":{\"name\":\"never\"}}]}\n"
+	    "---\n"
+	    "line {\"kind\":\"MaaSSubscriptionList\",\"items\":[{\"metadata\":"
+	    "{\"name\":\"d\"}},{\"metadata\":{\"name\":}}]}\n"
+	    "---\n"
+	    "status 410\nheader Content-Type: application/json\n"
+	    "line {\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+	    "\"status\":\"Failure\",\"message\":\"The provided continue "
+	    "parameter is too old to display a consistent list result.\","
+	    "\"reason\":\"Expired\",\"code\":410}\n"));
+	memset(&lo, 0, sizeof lo);
+	lo.limit = 2;
+	lo.label_selector = "app=x";
+	ok(kube_list_each(k, &r, "team-a", &lo, each_name, &names, &rv,
+	    &e) == 0, "list each");
+	is_str(names.buf, "a;b;c;", "every item of both pages, in order");
+	is_str(rv, "41", "the first page's resourceVersion");
+	free(rv);
+	s = reqline(1);
+	is_str(s, "GET /apis/" SUB_GROUP "/v1alpha1/namespaces/team-a/"
+	    "maassubscriptions?labelSelector=app%3Dx&limit=2 HTTP/1.1",
+	    "first page: selector, limit");
+	free(s);
+	s = reqline(2);
+	ok(strstr(s, "&limit=2&continue=tok%2F1 HTTP/1.1") != NULL,
+	    "second page asks with the continue token: %s", s);
+	free(s);
+
+	sb_reset(&names);
+	ok(kube_list_each(k, &r, NULL, NULL, each_name, &names, NULL,
+	    &e) == 0, "a callback that stops is no error");
+	is_str(names.buf, "stop;", "nothing after the stop, no next page");
+
+	sb_reset(&names);
+	ok(kube_list_each(k, &r, NULL, NULL, each_name, &names, NULL,
+	    &e) == -1, "an item that is not JSON fails");
+	is_str(names.buf, "d;", "the items before it were handed over");
+	is_str(e.msg, "decoding the reply to GET /apis/" SUB_GROUP
+	    "/v1alpha1/maassubscriptions?limit=500: item 2: invalid JSON at "
+	    "line 1, column 21: invalid character '}'",
+	    "says which reply, which item and where");
+	err_clear(&e);
+
+	memset(&lo, 0, sizeof lo);
+	lo.continue_token = "old";
+	ok(kube_list_each(k, &r, "team-a", &lo, each_name, &names, NULL,
+	    &e) == -1, "expired continue");
+	is_str(e.msg, "Error from server (Expired): The provided continue "
+	    "parameter is too old to display a consistent list result.",
+	    "Expired text");
+	is_int(e.code, EXIT_NOTFOUND, "410 exits 4");
+	err_clear(&e);
+	sb_free(&names);
+	kube_resource_free(&r);
+	kube_free(k);
+}
+
 TEST(writes)
 {
 	struct kube		*k;
@@ -1031,6 +1121,7 @@ main(int argc, char **argv)
 	RUN(get_and_errors);
 	RUN(invalid);
 	RUN(paged_list);
+	RUN(list_each);
 	RUN(single_page);
 	RUN(writes);
 	RUN(watch);
