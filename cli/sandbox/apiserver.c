@@ -1040,24 +1040,14 @@ batch_cells(cJSON *cells, const char *k, const cJSON *o)
 	}
 }
 
+/* A Table's columnDefinitions for a kind. */
 static cJSON *
-table_of(const struct resdef *d, cJSON **objs, size_t n, long long rv)
+table_columns(const struct resdef *d)
 {
-	cJSON		*t = cJSON_CreateObject(), *cols, *rows, *row, *cells;
-	cJSON		*po, *md;
-	const cJSON	*c, *v;
+	cJSON		*cols = cJSON_CreateArray();
+	const cJSON	*c;
 	const char	*k = d->kind;
-	char		 buf[32];
-	size_t		 i;
 
-	cJSON_AddStringToObject(t, "kind", "Table");
-	cJSON_AddStringToObject(t, "apiVersion", "meta.k8s.io/v1");
-	md = cJSON_AddObjectToObject(t, "metadata");
-	if (rv > 0) {
-		snprintf(buf, sizeof buf, "%lld", rv);
-		cJSON_AddStringToObject(md, "resourceVersion", buf);
-	}
-	cols = cJSON_AddArrayToObject(t, "columnDefinitions");
 	cJSON_AddItemToArray(cols, coldef("Name", "string", "name",
 	    "Name must be unique within a namespace. Is required when creating "
 	    "resources, although some resources may allow a client to request "
@@ -1127,103 +1117,136 @@ table_of(const struct resdef *d, cJSON **objs, size_t n, long long rv)
 		cJSON_AddItemToArray(cols, coldef("Age", "string", "", "", 0));
 	} else
 		cJSON_AddItemToArray(cols, coldef("Age", "string", "", "", 0));
+	return cols;
+}
+
+/*
+ * One Table row for an object, which it takes apart (its metadata moves
+ * into the row): cells by the kind's columns, then the object's metadata
+ * as a PartialObjectMetadata.
+ */
+static cJSON *
+table_row(const struct resdef *d, cJSON *o)
+{
+	cJSON		*row, *cells, *po, *md;
+	const cJSON	*c, *v;
+	const char	*k = d->kind;
+	const char	*ts = md_str(o, "creationTimestamp");
+
+	row = cJSON_CreateObject();
+	cells = cJSON_AddArrayToObject(row, "cells");
+	cJSON_AddItemToArray(cells, cJSON_CreateString(
+	    md_str(o, "name") ? md_str(o, "name") : ""));
+	if (!d->builtin) {
+		if (cJSON_GetArraySize(d->columns) == 0)
+			cJSON_AddItemToArray(cells, age_cell(ts));
+		cJSON_ArrayForEach(c, d->columns) {
+			const char *jp = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(c, "jsonPath"));
+			const char *ty = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(c, "type"));
+			cJSON *cell = NULL;
+
+			v = jp ? table_jsonpath(o, jp) : NULL;
+			if (ty == NULL)
+				ty = "string";
+			if (v == NULL)
+				cell = cJSON_CreateNull();
+			else if (strcmp(ty, "date") == 0)
+				cell = cJSON_IsString(v) ?
+				    age_cell(v->valuestring) :
+				    cJSON_CreateString("<invalid>");
+			else if (strcmp(ty, "integer") == 0 ||
+			    strcmp(ty, "number") == 0)
+				cell = cJSON_IsNumber(v) ?
+				    cJSON_Duplicate(v, 1) :
+				    cJSON_CreateNull();
+			else if (strcmp(ty, "boolean") == 0)
+				cell = cJSON_IsBool(v) ?
+				    cJSON_Duplicate(v, 1) :
+				    cJSON_CreateNull();
+			else if (cJSON_IsString(v))
+				cell = cJSON_CreateString(v->valuestring);
+			else {
+				char *s = cJSON_PrintUnformatted(v);
+				cell = cJSON_CreateString(s);
+				cJSON_free(s);
+			}
+			cJSON_AddItemToArray(cells, cell);
+		}
+	} else if (strcmp(k, "Namespace") == 0) {
+		const char *ph = cJSON_GetStringValue(table_jsonpath(o,
+		    ".status.phase"));
+		cJSON_AddItemToArray(cells, cJSON_CreateString(ph ? ph :
+		    ""));
+		cJSON_AddItemToArray(cells, age_cell(ts));
+	} else if (strcmp(k, "ConfigMap") == 0) {
+		cJSON_AddItemToArray(cells, cJSON_CreateNumber(
+		    count_members(cJSON_GetObjectItem(o, "data")) +
+		    count_members(cJSON_GetObjectItem(o, "binaryData"))));
+		cJSON_AddItemToArray(cells, age_cell(ts));
+	} else if (strcmp(k, "Secret") == 0) {
+		const char *ty = cJSON_GetStringValue(
+		    cJSON_GetObjectItem(o, "type"));
+		cJSON_AddItemToArray(cells, cJSON_CreateString(ty ? ty :
+		    ""));
+		cJSON_AddItemToArray(cells, cJSON_CreateNumber(
+		    count_members(cJSON_GetObjectItem(o, "data"))));
+		cJSON_AddItemToArray(cells, age_cell(ts));
+	} else if (strcmp(k, "ServiceAccount") == 0) {
+		cJSON_AddItemToArray(cells, cJSON_CreateNumber(
+		    count_members(cJSON_GetObjectItem(o, "secrets"))));
+		cJSON_AddItemToArray(cells, age_cell(ts));
+	} else if (strcmp(k, "Group") == 0) {
+		struct strbuf sb = STRBUF_INIT;
+		const cJSON *u;
+		sb_init(&sb);
+		cJSON_ArrayForEach(u, cJSON_GetObjectItem(o, "users"))
+			if (cJSON_IsString(u))
+				sb_addf(&sb, "%s%s", sb.len ? ", " : "",
+				    u->valuestring);
+		cJSON_AddItemToArray(cells, cJSON_CreateString(sb.buf));
+		sb_free(&sb);
+	} else if (strcmp(k, "CustomResourceDefinition") == 0) {
+		cJSON_AddItemToArray(cells, cJSON_CreateString(ts ? ts :
+		    ""));
+	} else if (strcmp(k, "CronJob") == 0 || strcmp(k, "Job") == 0 ||
+	    strcmp(k, "NetworkPolicy") == 0) {
+		batch_cells(cells, k, o);
+		cJSON_AddItemToArray(cells, age_cell(ts));
+	} else
+		cJSON_AddItemToArray(cells, age_cell(ts));
+	po = cJSON_AddObjectToObject(row, "object");
+	cJSON_AddStringToObject(po, "kind", "PartialObjectMetadata");
+	cJSON_AddStringToObject(po, "apiVersion", "meta.k8s.io/v1");
+	md = cJSON_DetachItemFromObjectCaseSensitive(o, "metadata");
+	if (md == NULL)
+		md = cJSON_CreateObject();
+	cJSON_DeleteItemFromObjectCaseSensitive(md, "managedFields");
+	cJSON_AddItemToObject(po, "metadata", md);
+	return row;
+}
+
+static cJSON *
+table_of(const struct resdef *d, cJSON **objs, size_t n, long long rv)
+{
+	cJSON		*t = cJSON_CreateObject(), *rows, *md, *o;
+	char		 buf[32];
+	size_t		 i;
+
+	cJSON_AddStringToObject(t, "kind", "Table");
+	cJSON_AddStringToObject(t, "apiVersion", "meta.k8s.io/v1");
+	md = cJSON_AddObjectToObject(t, "metadata");
+	if (rv > 0) {
+		snprintf(buf, sizeof buf, "%lld", rv);
+		cJSON_AddStringToObject(md, "resourceVersion", buf);
+	}
+	cJSON_AddItemToObject(t, "columnDefinitions", table_columns(d));
 	rows = cJSON_AddArrayToObject(t, "rows");
 	for (i = 0; i < n; i++) {
-		const cJSON *o = objs[i];
-		const char *ts = md_str(o, "creationTimestamp");
-
-		row = cJSON_CreateObject();
-		cells = cJSON_AddArrayToObject(row, "cells");
-		cJSON_AddItemToArray(cells, cJSON_CreateString(
-		    md_str(o, "name") ? md_str(o, "name") : ""));
-		if (!d->builtin) {
-			if (cJSON_GetArraySize(d->columns) == 0)
-				cJSON_AddItemToArray(cells, age_cell(ts));
-			cJSON_ArrayForEach(c, d->columns) {
-				const char *jp = cJSON_GetStringValue(
-				    cJSON_GetObjectItem(c, "jsonPath"));
-				const char *ty = cJSON_GetStringValue(
-				    cJSON_GetObjectItem(c, "type"));
-				cJSON *cell = NULL;
-
-				v = jp ? table_jsonpath(o, jp) : NULL;
-				if (ty == NULL)
-					ty = "string";
-				if (v == NULL)
-					cell = cJSON_CreateNull();
-				else if (strcmp(ty, "date") == 0)
-					cell = cJSON_IsString(v) ?
-					    age_cell(v->valuestring) :
-					    cJSON_CreateString("<invalid>");
-				else if (strcmp(ty, "integer") == 0 ||
-				    strcmp(ty, "number") == 0)
-					cell = cJSON_IsNumber(v) ?
-					    cJSON_Duplicate(v, 1) :
-					    cJSON_CreateNull();
-				else if (strcmp(ty, "boolean") == 0)
-					cell = cJSON_IsBool(v) ?
-					    cJSON_Duplicate(v, 1) :
-					    cJSON_CreateNull();
-				else if (cJSON_IsString(v))
-					cell = cJSON_CreateString(v->valuestring);
-				else {
-					char *s = cJSON_PrintUnformatted(v);
-					cell = cJSON_CreateString(s);
-					cJSON_free(s);
-				}
-				cJSON_AddItemToArray(cells, cell);
-			}
-		} else if (strcmp(k, "Namespace") == 0) {
-			const char *ph = cJSON_GetStringValue(table_jsonpath(o,
-			    ".status.phase"));
-			cJSON_AddItemToArray(cells, cJSON_CreateString(ph ? ph :
-			    ""));
-			cJSON_AddItemToArray(cells, age_cell(ts));
-		} else if (strcmp(k, "ConfigMap") == 0) {
-			cJSON_AddItemToArray(cells, cJSON_CreateNumber(
-			    count_members(cJSON_GetObjectItem(o, "data")) +
-			    count_members(cJSON_GetObjectItem(o, "binaryData"))));
-			cJSON_AddItemToArray(cells, age_cell(ts));
-		} else if (strcmp(k, "Secret") == 0) {
-			const char *ty = cJSON_GetStringValue(
-			    cJSON_GetObjectItem(o, "type"));
-			cJSON_AddItemToArray(cells, cJSON_CreateString(ty ? ty :
-			    ""));
-			cJSON_AddItemToArray(cells, cJSON_CreateNumber(
-			    count_members(cJSON_GetObjectItem(o, "data"))));
-			cJSON_AddItemToArray(cells, age_cell(ts));
-		} else if (strcmp(k, "ServiceAccount") == 0) {
-			cJSON_AddItemToArray(cells, cJSON_CreateNumber(
-			    count_members(cJSON_GetObjectItem(o, "secrets"))));
-			cJSON_AddItemToArray(cells, age_cell(ts));
-		} else if (strcmp(k, "Group") == 0) {
-			struct strbuf sb = STRBUF_INIT;
-			const cJSON *u;
-			sb_init(&sb);
-			cJSON_ArrayForEach(u, cJSON_GetObjectItem(o, "users"))
-				if (cJSON_IsString(u))
-					sb_addf(&sb, "%s%s", sb.len ? ", " : "",
-					    u->valuestring);
-			cJSON_AddItemToArray(cells, cJSON_CreateString(sb.buf));
-			sb_free(&sb);
-		} else if (strcmp(k, "CustomResourceDefinition") == 0) {
-			cJSON_AddItemToArray(cells, cJSON_CreateString(ts ? ts :
-			    ""));
-		} else if (strcmp(k, "CronJob") == 0 || strcmp(k, "Job") == 0 ||
-		    strcmp(k, "NetworkPolicy") == 0) {
-			batch_cells(cells, k, o);
-			cJSON_AddItemToArray(cells, age_cell(ts));
-		} else
-			cJSON_AddItemToArray(cells, age_cell(ts));
-		po = cJSON_AddObjectToObject(row, "object");
-		cJSON_AddStringToObject(po, "kind", "PartialObjectMetadata");
-		cJSON_AddStringToObject(po, "apiVersion", "meta.k8s.io/v1");
-		md = cJSON_Duplicate(cJSON_GetObjectItem(o, "metadata"), 1);
-		if (md == NULL)
-			md = cJSON_CreateObject();
-		cJSON_DeleteItemFromObjectCaseSensitive(md, "managedFields");
-		cJSON_AddItemToObject(po, "metadata", md);
-		cJSON_AddItemToArray(rows, row);
+		o = cJSON_Duplicate(objs[i], 1);
+		cJSON_AddItemToArray(rows, table_row(d, o));
+		cJSON_Delete(o);
 	}
 	return t;
 }
@@ -2579,25 +2602,25 @@ struct listing {
 	size_t			 n;
 	long			 limit;
 	char			*next;	/* continue key */
+	char			*last;	/* "ns/name" of the last item */
+	struct strbuf		*rows;	/* Table rows printed as they come
+					 * ("row,row,..."), not items */
 };
 
 static int
 list_cb(void *arg, const char *ns, const char *name, const char *json)
 {
 	struct listing	*l = arg;
-	cJSON		*o;
+	cJSON		*o, *row;
+	char		*s;
 
 	if (l->limit > 0 && (long)l->n >= l->limit) {
 		if (l->next == NULL && l->n > 0) {
-			const cJSON *last = l->items[l->n - 1];
-			const char *lns = md_str(last, "namespace");
-			l->next = xasprintf("%s/%s", lns ? lns : "",
-			    md_str(last, "name"));
+			l->next = l->last;
+			l->last = NULL;
 		}
 		return 1;
 	}
-	(void)ns;
-	(void)name;
 	if ((o = cJSON_Parse(json)) == NULL)
 		return 0;
 	if (!sel_match(l->ls, o) || !sel_match(l->fs, o)) {
@@ -2605,6 +2628,21 @@ list_cb(void *arg, const char *ns, const char *name, const char *json)
 		return 0;
 	}
 	set_gvk(o, l->c->d);
+	free(l->last);
+	l->last = xasprintf("%s/%s", ns ? ns : "", name);
+	if (l->rows != NULL) {
+		/* One row at a time: no page of objects is ever held. */
+		row = table_row(l->c->d, o);
+		s = cJSON_PrintUnformatted(row);
+		if (l->n > 0)
+			sb_addc(l->rows, ',');
+		sb_adds(l->rows, s);
+		cJSON_free(s);
+		cJSON_Delete(row);
+		cJSON_Delete(o);
+		l->n++;
+		return 0;
+	}
 	l->items = xrealloc(l->items, (l->n + 1) * sizeof *l->items);
 	l->items[l->n++] = o;
 	return 0;
@@ -2773,9 +2811,45 @@ list_raw(struct call *c, long limit, const char *after)
 	free(l.last);
 }
 
+/* Send a Table list whose rows list_cb() printed: the Table's head, then
+ * the rows as they are, in the order the real server writes the fields. */
+static void
+list_table_reply(struct call *c, struct listing *l, struct strbuf *rows)
+{
+	struct strbuf	 out = STRBUF_INIT;
+	cJSON		*t, *md;
+	char		 buf[32], *tok, *head;
+
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "kind", "Table");
+	cJSON_AddStringToObject(t, "apiVersion", "meta.k8s.io/v1");
+	md = cJSON_AddObjectToObject(t, "metadata");
+	if (store_rv(store) > 0) {
+		snprintf(buf, sizeof buf, "%lld", store_rv(store));
+		cJSON_AddStringToObject(md, "resourceVersion", buf);
+	}
+	if (l->next != NULL) {
+		tok = cont_encode(l->next);
+		cJSON_AddStringToObject(md, "continue", tok);
+		free(tok);
+	}
+	cJSON_AddItemToObject(t, "columnDefinitions", table_columns(c->d));
+	head = cJSON_PrintUnformatted(t);
+	cJSON_Delete(t);
+	sb_init(&out);
+	sb_add(&out, head, strlen(head) - 1);	/* without its closing '}' */
+	cJSON_free(head);
+	sb_adds(&out, ",\"rows\":[");
+	sb_add(&out, rows->buf, rows->len);
+	sb_adds(&out, "]}");
+	srv_reply(c->q, 200, "application/json", out.buf, out.len);
+	sb_free(&out);
+}
+
 static void
 do_list(struct call *c)
 {
+	struct strbuf	 rows = STRBUF_INIT;
 	struct listing	 l;
 	cJSON		*list, *md, *items;
 	char		*lim = qparam(c, "limit"), *cont = qparam(c, "continue");
@@ -2798,11 +2872,19 @@ do_list(struct call *c)
 		list_raw(c, l.limit, after);
 		goto out;
 	}
+	if (c->q != &internal_q && wants_table(c->q)) {
+		sb_init(&rows);
+		l.rows = &rows;
+	}
 	if (c->d->type == RT_STORED)
 		store_list(store, c->d->group, c->d->plural, c->d->namespaced ?
 		    c->ns : NULL, after, list_cb, &l);
 	snprintf(rv, sizeof rv, "%lld", store_rv(store));
 	add_warnings(c);
+	if (l.rows != NULL) {
+		list_table_reply(c, &l, &rows);
+		goto out;
+	}
 	if (wants_table(c->q)) {
 		list = table_of(c->d, l.items, l.n, store_rv(store));
 		md = cJSON_GetObjectItem(list, "metadata");
@@ -2826,10 +2908,12 @@ do_list(struct call *c)
 	}
 	api_reply_json(c->q, 200, list);
 out:
-	for (i = 0; i < l.n; i++)
+	for (i = 0; l.rows == NULL && i < l.n; i++)
 		cJSON_Delete(l.items[i]);
 	free(l.items);
+	sb_free(&rows);
 	free(l.next);
+	free(l.last);
 	sel_free(l.ls);
 	sel_free(l.fs);
 	free(lim);
