@@ -1182,19 +1182,22 @@ output_table_rows(const struct output_table *t)
 	return t->nrows;
 }
 
+/* Lay the table out; the lines point at the table's own cells (no copy of
+ * them is made, however many rows there are). */
 void
 output_table_print(const struct output_table *t, const struct output *o,
     FILE *out)
 {
-	struct lines	 lines = { NULL, 0, 0 };
-	struct strlist	 cells = STRLIST_INIT;
+	struct strlist	 hdr = STRLIST_INIT;
 	struct strbuf	 sb = STRBUF_INIT;
+	char		***lines, **cells;
 	const char	*p;
-	size_t		 i, r;
+	size_t		 i, r, n = 0, k;
 	int		 wide = o != NULL && o->format == OUTPUT_WIDE;
 
 	if (t->nrows == 0)
 		return;
+	lines = xcalloc(t->nrows + 1, sizeof *lines);
 	if (o == NULL || !o->no_headers) {
 		for (i = 0; i < t->headers.n; i++) {
 			if (t->wide[i] && !wide)
@@ -1202,20 +1205,29 @@ output_table_print(const struct output_table *t, const struct output *o,
 			sb_init(&sb);
 			for (p = t->headers.v[i]; *p != '\0'; p++)
 				sb_addc(&sb, toupper((unsigned char)*p));
-			sl_take(&cells, sb_detach(&sb));
+			sl_take(&hdr, sb_detach(&sb));
 		}
-		lines_add(&lines, &cells);
+		if (hdr.v == NULL)
+			hdr.v = xcalloc(1, sizeof *hdr.v);
+		lines[n++] = hdr.v;
 	}
 	for (r = 0; r < t->nrows; r++) {
-		for (i = 0; i < t->rows[r].n; i++) {
+		cells = xcalloc(t->rows[r].n + 1, sizeof *cells);
+		for (i = k = 0; i < t->rows[r].n; i++) {
 			if (i < t->headers.n && t->wide[i] && !wide)
 				continue;
-			sl_add(&cells, t->rows[r].v[i]);
+			cells[k++] = t->rows[r].v[i];
 		}
-		lines_add(&lines, &cells);
+		lines[n++] = cells;
 	}
-	lines_write(&lines, out);
-	lines_free(&lines);
+	sb_init(&sb);
+	output_tabwrite(&sb, lines, n);
+	fwrite(sb.buf, 1, sb.len, out);
+	sb_free(&sb);
+	for (i = hdr.v != NULL ? 1 : 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	sl_free(&hdr);
 }
 
 void
