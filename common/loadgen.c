@@ -89,6 +89,7 @@ struct lg {
 	uint64_t	 total;		/* requests to send, UINT64_MAX: by time */
 	uint64_t	 next_seq;	/* closed loop: next request number */
 	long		 conc;		/* closed loop: concurrency now */
+	long		 h2_version;	/* CURLOPT_HTTP_VERSION for --http2 */
 	size_t		 next_step;	/* closed loop: next step to apply */
 	uint64_t	 dispatched, done, waited, dropped;
 	uint64_t	 tokens, chunks;	/* received so far, all requests */
@@ -603,10 +604,12 @@ slot_start(struct lg *lg, struct slot *s)
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (c->http2)
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-		    (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
-	else
+	if (c->http2) {
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, lg->h2_version);
+		/* Wait for a connection being set up rather than open one
+		 * more: the streams share it once it speaks HTTP/2. */
+		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+	} else
 		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
 		    (long)CURL_HTTP_VERSION_1_1);
 	s->sent = rel_ns(lg);
@@ -1191,6 +1194,14 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	lg.stop_timer = event_new(lg.base, -1, EV_PERSIST, on_stop_poll, &lg);
 	lg.step_timer = evtimer_new(lg.base, on_step, &lg);
 	lg.conc = c->concurrency;
+	/* HTTP/2: HTTPS negotiates it by ALPN.  On plain HTTP, libcurl
+	 * before 8.0.0 fails every request on a reused prior-knowledge h2c
+	 * connection ("Error in the HTTP2 framing layer", curl #10634, fixed
+	 * in 8.0.0), so there the first request of a connection upgrades
+	 * (Upgrade: h2c) and the rest are multiplexed on it. */
+	lg.h2_version = curl_version_info(CURLVERSION_NOW)->version_num >=
+	    0x080000 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE :
+	    (long)CURL_HTTP_VERSION_2_0;
 	maxconn = c->rate > 0 ? c->max_inflight : c->concurrency;
 	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETDATA, &lg);
