@@ -2,12 +2,15 @@
  * modelsim.c: the OpenAI-compatible model simulator -- request parsing,
  * answers in vLLM's wire format, slots and waiting queues, timers.
  *
- * Every accepted request becomes a `struct msim_req` with one libevent
- * timer.  A request waits in its model's FIFO queue until one of the
- * model's max-num-seqs slots is free, then its tokens become due at
- * absolute deadlines: first at admission + header-delay + TTFT, then each
- * at the previous deadline + ITL (modelsim_profile.c), so a late wake-up
- * never pushes later tokens back.  Streams are evhttp chunked replies:
+ * Every accepted request becomes a `struct msim_req`.  A request waits in
+ * its model's FIFO queue until one of the model's max-num-seqs slots is
+ * free, then its tokens become due at absolute deadlines: first at
+ * admission + header-delay + TTFT, then each at the previous deadline +
+ * ITL (modelsim_profile.c), so a late wake-up never pushes later tokens
+ * back.  The deadlines of all requests live in one binary min-heap under
+ * one libevent timer: a wake-up sends every token that is due, in
+ * deadline order, and yields to the event loop after a bounded batch so
+ * that new connections are read while thousands of streams are running.  Streams are evhttp chunked replies:
  * the status line, the role chunk and the first token leave together
  * (llm-d-inference-sim peeks the first token before committing to 200, so
  * a client's time to first byte is the TTFT), then one token per SSE
@@ -21,6 +24,7 @@
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 
 #include <netinet/in.h>
@@ -67,6 +71,13 @@ struct msim_cfgref {
 struct msim_req;
 TAILQ_HEAD(msim_reqq, msim_req);
 
+/* An entry of the deadline heap: the key beside the request, so sifting
+ * touches only the heap's own array. */
+struct msim_slot {
+	double			 deadline;
+	struct msim_req		*r;
+};
+
 struct msim_model {
 	TAILQ_ENTRY(msim_model)	 entry;
 	char			*name;
@@ -88,6 +99,10 @@ struct modelsim {
 	struct evbuffer		*out;		/* chunk scratch */
 	int			 last_status;	/* of the last error sent */
 	struct hist		*late;		/* token timer lateness, ns */
+	struct msim_slot	*heap;		/* deadline min-heap */
+	size_t			 nheap, heapcap;
+	struct event		*tick;		/* fires at the heap's top */
+	double			 armed;		/* deadline tick is set for */
 };
 
 enum msim_state { RQ_WAITING, RQ_HEADERS, RQ_TOKENS, RQ_DROPPING };
@@ -100,9 +115,11 @@ struct msim_req {
 	struct msim_cfgref	*cfg;
 	struct evhttp_request	*req;
 	struct evhttp_connection *conn;
-	struct event		*timer;
+	size_t			 hidx;		/* heap index, or NOT_QUEUED */
+	struct event		*timer;		/* deferred drop, or NULL */
 	struct event		*watch;		/* notices a client hang-up */
 	evutil_socket_t		 fd;		/* the connection's socket */
+	struct evbuffer		*sockout;	/* its bufferevent's output */
 	int			 chunked;	/* chunked transfer encoding */
 	int			 plain;		/* no TLS: direct writes allowed */
 	enum msim_state		 state;
@@ -113,6 +130,11 @@ struct msim_req {
 	int			 headers_sent;
 	char			 id[48];
 	char			*prefix;	/* "data: {...,\"choices\":[" */
+	char			*head[2];	/* prefix + a content / reasoning
+						   delta up to its opening quote */
+	size_t			 headlen[2];
+	char			*etext[2];	/* content / reasoning, escaped */
+	struct msim_piece	*epieces[2];	/* their tokens in etext */
 	time_t			 created;
 	int			 prompt_tokens;
 	char			*reasoning;	/* reasoning text, or NULL */
@@ -127,6 +149,7 @@ struct msim_req {
 	long			 drop_at;	/* drop after this many; -1 never */
 	double			 deadline;	/* monotonic seconds of next step */
 	double			 first_at;	/* when the first token is due */
+	double			 arrived;	/* when it came, or got a slot */
 	struct msim_rng		 rng;		/* latency jitter */
 	modelsim_done_fn	 done;		/* told how the request ended */
 	void			*done_arg;
@@ -134,7 +157,11 @@ struct msim_req {
 	long			 done_tokens;	/* usage.total_tokens sent, -1 */
 };
 
-static void	req_step(evutil_socket_t, short, void *);
+#define NOT_QUEUED	((size_t)-1)
+/* Tokens sent in one wake-up before the loop reads new requests. */
+#define TICK_BATCH	256
+
+static void	req_step(struct msim_req *);
 
 static double
 now_mono(void)
@@ -146,18 +173,137 @@ now_mono(void)
 }
 
 static void
-schedule_at(struct msim_req *r, double when)
+heap_set(struct modelsim *ms, size_t i, struct msim_slot v)
+{
+	ms->heap[i] = v;
+	v.r->hidx = i;
+}
+
+static void
+heap_up(struct modelsim *ms, size_t i)
+{
+	struct msim_slot v = ms->heap[i];
+	size_t parent;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (ms->heap[parent].deadline <= v.deadline)
+			break;
+		heap_set(ms, i, ms->heap[parent]);
+		i = parent;
+	}
+	heap_set(ms, i, v);
+}
+
+static void
+heap_down(struct modelsim *ms, size_t i)
+{
+	struct msim_slot v = ms->heap[i];
+	size_t child;
+
+	for (;;) {
+		child = 2 * i + 1;
+		if (child >= ms->nheap)
+			break;
+		if (child + 1 < ms->nheap &&
+		    ms->heap[child + 1].deadline < ms->heap[child].deadline)
+			child++;
+		if (v.deadline <= ms->heap[child].deadline)
+			break;
+		heap_set(ms, i, ms->heap[child]);
+		i = child;
+	}
+	heap_set(ms, i, v);
+}
+
+/* Take r off the deadline heap, if it is on it. */
+static void
+unschedule(struct msim_req *r)
+{
+	struct modelsim *ms = r->ms;
+	struct msim_slot last;
+	size_t i = r->hidx;
+
+	if (i == NOT_QUEUED)
+		return;
+	r->hidx = NOT_QUEUED;
+	last = ms->heap[--ms->nheap];
+	if (i == ms->nheap)
+		return;
+	heap_set(ms, i, last);
+	heap_up(ms, i);
+	heap_down(ms, last.r->hidx);
+}
+
+/* Set the tick timer for the heap's earliest deadline, if it moved up. */
+static void
+tick_arm(struct modelsim *ms)
 {
 	struct timeval tv;
-	double d;
+	double top, d;
 
-	r->deadline = when;
-	d = when - now_mono();
+	if (ms->nheap == 0)
+		return;
+	top = ms->heap[0].deadline;
+	if (top >= ms->armed)
+		return;
+	ms->armed = top;
+	d = top - now_mono();
 	if (d < 0)
 		d = 0;
 	tv.tv_sec = (time_t)d;
 	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
-	evtimer_add(r->timer, &tv);
+	evtimer_add(ms->tick, &tv);
+}
+
+/* Make r's next step due at `when` (monotonic seconds). */
+static void
+schedule_at(struct msim_req *r, double when)
+{
+	struct modelsim *ms = r->ms;
+
+	unschedule(r);
+	r->deadline = when;
+	if (ms->nheap == ms->heapcap) {
+		ms->heapcap = ms->heapcap ? 2 * ms->heapcap : 256;
+		ms->heap = xrealloc(ms->heap, ms->heapcap * sizeof(*ms->heap));
+	}
+	heap_set(ms, ms->nheap++, (struct msim_slot){ when, r });
+	heap_up(ms, r->hidx);
+	tick_arm(ms);
+}
+
+/*
+ * The tick: step every request whose deadline has come, earliest first.
+ * After TICK_BATCH of them the loop gets a turn (to accept and read new
+ * requests) and the tick comes straight back for the rest.
+ */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct modelsim *ms = arg;
+	struct timeval zero = { 0, 0 };
+	struct msim_req *r;
+	double now;
+	int n = 0;
+
+	(void)fd;
+	(void)what;
+	ms->armed = HUGE_VAL;
+	now = now_mono();
+	while (ms->nheap > 0 && ms->heap[0].deadline <= now) {
+		if (n++ == TICK_BATCH) {
+			ms->armed = 0;
+			evtimer_add(ms->tick, &zero);
+			return;
+		}
+		r = ms->heap[0].r;
+		unschedule(r);
+		req_step(r);
+		if ((n & 31) == 0)
+			now = now_mono();
+	}
+	tick_arm(ms);
 }
 
 static void
@@ -330,7 +476,13 @@ modelsim_new(struct event_base *base, struct err *e)
 	ms->created = time(NULL);
 	sb_init(&ms->sb);
 	ms->late = hist_new(7);
-	if ((ms->out = evbuffer_new()) == NULL) {
+	ms->armed = HUGE_VAL;
+	if ((ms->out = evbuffer_new()) == NULL ||
+	    (ms->tick = evtimer_new(base, on_tick, ms)) == NULL) {
+		if (ms->out != NULL)
+			evbuffer_free(ms->out);
+		hist_free(ms->late);
+		sb_free(&ms->sb);
 		free(ms);
 		err_set(e, EXIT_ERR, "model simulator: out of memory");
 		return NULL;
@@ -376,12 +528,19 @@ req_free(struct msim_req *r)
 	struct modelsim *ms = r->ms;
 
 	TAILQ_REMOVE(&ms->all, r, all);
+	unschedule(r);
 	if (r->timer != NULL)
 		event_free(r->timer);
 	if (r->watch != NULL)
 		event_free(r->watch);
 	cfg_unref(r->cfg);
 	free(r->prefix);
+	free(r->head[0]);
+	free(r->head[1]);
+	free(r->etext[0]);
+	free(r->etext[1]);
+	free(r->epieces[0]);
+	free(r->epieces[1]);
 	free(r->reasoning);
 	free(r->rpieces);
 	free(r->text);
@@ -412,6 +571,8 @@ req_release(struct msim_req *r)
 		TAILQ_REMOVE(&m->waiting, next, q);
 		m->nwaiting--;
 		r->ms->stats.waiting--;
+		/* Its TTFT counts from the moment it got a slot. */
+		next->arrived = now_mono();
 		admit(next);
 	}
 }
@@ -420,7 +581,9 @@ req_release(struct msim_req *r)
 static void
 req_done(struct msim_req *r)
 {
-	evtimer_del(r->timer);
+	unschedule(r);
+	if (r->timer != NULL)
+		evtimer_del(r->timer);
 	if (r->watch != NULL)
 		event_del(r->watch);
 	req_release(r);
@@ -498,10 +661,36 @@ watch_start(struct msim_req *r)
 	 * gateway's default) bytes must go through OpenSSL. */
 	r->plain = bufferevent_openssl_get_ssl(bev) == NULL;
 	r->fd = fd;
+	r->sockout = bufferevent_get_output(bev);
 	r->watch = event_new(r->ms->base, fd, EV_READ | EV_PERSIST,
 	    on_readable, r);
 	if (r->watch != NULL)
 		event_add(r->watch, NULL);
+}
+
+/*
+ * When the request being handled arrived, as the event loop saw it: the
+ * time the loop woke up (libevent caches it for the callbacks of one turn;
+ * with EVENT_BASE_FLAG_PRECISE_TIMER to the microsecond) rather than now.
+ * Connections that became readable together are read one after the
+ * other, and the time spent reading and parsing those ahead of a request
+ * is the server's, not part of the configured TTFT.
+ */
+static double
+arrival_time(struct modelsim *ms)
+{
+	struct timeval cached, wall;
+	double now = now_mono(), lag;
+
+	if (event_base_gettimeofday_cached(ms->base, &cached) == -1 ||
+	    gettimeofday(&wall, NULL) == -1)
+		return now;
+	lag = (double)(wall.tv_sec - cached.tv_sec) +
+	    (double)(wall.tv_usec - cached.tv_usec) / 1e6;
+	/* A turn takes milliseconds; anything else is a clock step. */
+	if (lag > 0 && lag < 1.0)
+		now -= lag;
+	return now;
 }
 
 static void
@@ -513,7 +702,7 @@ admit(struct msim_req *r)
 
 	m->running++;
 	r->ms->stats.running++;
-	t0 = now_mono();
+	t0 = r->arrived;
 	r->first_at = t0 + c->header_delay +
 	    msim_ttft(c, &r->rng, r->prompt_tokens, m->running);
 	if (c->header_delay > 0 && r->stream) {
@@ -594,44 +783,54 @@ on_written(struct evhttp_connection *conn, void *arg)
 	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
 		return;
 	/* Out of libevent's write callback before freeing the connection. */
-	evtimer_del(r->timer);
-	event_assign(r->timer, r->ms->base, -1, 0, drop_now, r);
+	unschedule(r);
+	if (r->timer == NULL)
+		r->timer = evtimer_new(r->ms->base, drop_now, r);
 	evtimer_add(r->timer, &tv);
 }
 
 /*
- * Write a chunk straight to the socket when nothing is queued before it:
- * one writev() instead of queueing it in the bufferevent, which costs an
- * epoll_ctl() to watch for writability, a loop turn, the write, and an
- * epoll_ctl() to stop watching.  What the socket does not take goes to the
- * bufferevent, already framed, so the order of bytes never changes.
- * 0 when the chunk went (or is queued) this way, -1 to use evhttp.
+ * Write a chunk (the n parts of its payload, len bytes in all) straight to
+ * the socket when nothing is queued before it: one writev() with the chunk
+ * framing around the parts, instead of queueing it in the bufferevent,
+ * which costs an epoll_ctl() to watch for writability, a loop turn, the
+ * write, and an epoll_ctl() to stop watching.  What the socket does not
+ * take goes to the bufferevent, already framed, so the order of bytes
+ * never changes.  0 when the chunk went (or is queued) this way, -1 to use
+ * evhttp.
  */
 static int
-write_direct(struct msim_req *r, const char *buf, size_t len)
+write_direct(struct msim_req *r, const struct iovec *parts, int n,
+    size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	struct bufferevent *bev;
-	struct iovec iov[3];
-	char head[24];
-	size_t total, off;
+	struct iovec iov[8];
+	char head[24], *h;
+	size_t total, off, v;
 	ssize_t w;
-	int i, hl;
+	int i;
 
 	if (!r->chunked || !r->plain || r->fd < 0 || len == 0 ||
-	    r->conn == NULL ||
-	    (bev = evhttp_connection_get_bufferevent(r->conn)) == NULL ||
-	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+	    r->conn == NULL || n > 6 || r->sockout == NULL ||
+	    evbuffer_get_length(r->sockout) != 0)
 		return -1;
-	hl = snprintf(head, sizeof(head), "%zx\r\n", len);
-	iov[0].iov_base = head;
-	iov[0].iov_len = (size_t)hl;
-	iov[1].iov_base = (void *)buf;
-	iov[1].iov_len = len;
-	iov[2].iov_base = (void *)"\r\n";
-	iov[2].iov_len = 2;
-	total = (size_t)hl + len + 2;
+	h = head + sizeof(head);
+	*--h = '\n';
+	*--h = '\r';
+	v = len;
 	do
-		w = writev(r->fd, iov, 3);
+		*--h = hex[v & 15];
+	while ((v >>= 4) != 0);
+	iov[0].iov_base = h;
+	iov[0].iov_len = (size_t)(head + sizeof(head) - h);
+	memcpy(iov + 1, parts, (size_t)n * sizeof(*iov));
+	iov[n + 1].iov_base = (void *)"\r\n";
+	iov[n + 1].iov_len = 2;
+	n += 2;
+	total = iov[0].iov_len + len + 2;
+	do
+		w = writev(r->fd, iov, n);
 	while (w == -1 && errno == EINTR);
 	if (w == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -641,7 +840,8 @@ write_direct(struct msim_req *r, const char *buf, size_t len)
 	if ((size_t)w == total)
 		return 0;
 	/* The rest, in order, behind what the socket took. */
-	for (i = 0, off = (size_t)w; i < 3; i++) {
+	bev = evhttp_connection_get_bufferevent(r->conn);
+	for (i = 0, off = (size_t)w; i < n; i++) {
 		if (off >= iov[i].iov_len) {
 			off -= iov[i].iov_len;
 			continue;
@@ -656,8 +856,11 @@ write_direct(struct msim_req *r, const char *buf, size_t len)
 static void
 send_chunk(struct msim_req *r, int drop_after_write)
 {
-	if (!drop_after_write && write_direct(r, r->ms->sb.buf,
-	    r->ms->sb.len) == 0)
+	struct iovec iov;
+
+	iov.iov_base = r->ms->sb.buf;
+	iov.iov_len = r->ms->sb.len;
+	if (!drop_after_write && write_direct(r, &iov, 1, iov.iov_len) == 0)
 		return;
 	evbuffer_add(r->ms->out, r->ms->sb.buf, r->ms->sb.len);
 	if (drop_after_write)
@@ -716,6 +919,47 @@ build_token_chunk(struct msim_req *r, size_t i, int last)
 		add_usage(sb, r, p != NULL ? i + 1 : i);
 	}
 	sb_adds(sb, "}\n\n");
+}
+
+/*
+ * The common token chunk -- not the last, no continuous usage -- from the
+ * parts rendered when the request came: the head up to the delta's
+ * opening quote, the token already escaped, and a constant tail.  No
+ * copying, no formatting; -1 when the chunk cannot go this way.
+ */
+static int
+send_token_fast(struct msim_req *r, size_t i)
+{
+	static const char chat_tail[] = "\"},\"logprobs\":null,"
+	    "\"finish_reason\":null,\"stop_reason\":null}]}\n\n";
+	static const char text_tail[] = "\",\"logprobs\":null,"
+	    "\"finish_reason\":null,\"stop_reason\":null}]}\n\n";
+	const struct msim_piece *p;
+	struct iovec iov[3];
+	int k;
+
+	if (r->continuous_usage || r->head[0] == NULL)
+		return -1;
+	if (i < r->nr)
+		k = 1;
+	else if ((i -= r->nr) < r->n)
+		k = 0;
+	else
+		return -1;
+	p = &r->epieces[k][i];
+	iov[0].iov_base = r->head[k];
+	iov[0].iov_len = r->headlen[k];
+	iov[1].iov_base = r->etext[k] + p->off;
+	iov[1].iov_len = p->len;
+	if (r->chat) {
+		iov[2].iov_base = (void *)chat_tail;
+		iov[2].iov_len = sizeof(chat_tail) - 1;
+	} else {
+		iov[2].iov_base = (void *)text_tail;
+		iov[2].iov_len = sizeof(text_tail) - 1;
+	}
+	return write_direct(r, iov, 3, iov[0].iov_len + iov[1].iov_len +
+	    iov[2].iov_len);
 }
 
 static void
@@ -785,17 +1029,14 @@ whole_answer(struct msim_req *r)
 }
 
 static void
-req_step(evutil_socket_t fd, short what, void *arg)
+req_step(struct msim_req *r)
 {
-	struct msim_req *r = arg;
 	struct modelsim *ms = r->ms;
-	size_t total = r->nr + r->n;
+	size_t total = r->nr + r->n, i;
 	int last, drop;
 	char *body;
 	double late;
 
-	(void)fd;
-	(void)what;
 	late = now_mono() - r->deadline;
 	hist_add(ms->late, late > 0 ? (uint64_t)(late * 1e9) : 0);
 	if (r->state == RQ_HEADERS) {
@@ -832,13 +1073,16 @@ req_step(evutil_socket_t fd, short what, void *arg)
 	}
 	start_stream(r);
 	last = r->sent + 1 >= total;
-	build_token_chunk(r, r->sent, last);
+	i = r->sent;
 	if (r->sent < total) {
 		r->sent++;
 		ms->stats.tokens++;
 	}
 	drop = r->drop_at >= 0 && (long)r->sent >= r->drop_at && !last;
-	send_chunk(r, drop);
+	if (last || drop || send_token_fast(r, i) == -1) {
+		build_token_chunk(r, i, last);
+		send_chunk(r, drop);
+	}
 	if (drop) {
 		r->state = RQ_DROPPING;
 		return;
@@ -964,6 +1208,41 @@ cut_tokens(char **text, long max)
 	}
 	free(p);
 	return cut;
+}
+
+/* The tokens of src, JSON-escaped into *out, their slices into *pout. */
+static void
+escape_pieces(const char *src, const struct msim_piece *p, size_t n,
+    char **out, struct msim_piece **pout)
+{
+	struct strbuf sb;
+	size_t i;
+
+	sb_init(&sb);
+	*pout = xcalloc(n ? n : 1, sizeof(**pout));
+	for (i = 0; i < n; i++) {
+		(*pout)[i].off = sb.len;
+		json_escape(&sb, src + p[i].off, p[i].len);
+		(*pout)[i].len = sb.len - (*pout)[i].off;
+	}
+	*out = sb_detach(&sb);
+}
+
+/* Render what send_token_fast() writes of each token chunk. */
+static void
+render_parts(struct msim_req *r)
+{
+	r->head[0] = xasprintf("%s%s", r->prefix, r->chat ?
+	    "{\"index\":0,\"delta\":{\"content\":\"" : "{\"index\":0,\"text\":\"");
+	r->headlen[0] = strlen(r->head[0]);
+	escape_pieces(r->text, r->pieces, r->n, &r->etext[0], &r->epieces[0]);
+	if (r->reasoning != NULL) {
+		r->head[1] = xasprintf("%s{\"index\":0,\"delta\":"
+		    "{\"reasoning_content\":\"", r->prefix);
+		r->headlen[1] = strlen(r->head[1]);
+		escape_pieces(r->reasoning, r->rpieces, r->nr, &r->etext[1],
+		    &r->epieces[1]);
+	}
 }
 
 /* Parse, validate, generate the answer; NULL after an error reply. */
@@ -1137,7 +1416,7 @@ req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
 	r->prompt_tokens = pt;
 	r->created = time(NULL);
 	TAILQ_INSERT_TAIL(&ms->all, r, all);
-	r->timer = evtimer_new(ms->base, req_step, r);
+	r->hidx = NOT_QUEUED;
 	msim_rng_seed(&r->rng, msim_rng_next(&ms->rng));
 	snprintf(r->id, sizeof(r->id), "%s%016llx%016llx",
 	    chat ? "chatcmpl-" : "cmpl-",
@@ -1215,6 +1494,8 @@ req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
 	json_escape(&ms->sb, mod->name, strlen(mod->name));
 	sb_adds(&ms->sb, "\",\"choices\":[");
 	r->prefix = xstrdup(ms->sb.buf);
+	if (r->stream)
+		render_parts(r);
 out:
 	free(echo);
 	cJSON_Delete(body);
@@ -1238,6 +1519,7 @@ modelsim_handle_cb(struct modelsim *ms, struct evhttp_request *req,
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	double arrived = arrival_time(ms);
 	struct msim_req *r;
 	struct msim_model *m;
 	int chat;
@@ -1270,6 +1552,7 @@ modelsim_handle_cb(struct modelsim *ms, struct evhttp_request *req,
 	}
 	if ((r = req_new(ms, req, model, chat)) == NULL)
 		goto failed;
+	r->arrived = arrived;
 	r->done = done;
 	r->done_arg = arg;
 	r->done_tokens = -1;
@@ -1364,6 +1647,8 @@ modelsim_free(struct modelsim *ms)
 	while ((m = TAILQ_FIRST(&ms->models)) != NULL)
 		model_free(ms, m);
 	evbuffer_free(ms->out);
+	event_free(ms->tick);
+	free(ms->heap);
 	hist_free(ms->late);
 	sb_free(&ms->sb);
 	free(ms);

@@ -3,10 +3,11 @@
  *
  * A simulator answers /v1/chat/completions, /v1/completions and /v1/models
  * the way vLLM does, for any number of configured models, on the caller's
- * libevent event_base: one loop, one timer per request, no threads.  Each
- * model has its own latency model (time to first token, inter-token
- * latency, jitter, max-num-seqs slots with a FIFO waiting queue, slowdown
- * under load), output mode (lorem, echo, fixed text) and failure injection.
+ * libevent event_base: one loop, one timer for all requests (a deadline
+ * heap), no threads.  Each model has its own latency model (time to first
+ * token, inter-token latency, jitter, max-num-seqs slots with a FIFO
+ * waiting queue, slowdown under load), output mode (lorem, echo, fixed
+ * text) and failure injection.
  * The configuration of a model is a cJSON object whose keys are the
  * suffixes of the LLMInferenceService annotations "maas.sandbox/<key>"
  * (see maasctl-sandbox(1), MODEL SIMULATOR).
@@ -55,6 +56,9 @@ int		 modelsim_remove_model(struct modelsim *, const char *name,
  * or GET .../models (any path prefix).  When model is not NULL the gateway
  * has already routed the request to that model; otherwise the body's
  * "model" picks it.  The reply is always sent (perhaps later, by timers).
+ * TTFT counts from the start of the event loop's turn that delivered the
+ * request (its cached time: create the base with
+ * EVENT_BASE_FLAG_PRECISE_TIMER for microseconds), not from the call.
  */
 void		 modelsim_handle(struct modelsim *, struct evhttp_request *,
 		    const char *model);

@@ -34,7 +34,7 @@ struct xfer {
 	double		 last;		/* last token-bearing read, s */
 	double		*gaps;		/* gaps between them, s */
 	size_t		 ngaps, cap;
-	char		 tail[5];	/* last bytes, for "data:" across reads */
+	char		 tail[4];	/* last bytes, for a match across reads */
 };
 
 /* One socket curl asked us to watch. */
@@ -172,26 +172,41 @@ socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 	return 0;
 }
 
-/* Count SSE "data:" lines that carry a token, across read boundaries. */
+/* Whether buf (after the last 4 bytes of the previous read, kept in
+ * tail) holds a "content" or "text" delta: the role chunk and [DONE] are
+ * reads too, but only token-bearing reads make gaps.  memmem, not a byte
+ * loop: the client must cost less per token than the server it measures. */
+static int
+has_token(struct xfer *x, const char *buf, size_t len)
+{
+	char edge[8];
+	size_t k = len < 4 ? len : 4;
+	int found = 0;
+
+	memcpy(edge, x->tail, 4);
+	memcpy(edge + 4, buf, k);
+	if (memmem(edge, 4 + k, "tent\"", 5) != NULL ||
+	    memmem(edge, 4 + k, "text\"", 5) != NULL ||
+	    memmem(buf, len, "tent\"", 5) != NULL ||
+	    memmem(buf, len, "text\"", 5) != NULL)
+		found = 1;
+	if (len >= 4)
+		memcpy(x->tail, buf + len - 4, 4);
+	else {
+		memmove(x->tail, x->tail + len, 4 - len);
+		memcpy(x->tail + 4 - len, buf, len);
+	}
+	return found;
+}
+
 static size_t
 on_write(char *buf, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = size * n, i, tokens = 0;
-	char win[5];
+	size_t len = size * n;
 	double t;
 
-	/* "content" or "text" deltas; the role chunk and [DONE] also count
-	 * as reads but only token-bearing reads are gaps. */
-	for (i = 0; i < len; i++) {
-		memmove(win, x->tail + 1, 4);
-		win[4] = buf[i];
-		memcpy(x->tail, win, 5);
-		if (memcmp(win, "tent\"", 5) == 0 || memcmp(win, "text\"", 5)
-		    == 0)
-			tokens++;
-	}
-	if (tokens > 0) {
+	if (has_token(x, buf, len)) {
 		t = now();
 		if (x->last > 0) {
 			if (x->ngaps == x->cap) {
