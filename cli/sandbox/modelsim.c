@@ -922,6 +922,21 @@ build_token_chunk(struct msim_req *r, size_t i, int last)
 }
 
 /*
+ * Write what evhttp queued on a plain socket (the status line, headers,
+ * role chunk and first token) now rather than on the loop's next turn,
+ * which under load comes milliseconds later: the first token leaves at
+ * its deadline.  Whatever the socket does not take stays queued, and the
+ * bufferevent writes it as before.
+ */
+static void
+flush_direct(struct msim_req *r)
+{
+	if (r->plain && r->fd >= 0 && r->conn != NULL && r->sockout != NULL &&
+	    evbuffer_get_length(r->sockout) > 0)
+		(void)evbuffer_write(r->sockout, r->fd);
+}
+
+/*
  * The common token chunk -- not the last, no continuous usage -- from the
  * parts rendered when the request came: the head up to the delta's
  * opening quote, the token already escaped, and a constant tail.  No
@@ -1033,7 +1048,7 @@ req_step(struct msim_req *r)
 {
 	struct modelsim *ms = r->ms;
 	size_t total = r->nr + r->n, i;
-	int last, drop;
+	int last, drop, fresh;
 	char *body;
 	double late;
 
@@ -1042,6 +1057,7 @@ req_step(struct msim_req *r)
 	if (r->state == RQ_HEADERS) {
 		/* Slow headers: the status line goes out now, tokens later. */
 		start_stream(r);
+		flush_direct(r);
 		r->state = RQ_TOKENS;
 		schedule_at(r, r->first_at);
 		return;
@@ -1071,6 +1087,7 @@ req_step(struct msim_req *r)
 		req_done(r);
 		return;
 	}
+	fresh = !r->headers_sent;
 	start_stream(r);
 	last = r->sent + 1 >= total;
 	i = r->sent;
@@ -1087,6 +1104,8 @@ req_step(struct msim_req *r)
 		r->state = RQ_DROPPING;
 		return;
 	}
+	if (fresh && !last)
+		flush_direct(r);
 	if (!last) {
 		schedule_at(r, r->deadline +
 		    msim_itl(&r->cfg->c, &r->rng, r->model->running));
