@@ -29,7 +29,7 @@ static const struct {
 	const char	*def;
 } metric_info[BM_NMETRIC] = {
 	{ "ttfb", "ms", "time to first byte: status line received - request "
-	  "sent" },
+	  "sent (this attempt)" },
 	{ "ttft", "ms", "time to first token: first chunk with content or "
 	  "reasoning (role-only and usage-only chunks excluded) - request "
 	  "sent" },
@@ -49,8 +49,8 @@ static const struct {
 	  "send time (corrects coordinated omission)" },
 	{ "e2e_from_schedule", "ms", "open loop: response complete - "
 	  "intended send time" },
-	{ "dispatch_lag", "ms", "open loop: request sent - intended send "
-	  "time" },
+	{ "dispatch_lag", "ms", "open loop: request handed to libcurl - "
+	  "intended send time" },
 	{ "connect", "ms", "TCP (+TLS) connect time of new connections "
 	  "(libcurl)" },
 	{ "input_tokens", "tokens", "prompt tokens per request (server "
@@ -249,7 +249,7 @@ max_chunk_gap(const struct lg_result *r)
 int
 bm_good(const struct bm_slo *slo, const struct lg_result *r)
 {
-	int64_t	 from = r->open_loop ? r->intended : r->dispatched;
+	int64_t	 from = r->open_loop ? r->intended : r->sent;
 	long	 n = out_tokens(r);
 
 	if (r->klass != LG_OK)
@@ -322,8 +322,8 @@ set_add(struct bm_set *s, const struct lg_result *r, int good)
 		hadd(s->h[BM_IN_TOK], r->prompt_tokens);
 	}
 	if (r->first_byte >= 0)
-		hadd(s->h[BM_TTFB], r->first_byte - r->sent);
-	e2e = r->end - r->dispatched;
+		hadd(s->h[BM_TTFB], r->first_byte - r->attempt_sent);
+	e2e = r->end - r->sent;
 	hadd(s->h[BM_E2E], e2e);
 	if (n > 0)
 		hadd(s->h[BM_NTPOT], e2e / n);
@@ -331,9 +331,9 @@ set_add(struct bm_set *s, const struct lg_result *r, int good)
 		hadd(s->h[BM_E2E_SCHED], r->end - r->intended);
 	if (r->first_token < 0)
 		return;
-	hadd(s->h[BM_TTFT], r->first_token - r->dispatched);
+	hadd(s->h[BM_TTFT], r->first_token - r->sent);
 	if (r->first_output >= 0)
-		hadd(s->h[BM_TTFO], r->first_output - r->dispatched);
+		hadd(s->h[BM_TTFO], r->first_output - r->sent);
 	if (r->open_loop)
 		hadd(s->h[BM_TTFT_SCHED], r->first_token - r->intended);
 	if (n > 1)
@@ -393,8 +393,8 @@ raw_write(struct bm *b, const struct lg_result *r)
 	raw_time(f, "last_token_ms", r->last_token);
 	raw_time(f, "end_ms", r->end);
 	raw_time(f, "ttft_ms", r->first_token >= 0 ? r->first_token -
-	    r->dispatched : -1);
-	raw_time(f, "e2e_ms", r->end - r->dispatched);
+	    r->sent : -1);
+	raw_time(f, "e2e_ms", r->end - r->sent);
 	raw_time(f, "tpot_ms", r->first_token >= 0 && n > 1 &&
 	    r->klass == LG_OK ? (r->last_token - r->first_token) / (n - 1) :
 	    -1);
@@ -486,7 +486,7 @@ bm_add(struct bm *b, const struct lg_result *r)
 	if (r->klass == LG_RATE_LIMITED || r->throttled > 0)
 		b->sec_throttled++;
 	if (r->klass == LG_OK && r->first_token >= 0)
-		hadd(b->sec_ttft, r->first_token - r->dispatched);
+		hadd(b->sec_ttft, r->first_token - r->sent);
 }
 
 void

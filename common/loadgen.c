@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -32,10 +33,15 @@ struct lg;
 /* One request in flight (reused for the next one). */
 struct slot {
 	struct lg	*lg;
-	CURL		*easy;
+	CURL		*easy;		/* set up once, never reset */
+	const char	*url;		/* the URL the handle has */
 	struct sse	*sse;
 	struct oai_acc	 acc;
-	struct curl_slist *hdrs;
+	struct curl_slist *hdrs;	/* built once per slot */
+	char		*reqid_hdr;	/* its X-Request-Id line, rewritten */
+	size_t		 reqid_cap;	/* in place per request */
+	char		*auth_hdr;	/* its Authorization line (several */
+	size_t		 auth_cap;	/* keys: rewritten per request) */
 	struct event	*retry_ev;
 	struct slot	*next_free;
 	struct lg_body	 body;
@@ -45,8 +51,9 @@ struct slot {
 	int		 throttled;
 	int		 waited;
 	int		 in_multi;
-	int64_t		 intended, dispatched, sent, first_byte;
+	int64_t		 intended, dispatched, sent, attempt_sent, first_byte;
 	int64_t		 first_token, first_output, last_token, end;
+	int64_t		 rx;		/* when the bytes being parsed came */
 	int		 status;
 	double		 retry_after;	/* seconds from the header, -1 */
 	int64_t		*ct;		/* content chunk times */
@@ -64,9 +71,19 @@ struct slot {
 	char		 curl_err[CURL_ERROR_SIZE];
 };
 
-/* A socket libcurl asked us to watch. */
+/*
+ * A socket libcurl opened.  Its libevent registration is changed only when
+ * libcurl wants something else: a keep-alive connection that libcurl stops
+ * watching between two requests stays registered (no epoll_ctl() pair per
+ * request), and a wake-up for it while libcurl does not watch it unregisters
+ * it then.  Sockets are unregistered for good when libcurl closes them.
+ */
 struct sockw {
-	struct event	*ev;
+	struct lg	*lg;
+	struct event	*ev;		/* NULL until first watched */
+	curl_socket_t	 fd;
+	short		 reg;		/* EV_READ|EV_WRITE registered, or 0 */
+	short		 want;		/* what libcurl watches, or 0 */
 };
 
 struct lg {
@@ -98,6 +115,9 @@ struct lg {
 	struct slot	*free_slots;
 	struct slot	**all_slots;
 	size_t		 nslots, capslots;
+	struct sockw	**socks;	/* by descriptor */
+	size_t		 nsocks;
+	long		 bufsize;	/* libcurl receive buffer per handle */
 	uint64_t	 rng;
 	size_t		 key_next;
 	uint64_t	 connections;
@@ -238,7 +258,7 @@ static void
 slot_chunk_time(struct slot *s, int64_t t, int32_t tok)
 {
 	if (s->nc == s->capc) {
-		s->capc = s->capc ? s->capc * 2 : 64;
+		s->capc = s->capc ? s->capc * 2 : 16;
 		s->ct = xrealloc(s->ct, s->capc * sizeof *s->ct);
 		s->ctok = xrealloc(s->ctok, s->capc * sizeof *s->ctok);
 	}
@@ -268,7 +288,8 @@ on_sse(const struct sse_event *ev, void *arg)
 	    s->acc.delta_reasoning != NULL;
 	if (!content)
 		return 0;
-	now = rel_ns(s->lg);
+	/* When the bytes came, not when their parse is done. */
+	now = s->rx;
 	if (s->chunk_mode == -1)
 		s->chunk_mode = s->acc.completion_tokens != before;
 	delta = 1;
@@ -296,6 +317,9 @@ on_write(char *p, size_t sz, size_t n, void *arg)
 	size_t		 len = sz * n;
 	long		 code = 0;
 
+	/* The arrival time of every event in these bytes: taken first, so
+	 * that parsing them (and the events before them) adds nothing. */
+	s->rx = rel_ns(s->lg);
 	s->bytes_in += len;
 	if (s->status == 0) {
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -353,6 +377,13 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		/* A new status line (also after 100 Continue). */
 		s->first_byte = rel_ns(s->lg);
 		s->status = 0;
+		for (k = 5; k < len && p[k] != ' '; k++)
+			;
+		if (k + 3 < len && p[k + 1] >= '1' && p[k + 1] <= '5' &&
+		    p[k + 2] >= '0' && p[k + 2] <= '9' && p[k + 3] >= '0' &&
+		    p[k + 3] <= '9')
+			s->status = (p[k + 1] - '0') * 100 + (p[k + 2] - '0') *
+			    10 + (p[k + 3] - '0');
 		return len;
 	}
 	if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
@@ -391,9 +422,17 @@ static void check_multi(struct lg *);
 static void
 on_sock_event(evutil_socket_t fd, short what, void *arg)
 {
-	struct lg	*lg = arg;
+	struct sockw	*w = arg;
+	struct lg	*lg = w->lg;
 	int		 action = 0, running;
 
+	if (w->want == 0) {
+		/* An idle keep-alive connection woke (closed by the server,
+		 * most likely): libcurl finds out when it next uses it. */
+		event_del(w->ev);
+		w->reg = 0;
+		return;
+	}
 	if (what & EV_READ)
 		action |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
@@ -402,34 +441,98 @@ on_sock_event(evutil_socket_t fd, short what, void *arg)
 	check_multi(lg);
 }
 
+/* The watch record of descriptor fd (created on first use). */
+static struct sockw *
+sock_get(struct lg *lg, curl_socket_t fd)
+{
+	size_t	 n;
+
+	if ((size_t)fd >= lg->nsocks) {
+		n = lg->nsocks ? lg->nsocks : 64;
+		while (n <= (size_t)fd)
+			n *= 2;
+		lg->socks = xrealloc(lg->socks, n * sizeof *lg->socks);
+		memset(lg->socks + lg->nsocks, 0, (n - lg->nsocks) *
+		    sizeof *lg->socks);
+		lg->nsocks = n;
+	}
+	if (lg->socks[fd] == NULL) {
+		lg->socks[fd] = xcalloc(1, sizeof **lg->socks);
+		lg->socks[fd]->lg = lg;
+		lg->socks[fd]->fd = fd;
+	}
+	return lg->socks[fd];
+}
+
+static void
+sock_unregister(struct sockw *w)
+{
+	if (w->reg != 0)
+		event_del(w->ev);
+	w->reg = w->want = 0;
+}
+
 static int
 sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 {
 	struct lg	*lg = arg;
-	struct sockw	*w = sockp;
+	struct sockw	*w;
 	short		 kind;
 
 	(void)easy;
+	(void)sockp;
+	if (fd < 0)
+		return 0;
+	w = sock_get(lg, fd);
 	if (what == CURL_POLL_REMOVE) {
-		if (w != NULL) {
-			event_free(w->ev);
-			free(w);
-			curl_multi_assign(lg->multi, fd, NULL);
-		}
+		/* Left registered: see struct sockw. */
+		w->want = 0;
 		return 0;
 	}
-	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	kind = ((what & CURL_POLL_IN) ? EV_READ : 0) |
 	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (w == NULL) {
-		w = xcalloc(1, sizeof *w);
-		w->ev = event_new(lg->base, fd, kind, on_sock_event, lg);
-		curl_multi_assign(lg->multi, fd, w);
-	} else {
+	w->want = kind;
+	if (w->reg == kind)
+		return 0;
+	if (w->reg != 0)
 		event_del(w->ev);
-		event_assign(w->ev, lg->base, fd, kind, on_sock_event, lg);
-	}
+	if (w->ev == NULL)
+		w->ev = event_new(lg->base, fd, kind | EV_PERSIST,
+		    on_sock_event, w);
+	else
+		event_assign(w->ev, lg->base, fd, kind | EV_PERSIST,
+		    on_sock_event, w);
 	event_add(w->ev, NULL);
+	w->reg = kind;
 	return 0;
+}
+
+/* libcurl closes a socket: unregister it first (its number is reused). */
+static int
+on_socket_close(void *arg, curl_socket_t fd)
+{
+	struct lg	*lg = arg;
+
+	if (fd >= 0 && (size_t)fd < lg->nsocks && lg->socks[fd] != NULL)
+		sock_unregister(lg->socks[fd]);
+	return close(fd);
+}
+
+/* libcurl is about to write the request: the sent time. */
+static int
+on_prereq(void *arg, char *conn_primary_ip, char *conn_local_ip,
+    int conn_primary_port, int conn_local_port)
+{
+	struct slot	*s = arg;
+
+	(void)conn_primary_ip;
+	(void)conn_local_ip;
+	(void)conn_primary_port;
+	(void)conn_local_port;
+	s->attempt_sent = rel_ns(s->lg);
+	if (s->attempts == 1)
+		s->sent = s->attempt_sent;
+	return CURL_PREREQFUNC_OK;
 }
 
 static void
@@ -472,6 +575,110 @@ timer_cb(CURLM *multi, long ms, void *arg)
 
 static void on_retry(evutil_socket_t, short, void *);
 
+/* A header line whose value is rewritten in place per request: appended
+ * at its longest, so any value up to cap bytes fits the node's string. */
+static struct curl_slist *
+hdr_slot(struct curl_slist *l, const char *name, size_t cap, char **line)
+{
+	struct curl_slist	*n, *last;
+	char			*buf;
+
+	buf = xmalloc(strlen(name) + cap + 1);
+	memset(buf, 'x', strlen(name) + cap);
+	memcpy(buf, name, strlen(name));
+	buf[strlen(name) + cap] = '\0';
+	n = curl_slist_append(l, buf);
+	free(buf);
+	if (n == NULL)
+		return l;
+	for (last = n; last->next != NULL; last = last->next)
+		;
+	*line = last->data;
+	return n;
+}
+
+/* The slot's header list, built once: constant lines, then lines whose
+ * values change per request (request id; the key when there are many). */
+static struct curl_slist *
+make_headers(struct lg *lg, struct slot *s)
+{
+	const struct lg_config	*c = lg->c;
+	struct curl_slist	*l = NULL;
+	char			*auth;
+	size_t			 i, k;
+
+	l = curl_slist_append(l, "Content-Type: application/json");
+	l = curl_slist_append(l, c->stream ? "Accept: text/event-stream" :
+	    "Accept: application/json");
+	/* No 100-continue round trip for large bodies. */
+	l = curl_slist_append(l, "Expect:");
+	s->reqid_cap = strlen(c->request_id_prefix ? c->request_id_prefix :
+	    "bench-") + 20;
+	l = hdr_slot(l, "X-Request-Id: ", s->reqid_cap, &s->reqid_hdr);
+	if (c->nkeys == 1) {
+		auth = xasprintf("Authorization: Bearer %s", c->keys[0]);
+		l = curl_slist_append(l, auth);
+		xfree_secret(auth);
+	} else if (c->nkeys > 1) {
+		for (k = 0; k < c->nkeys; k++)
+			if (strlen(c->keys[k]) > s->auth_cap)
+				s->auth_cap = strlen(c->keys[k]);
+		l = hdr_slot(l, "Authorization: Bearer ", s->auth_cap,
+		    &s->auth_hdr);
+	}
+	for (i = 0; c->headers != NULL && c->headers[i] != NULL; i++)
+		l = curl_slist_append(l, c->headers[i]);
+	return l;
+}
+
+/* Set the options every request of the slot shares, once. */
+static void
+slot_setup(struct lg *lg, struct slot *s)
+{
+	const struct lg_config	*c = lg->c;
+	CURL			*h = s->easy;
+
+	s->hdrs = make_headers(lg, s);
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdrs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, s);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, s);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->curl_err);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "maasctl-bench/"
+	    MAASCTL_VERSION);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, lg->bufsize);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_socket_opened);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, lg);
+	curl_easy_setopt(h, CURLOPT_CLOSESOCKETFUNCTION, on_socket_close);
+	curl_easy_setopt(h, CURLOPT_CLOSESOCKETDATA, lg);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)((
+	    c->connect_timeout > 0 ? c->connect_timeout : 10) * 1000));
+	if (c->timeout > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+		    (long)(c->timeout * 1000));
+	if (c->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (c->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (c->http2) {
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, lg->h2_version);
+		/* Wait for a connection being set up rather than open one
+		 * more: the streams share it once it speaks HTTP/2. */
+		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+	} else
+		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_1_1);
+}
+
 static struct slot *
 slot_get(struct lg *lg)
 {
@@ -488,7 +695,10 @@ slot_get(struct lg *lg)
 		return NULL;
 	}
 	s->sse = sse_new(on_sse, s);
+	oai_acc_init(&s->acc, 1);
+	s->acc.lean = 1;
 	s->retry_ev = evtimer_new(lg->base, on_retry, s);
+	slot_setup(lg, s);
 	if (lg->nslots == lg->capslots) {
 		lg->capslots = lg->capslots ? lg->capslots * 2 : 64;
 		lg->all_slots = xrealloc(lg->all_slots, lg->capslots *
@@ -503,10 +713,9 @@ slot_clear_attempt(struct slot *s)
 {
 	size_t	 k;
 
-	oai_acc_free(&s->acc);
-	oai_acc_init(&s->acc, s->body.chat);
-	sse_free(s->sse);
-	s->sse = sse_new(on_sse, s);
+	s->acc.chat = s->body.chat;
+	oai_acc_reset(&s->acc);
+	sse_reset(s->sse);
 	s->first_byte = s->first_token = s->first_output = s->last_token = -1;
 	s->end = -1;
 	s->status = 0;
@@ -535,8 +744,6 @@ slot_put(struct lg *lg, struct slot *s)
 	if (s->body.owned)
 		free(s->body.data);
 	memset(&s->body, 0, sizeof s->body);
-	curl_slist_free_all(s->hdrs);
-	s->hdrs = NULL;
 	s->next_free = lg->free_slots;
 	lg->free_slots = s;
 }
@@ -549,6 +756,8 @@ slot_destroy(struct slot *s)
 	curl_easy_cleanup(s->easy);
 	sse_free(s->sse);
 	oai_acc_free(&s->acc);
+	if (s->auth_hdr != NULL)
+		explicit_bzero(s->auth_hdr, strlen(s->auth_hdr));
 	curl_slist_free_all(s->hdrs);
 	if (s->body.owned)
 		free(s->body.data);
@@ -564,91 +773,49 @@ slot_destroy(struct slot *s)
 	free(s);
 }
 
-/* Hand an attempt of s to libcurl. */
+/* Hand an attempt of s to libcurl: only what changes per request is set
+ * (the handle keeps its options; no curl_easy_reset()). */
 static int
 slot_start(struct lg *lg, struct slot *s)
 {
-	const struct lg_config	*c = lg->c;
-	CURL			*h = s->easy;
+	const char	*url = s->body.url ? s->body.url : lg->c->url;
+	CURL		*h = s->easy;
 
 	slot_clear_attempt(s);
 	s->attempts++;
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, s->body.url ? s->body.url : c->url);
-	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	if (s->url != url) {
+		curl_easy_setopt(h, CURLOPT_URL, url);
+		s->url = url;
+	}
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, s->body.data);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)s->body.len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(h, CURLOPT_PRIVATE, s);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->curl_err);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "maasctl-bench/"
-	    MAASCTL_VERSION);
-	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 16384L);
-	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, on_socket_opened);
-	curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, lg);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)((
-	    c->connect_timeout > 0 ? c->connect_timeout : 10) * 1000));
-	if (c->timeout > 0)
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
-		    (long)(c->timeout * 1000));
-	if (c->ca_file != NULL)
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-	if (c->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (c->http2) {
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION, lg->h2_version);
-		/* Wait for a connection being set up rather than open one
-		 * more: the streams share it once it speaks HTTP/2. */
-		curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
-	} else
-		curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-		    (long)CURL_HTTP_VERSION_1_1);
-	s->sent = rel_ns(lg);
+	s->attempt_sent = rel_ns(lg);
 	if (s->attempts == 1)
-		s->dispatched = s->sent;
+		s->dispatched = s->sent = s->attempt_sent;
 	if (curl_multi_add_handle(lg->multi, h) != CURLM_OK)
 		return -1;
 	s->in_multi = 1;
 	return 0;
 }
 
-static struct curl_slist *
-make_headers(struct lg *lg, struct slot *s)
+/* This request's id, and key when there are several, into the slot's
+ * header lines. */
+static void
+set_request_headers(struct lg *lg, struct slot *s)
 {
 	const struct lg_config	*c = lg->c;
-	struct curl_slist	*l = NULL;
-	char			*auth;
-	size_t			 i;
 
-	l = curl_slist_append(l, "Content-Type: application/json");
-	l = curl_slist_append(l, c->stream ? "Accept: text/event-stream" :
-	    "Accept: application/json");
-	/* No 100-continue round trip for large bodies. */
-	l = curl_slist_append(l, "Expect:");
 	snprintf(s->reqid, sizeof s->reqid, "%s%llu",
 	    c->request_id_prefix ? c->request_id_prefix : "bench-",
 	    (unsigned long long)s->seq);
-	auth = xasprintf("X-Request-Id: %s", s->reqid);
-	l = curl_slist_append(l, auth);
-	free(auth);
-	if (c->nkeys > 0) {
-		auth = xasprintf("Authorization: Bearer %s",
+	if (s->reqid_hdr != NULL)
+		snprintf(s->reqid_hdr, strlen("X-Request-Id: ") +
+		    s->reqid_cap + 1, "X-Request-Id: %s", s->reqid);
+	if (s->auth_hdr != NULL)
+		snprintf(s->auth_hdr, strlen("Authorization: Bearer ") +
+		    s->auth_cap + 1, "Authorization: Bearer %s",
 		    c->keys[lg->key_next++ % c->nkeys]);
-		l = curl_slist_append(l, auth);
-		xfree_secret(auth);
-	}
-	for (i = 0; c->headers != NULL && c->headers[i] != NULL; i++)
-		l = curl_slist_append(l, c->headers[i]);
-	return l;
 }
 
 /* Begin request seq (intended at `intended` ns, -1: now). */
@@ -675,7 +842,7 @@ start_request(struct lg *lg, uint64_t seq, int64_t intended, int waited)
 	s->attempts = 0;
 	s->throttled = 0;
 	s->waited = waited;
-	s->hdrs = make_headers(lg, s);
+	set_request_headers(lg, s);
 	if (slot_start(lg, s) != 0) {
 		err_set(lg->e, EXIT_ERR, "bench: libcurl refused a request");
 		lg->failed = 1;
@@ -856,6 +1023,7 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->intended = s->intended;
 	r->dispatched = s->dispatched;
 	r->sent = s->sent;
+	r->attempt_sent = s->attempt_sent;
 	r->first_byte = s->first_byte;
 	r->first_token = s->first_token;
 	r->first_output = s->first_output;
@@ -1203,6 +1371,13 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	    0x080000 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE :
 	    (long)CURL_HTTP_VERSION_2_0;
 	maxconn = c->rate > 0 ? c->max_inflight : c->concurrency;
+	/* libcurl keeps a receive buffer per handle: 16 KiB each while
+	 * they take at most 32 MiB together, then smaller (a power of two,
+	 * at least 2 KiB: still several SSE events per read), so that
+	 * 10,000 streams fit in well under 200 MiB. */
+	for (lg.bufsize = 16384; lg.bufsize > 2048 &&
+	    lg.bufsize * maxconn > 32L * 1024 * 1024; lg.bufsize /= 2)
+		;
 	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
 	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETDATA, &lg);
 	curl_multi_setopt(lg.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -1300,8 +1475,17 @@ out:
 		slot_destroy(lg.all_slots[i]);
 	}
 	free(lg.all_slots);
+	/* Closes the pooled connections (on_socket_close needs the table). */
 	if (lg.multi != NULL)
 		curl_multi_cleanup(lg.multi);
+	for (i = 0; i < lg.nsocks; i++) {
+		if (lg.socks[i] == NULL)
+			continue;
+		if (lg.socks[i]->ev != NULL)
+			event_free(lg.socks[i]->ev);
+		free(lg.socks[i]);
+	}
+	free(lg.socks);
 	if (lg.curl_timer != NULL)
 		event_free(lg.curl_timer);
 	if (lg.sched_timer != NULL)

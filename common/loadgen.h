@@ -14,10 +14,12 @@
  *    waits (and is counted as such): the schedule never turns into a closed
  *    loop silently, and its intended time stays the schedule's.
  *
- * Every request reports its intended, dispatched, first-byte, first-token,
- * per-chunk, last-token and end times (ns since the run started), libcurl's
- * DNS/connect/TLS/TTFB timings, and tokens from three sources (server usage,
- * per-chunk usage, content chunks).  429 and 503 are their own class and may
+ * Every request reports its intended, dispatched, sent, first-byte,
+ * first-token, per-chunk, last-token and end times (ns since the run
+ * started; response times are taken when the bytes reach libcurl's write
+ * callback, before any parsing, the sent time when libcurl writes the
+ * request), libcurl's DNS/connect/TLS/TTFB timings, and tokens from three
+ * sources (server usage, per-chunk usage, content chunks).  429 and 503 are their own class and may
  * be retried (never, honouring Retry-After, or exponential backoff with
  * jitter), each retry linked to the original intended time.
  */
@@ -84,7 +86,11 @@ struct lg_result {
 	int64_t		 intended;	/* schedule time (= dispatched when
 					 * closed loop) */
 	int64_t		 dispatched;	/* first attempt handed to libcurl */
-	int64_t		 sent;		/* last attempt handed to libcurl */
+	int64_t		 sent;		/* first attempt's request written
+					 * to its connection (libcurl's
+					 * pre-request callback, after any
+					 * connect); = dispatched if never */
+	int64_t		 attempt_sent;	/* the same for the last attempt */
 	int64_t		 first_byte;	/* status line of the last attempt */
 	int64_t		 first_token;	/* first content/reasoning delta */
 	int64_t		 first_output;	/* first non-reasoning content */

@@ -127,6 +127,65 @@ oai_acc_free(struct oai_acc *a)
 	memset(a, 0, sizeof *a);
 }
 
+void
+oai_acc_reset(struct oai_acc *a)
+{
+	struct strbuf	 content = a->content, reasoning = a->reasoning;
+	int		 chat = a->chat, lean = a->lean;
+
+	free(a->id);
+	free(a->model);
+	free(a->role);
+	free(a->finish_reason);
+	free(a->error);
+	sb_reset(&content);
+	sb_reset(&reasoning);
+	oai_acc_init(a, chat);
+	a->lean = lean;
+	a->content = content;
+	a->reasoning = reasoning;
+}
+
+/*
+ * Parse one document.  Lean accumulators take cJSON's tree as it is (the
+ * exact-integer and duplicate-key passes of json_parse cost more than the
+ * parse itself on a stream chunk); a document cJSON rejects goes through
+ * json_parse for its precise error.
+ */
+static cJSON *
+acc_parse(const struct oai_acc *a, const char *buf, size_t len,
+    struct err *e)
+{
+	const char	*end = NULL;
+	cJSON		*o;
+
+	if (!a->lean || len == 0)
+		return json_parse(buf, len, e);
+	if ((o = cJSON_ParseWithLengthOpts(buf, len, &end, 0)) != NULL) {
+		while (end < buf + len && (*end == ' ' || *end == '\t' ||
+		    *end == '\r' || *end == '\n'))
+			end++;
+		if (end == buf + len || *end == '\0')
+			return o;
+		cJSON_Delete(o);
+	}
+	return json_parse(buf, len, e);
+}
+
+/* Append a delta (a lean accumulator keeps only the latest one) and
+ * return where it starts. */
+static const char *
+acc_delta(const struct oai_acc *a, struct strbuf *sb, const char *v)
+{
+	size_t	 at;
+
+	if (a->lean)
+		sb_reset(sb);
+	at = sb->len;
+	sb_adds(sb, v);
+	return sb->buf + at;
+}
+
 static void
 set_once(char **dst, const cJSON *v)
 {
@@ -155,6 +214,10 @@ take_header(struct oai_acc *a, const cJSON *o)
 {
 	const cJSON	*c;
 
+	if (a->lean) {
+		take_usage(a, cJSON_GetObjectItem(o, "usage"));
+		return;
+	}
 	set_once(&a->id, cJSON_GetObjectItem(o, "id"));
 	set_once(&a->model, cJSON_GetObjectItem(o, "model"));
 	if (a->created == 0 && cJSON_IsNumber(c = cJSON_GetObjectItem(o,
@@ -193,7 +256,7 @@ oai_acc_chunk(struct oai_acc *a, const char *data, size_t len, struct err *e)
 		a->done = 1;
 		return 1;
 	}
-	if ((o = json_parse(data, len, e)) == NULL) {
+	if ((o = acc_parse(a, data, len, e)) == NULL) {
 		err_wrap(e, "malformed stream chunk");
 		return -1;
 	}
@@ -211,23 +274,21 @@ oai_acc_chunk(struct oai_acc *a, const char *data, size_t len, struct err *e)
 	}
 	if (a->chat) {
 		d = cJSON_GetObjectItem(ch, "delta");
-		set_once(&a->role, cJSON_GetObjectItem(d, "role"));
+		if (!a->lean)
+			set_once(&a->role, cJSON_GetObjectItem(d, "role"));
 		v = cJSON_GetObjectItem(d, "reasoning_content");
 		if (!cJSON_IsString(v))
 			v = cJSON_GetObjectItem(d, "reasoning");
 		if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
-			sb_adds(&a->reasoning, v->valuestring);
-			a->delta_reasoning = a->reasoning.buf +
-			    (a->reasoning.len - strlen(v->valuestring));
+			a->delta_reasoning = acc_delta(a, &a->reasoning,
+			    v->valuestring);
 			a->reasoning_chunks++;
 		}
 		v = cJSON_GetObjectItem(d, "content");
 	} else
 		v = cJSON_GetObjectItem(ch, "text");
 	if (cJSON_IsString(v) && v->valuestring[0] != '\0') {
-		sb_adds(&a->content, v->valuestring);
-		a->delta_content = a->content.buf +
-		    (a->content.len - strlen(v->valuestring));
+		a->delta_content = acc_delta(a, &a->content, v->valuestring);
 		a->content_chunks++;
 	}
 out:
@@ -243,7 +304,7 @@ oai_acc_response(struct oai_acc *a, const char *body, size_t len,
 	cJSON		*o;
 	int		 rc = 0;
 
-	if ((o = json_parse(body, len, e)) == NULL) {
+	if ((o = acc_parse(a, body, len, e)) == NULL) {
 		err_wrap(e, "malformed response");
 		return -1;
 	}
@@ -262,7 +323,8 @@ oai_acc_response(struct oai_acc *a, const char *body, size_t len,
 		a->finish_reason = xstrdup(v->valuestring);
 	if (a->chat) {
 		m = cJSON_GetObjectItem(ch, "message");
-		set_once(&a->role, cJSON_GetObjectItem(m, "role"));
+		if (!a->lean)
+			set_once(&a->role, cJSON_GetObjectItem(m, "role"));
 		v = cJSON_GetObjectItem(m, "reasoning_content");
 		if (!cJSON_IsString(v))
 			v = cJSON_GetObjectItem(m, "reasoning");

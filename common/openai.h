@@ -65,10 +65,16 @@ struct oai_acc {
 	/* Pieces of the latest chunk, valid until the next feed. */
 	const char	*delta_content;
 	const char	*delta_reasoning;
+	/* Lean (load generation): content and reasoning hold only the
+	 * latest delta, id/model/created are not kept, and JSON is parsed
+	 * as it is (no exact big integers, no duplicate-key pass). */
+	int		 lean;
 };
 
 void	 oai_acc_init(struct oai_acc *, int chat);
 void	 oai_acc_free(struct oai_acc *);
+/* Empty it for the next answer, keeping chat, lean and the buffers. */
+void	 oai_acc_reset(struct oai_acc *);
 /* Feed one SSE data payload: 0 ok, 1 on [DONE], 2 on an error frame
  * (acc->error set), -1 on malformed JSON. */
 int	 oai_acc_chunk(struct oai_acc *, const char *data, size_t len,

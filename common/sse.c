@@ -50,6 +50,19 @@ sse_free(struct sse *s)
 }
 
 void
+sse_reset(struct sse *s)
+{
+	sb_reset(&s->line);
+	sb_reset(&s->data);
+	sb_reset(&s->event);
+	sb_reset(&s->id);
+	sb_adds(&s->id, "");
+	s->retry = -1;
+	s->has_data = s->pending = s->after_cr = s->bom_checked = 0;
+	s->ncomments = s->nevents = 0;
+}
+
+void
 sse_set_max_line(struct sse *s, size_t n)
 {
 	s->max_line = n;

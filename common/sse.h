@@ -31,6 +31,8 @@ struct sse;
 
 struct sse	*sse_new(sse_cb, void *arg);
 void		 sse_free(struct sse *);
+/* Forget everything fed so far (a new stream), keeping the buffers. */
+void		 sse_reset(struct sse *);
 /* Bound a single line (0 = unbounded); over it, sse_feed fails. */
 void		 sse_set_max_line(struct sse *, size_t);
 /* Feed bytes: 0 ok, 1 stopped by the callback, -1 error (line too long). */

@@ -97,6 +97,59 @@ TEST(stream_equals_whole)
 	oai_acc_free(&b);
 }
 
+TEST(lean)
+{
+	const char	*blanks = "{\"choices\":[{\"delta\":{\"content\":"
+	    "\"x\"}}]}  \r\n";
+	struct oai_acc	 a, b;
+	struct err	 e = ERR_INIT;
+	size_t		 i;
+	int		 rc = 0;
+
+	oai_acc_init(&a, 1);
+	a.lean = 1;
+	oai_acc_init(&b, 1);
+	for (i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		rc = oai_acc_chunk(&a, chunks[i], strlen(chunks[i]), &e);
+		oai_acc_chunk(&b, chunks[i], strlen(chunks[i]), &e);
+		is_str(a.delta_content, b.delta_content, "chunk %zu: same delta",
+		    i);
+		is_str(a.delta_reasoning, b.delta_reasoning,
+		    "chunk %zu: same reasoning delta", i);
+		if (i == 3)
+			is_str(a.content.buf, "lo", "lean: only the latest delta");
+	}
+	is_int(rc, 1, "lean: [DONE] returns 1");
+	is_int(a.content_chunks, b.content_chunks, "lean: content chunks");
+	is_int(a.reasoning_chunks, b.reasoning_chunks, "lean: reasoning chunks");
+	is_int(a.chunks, b.chunks, "lean: chunks");
+	is_int(a.completion_tokens, 2, "lean: usage taken");
+	is_int(a.prompt_tokens, 5, "lean: prompt tokens taken");
+	is_str(a.finish_reason, "stop", "lean: finish reason kept");
+	ok(a.id == NULL && a.model == NULL, "lean: id and model not kept");
+	ok(a.done, "lean: [DONE] seen");
+	/* Reset: empty for the next answer, still lean and chat. */
+	oai_acc_reset(&a);
+	ok(a.lean == 1 && a.chat == 1, "reset keeps lean and chat");
+	ok(a.finish_reason == NULL && !a.done && a.chunks == 0 &&
+	    a.completion_tokens == -1 && a.content.len == 0,
+	    "reset empties the answer");
+	is_int(oai_acc_chunk(&a, blanks, strlen(blanks), &e), 0,
+	    "lean: trailing blanks accepted");
+	is_str(a.delta_content, "x", "lean: delta after reset");
+	is_int(oai_acc_chunk(&a, "{\"a\":1} x", 10, &e), -1,
+	    "lean: trailing garbage refused");
+	ok(e.msg && strstr(e.msg, "malformed stream chunk"),
+	    "lean: same error text as a full accumulator");
+	err_clear(&e);
+	oai_acc_reset(&a);
+	ok(oai_acc_response(&a, full, strlen(full), &e) == 0, "lean response");
+	is_str(a.content.buf, "Hello", "lean response content");
+	is_int(a.total_tokens, 7, "lean response usage");
+	oai_acc_free(&a);
+	oai_acc_free(&b);
+}
+
 TEST(errors)
 {
 	struct oai_acc	 a;
@@ -157,6 +210,7 @@ main(void)
 {
 	RUN(chat_request);
 	RUN(stream_equals_whole);
+	RUN(lean);
 	RUN(errors);
 	RUN(completions);
 	return tap_done();

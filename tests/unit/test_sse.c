@@ -150,6 +150,27 @@ TEST(counters)
 	sb_free(&out);
 }
 
+TEST(reset)
+{
+	struct strbuf	 out = STRBUF_INIT;
+	struct sse	*s = sse_new(collect, &out);
+
+	sse_feed(s, "id: 7\nevent: x\ndata: half", 25, NULL);
+	sse_reset(s);
+	is_int(sse_events(s), 0, "reset: no events counted");
+	sse_feed(s, "data: new\n\n", 11, NULL);
+	is_str(out.buf, "message|new|\n",
+	    "reset: the half event, its type and id are gone");
+	sse_reset(s);
+	sb_reset(&out);
+	sse_feed(s, "\xef\xbb\xbf:c\ndata: b\n\n", 15, NULL);
+	is_str(out.buf, "message|b|\n", "reset: a new stream may start with "
+	    "a BOM");
+	is_int(sse_comments(s), 1, "reset: comments counted afresh");
+	sse_free(s);
+	sb_free(&out);
+}
+
 int
 main(void)
 {
@@ -158,5 +179,6 @@ main(void)
 	RUN(callback_stops);
 	RUN(long_lines);
 	RUN(counters);
+	RUN(reset);
 	return tap_done();
 }
