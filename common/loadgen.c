@@ -4,6 +4,7 @@
  * timings and token accounting, 429/503 retry policies.
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <math.h>
@@ -54,6 +55,8 @@ struct slot {
 	int64_t		 intended, dispatched, sent, attempt_sent, first_byte;
 	int64_t		 first_token, first_output, last_token, end;
 	int64_t		 rx;		/* when the bytes being parsed came */
+	curl_socket_t	 fd;		/* the socket libcurl last watched
+					 * for this request */
 	int		 status;
 	double		 retry_after;	/* seconds from the header, -1 */
 	int64_t		*ct;		/* content chunk times */
@@ -118,6 +121,12 @@ struct lg {
 	struct sockw	**socks;	/* by descriptor */
 	size_t		 nsocks;
 	long		 bufsize;	/* libcurl receive buffer per handle */
+	int64_t		 rt_off;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	curl_socket_t	 rx_fd;		/* the socket being read now, or -1 */
+	int64_t		 rx_at;		/* kernel arrival time of its oldest
+					 * unread byte (ns since t0), or -1 */
+	uint64_t	 rx_kernel;	/* writes stamped by the kernel */
+	uint64_t	 rx_user;	/* writes stamped at the callback */
 	uint64_t	 rng;
 	size_t		 key_next;
 	uint64_t	 connections;
@@ -310,6 +319,25 @@ on_sse(const struct sse_event *ev, void *arg)
 	return 0;
 }
 
+/*
+ * When the bytes libcurl hands over now reached this host: the kernel's
+ * receive time of the oldest unread byte of the socket being read (taken
+ * by on_sock_event before libcurl reads it), so a busy loop that reads a
+ * socket late does not make its tokens late; else now.
+ */
+static int64_t
+rx_time(struct slot *s)
+{
+	struct lg	*lg = s->lg;
+
+	if (lg->rx_at >= 0 && s->fd == lg->rx_fd) {
+		lg->rx_kernel++;
+		return lg->rx_at;
+	}
+	lg->rx_user++;
+	return rel_ns(lg);
+}
+
 static size_t
 on_write(char *p, size_t sz, size_t n, void *arg)
 {
@@ -319,7 +347,7 @@ on_write(char *p, size_t sz, size_t n, void *arg)
 
 	/* The arrival time of every event in these bytes: taken first, so
 	 * that parsing them (and the events before them) adds nothing. */
-	s->rx = rel_ns(s->lg);
+	s->rx = rx_time(s);
 	s->bytes_in += len;
 	if (s->status == 0) {
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -375,7 +403,7 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* A new status line (also after 100 Continue). */
-		s->first_byte = rel_ns(s->lg);
+		s->first_byte = rx_time(s);
 		s->status = 0;
 		for (k = 5; k < len && p[k] != ' '; k++)
 			;
@@ -409,15 +437,78 @@ on_socket_opened(void *arg, curl_socket_t fd, curlsocktype purpose)
 {
 	struct lg *lg = arg;
 
-	(void)fd;
-	if (purpose == CURLSOCKTYPE_IPCXN)
+	int		 one = 1;
+
+	if (purpose == CURLSOCKTYPE_IPCXN) {
 		lg->connections++;
+		/* Receive times from the kernel (see peek_arrival); without
+		 * them the write callback's clock is used. */
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+		    sizeof one);
+	}
 	return CURL_SOCKOPT_OK;
 }
 
 /* ---- libcurl <-> libevent glue ---- */
 
 static void check_multi(struct lg *);
+
+/*
+ * The kernel's receive time of the oldest unread byte on fd, in ns since
+ * t0, or -1: a 1-byte MSG_PEEK that leaves the data to libcurl and brings
+ * the SO_TIMESTAMPNS control message (CLOCK_REALTIME, moved onto the
+ * monotonic clock by the offset taken at start and every second).
+ */
+static int64_t
+peek_arrival(struct lg *lg, curl_socket_t fd)
+{
+	union {
+		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr	 align;
+	}		 u;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	struct timespec	 ts;
+	int64_t		 t, now;
+	char		 b;
+
+	memset(&mh, 0, sizeof mh);
+	iov.iov_base = &b;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof u.buf;
+	if (recvmsg(fd, &mh, MSG_PEEK | MSG_DONTWAIT) <= 0)
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+		t = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec -
+		    lg->rt_off - lg->t0;
+		now = rel_ns(lg);
+		/* A clock step between two offset readings: not trusted. */
+		if (t > now || t < now - 10000000000LL)
+			return -1;
+		return t;
+	}
+	return -1;
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns. */
+static int64_t
+realtime_offset(void)
+{
+	struct timespec	 r;
+	int64_t		 m;
+
+	m = mono_ns();
+	clock_gettime(CLOCK_REALTIME, &r);
+	return (int64_t)r.tv_sec * 1000000000LL + r.tv_nsec - m;
+}
 
 static void
 on_sock_event(evutil_socket_t fd, short what, void *arg)
@@ -433,11 +524,16 @@ on_sock_event(evutil_socket_t fd, short what, void *arg)
 		w->reg = 0;
 		return;
 	}
-	if (what & EV_READ)
+	if (what & EV_READ) {
 		action |= CURL_CSELECT_IN;
+		lg->rx_fd = fd;
+		lg->rx_at = peek_arrival(lg, fd);
+	}
 	if (what & EV_WRITE)
 		action |= CURL_CSELECT_OUT;
 	curl_multi_socket_action(lg->multi, fd, action, &running);
+	lg->rx_fd = CURL_SOCKET_BAD;
+	lg->rx_at = -1;
 	check_multi(lg);
 }
 
@@ -477,9 +573,9 @@ sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 {
 	struct lg	*lg = arg;
 	struct sockw	*w;
+	struct slot	*s = NULL;
 	short		 kind;
 
-	(void)easy;
 	(void)sockp;
 	if (fd < 0)
 		return 0;
@@ -489,6 +585,10 @@ sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
 		w->want = 0;
 		return 0;
 	}
+	/* Which request reads this socket, for rx_time(). */
+	if (easy != NULL && curl_easy_getinfo(easy, CURLINFO_PRIVATE,
+	    (char **)&s) == CURLE_OK && s != NULL)
+		s->fd = fd;
 	kind = ((what & CURL_POLL_IN) ? EV_READ : 0) |
 	    ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
 	w->want = kind;
@@ -716,6 +816,7 @@ slot_clear_attempt(struct slot *s)
 	s->acc.chat = s->body.chat;
 	oai_acc_reset(&s->acc);
 	sse_reset(s->sse);
+	s->fd = CURL_SOCKET_BAD;
 	s->first_byte = s->first_token = s->first_output = s->last_token = -1;
 	s->end = -1;
 	s->status = 0;
@@ -1312,6 +1413,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		if (lg->inflight == 0)
 			event_base_loopbreak(lg->base);
 	}
+	lg->rt_off = realtime_offset();
 	do_tick(lg, 0);
 }
 
@@ -1343,6 +1445,8 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	lg.e = e;
 	lg.rng = c->seed ^ 0x5bd1e995ULL;
 	lg.first_measured = -1;
+	lg.rx_fd = CURL_SOCKET_BAD;
+	lg.rx_at = -1;
 	lg_stop_flag = 0;
 	http_global_init();
 	if ((ec = event_config_new()) == NULL)
@@ -1433,6 +1537,7 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	/* This thread only: an in-process server is not the client. */
 	getrusage(RUSAGE_THREAD, &ru0);
 	lg.t0 = mono_ns();
+	lg.rt_off = realtime_offset();
 	evtimer_add(lg.tick_timer, &one);
 	evtimer_add(lg.stop_timer, &poll);
 	if (c->rate > 0)
@@ -1465,6 +1570,8 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	sum->first_measured = lg.first_measured < 0 ? 0 : lg.first_measured;
 	sum->peak_inflight = lg.peak;
 	sum->connections = lg.connections;
+	sum->rx_kernel = lg.rx_kernel;
+	sum->rx_user = lg.rx_user;
 	sum->interrupted = lg_stop_flag != 0;
 	rc = lg.failed ? -1 : 0;
 out:

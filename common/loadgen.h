@@ -16,10 +16,12 @@
  *
  * Every request reports its intended, dispatched, sent, first-byte,
  * first-token, per-chunk, last-token and end times (ns since the run
- * started; response times are taken when the bytes reach libcurl's write
- * callback, before any parsing, the sent time when libcurl writes the
- * request), libcurl's DNS/connect/TLS/TTFB timings, and tokens from three
- * sources (server usage, per-chunk usage, content chunks).  429 and 503 are their own class and may
+ * started; a response's bytes are timed when they reached the host, from
+ * the kernel's receive timestamp of the socket (SO_TIMESTAMPNS, peeked
+ * before libcurl reads), else when they reach libcurl's write callback,
+ * before any parsing; the sent time is when libcurl writes the request),
+ * libcurl's DNS/connect/TLS/TTFB timings, and tokens from three sources
+ * (server usage, per-chunk usage, content chunks).  429 and 503 are their own class and may
  * be retried (never, honouring Retry-After, or exponential backoff with
  * jitter), each retry linked to the original intended time.
  */
@@ -207,6 +209,9 @@ struct lg_summary {
 	double		 first_measured; /* s: first measured intended time */
 	long		 peak_inflight;	/* most requests in flight */
 	uint64_t	 connections;	/* connections opened */
+	uint64_t	 rx_kernel;	/* response reads timed by the kernel's
+					 * receive timestamp */
+	uint64_t	 rx_user;	/* ... by the clock at the callback */
 	int		 interrupted;	/* stopped by SIGINT */
 };
 
