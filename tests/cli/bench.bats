@@ -45,6 +45,18 @@ near() {
 	case "${BUILD:-build}" in *san*) t=$(awk -v t="$t" 'BEGIN { print t * 5 }') ;; esac
 	within "$1" "$2" "$t"
 }
+# sim_late_ms: the simulator's own p99 token-timer lateness in ms, after
+# modelsim_stop: how late this machine ran the simulator's timers.
+sim_late_ms() { awk '$1 == "late_p99_us" { print $2 / 1000 }' "$MODELSIM_DIR/stats"; }
+# near_sim VALUE WANT TOL LATE: near, plus the simulator's own lateness,
+# and never earlier than configured (a token cannot come before its
+# deadline; 0.5 ms covers histogram rounding).  What is left is the
+# client's own error, whatever the load on the machine.
+near_sim() {
+	awk -v v="$1" -v w="$2" 'BEGIN { exit !(v >= w - 0.5) }' ||
+	    { echo "$1 is earlier than the configured $2"; return 1; }
+	near "$1" "$2" "$(awk -v t="$3" -v l="$4" 'BEGIN { print t + l }')"
+}
 
 @test "closed loop: TTFT, TPOT and exact token counts against ttft 50ms itl 10ms" {
 	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m \
@@ -58,9 +70,11 @@ near() {
 	[ "$(jqn .metrics.output_tokens.max "$OUT/r.json")" = 10 ]
 	[ "$(jqn .metrics.itl_chunk.count "$OUT/r.json")" = 360 ]
 	[ "$(jqn .tokens.sources.usage_missing "$OUT/r.json")" = 0 ]
-	near "$(jqn .metrics.ttft.p50 "$OUT/r.json")" 50 15
-	near "$(jqn .metrics.tpot.p50 "$OUT/r.json")" 10 2
-	near "$(jqn .metrics.itl_chunk.p50 "$OUT/r.json")" 10 2
+	modelsim_stop
+	late=$(sim_late_ms)
+	near_sim "$(jqn .metrics.ttft.p50 "$OUT/r.json")" 50 15 "$late"
+	near "$(jqn .metrics.tpot.p50 "$OUT/r.json")" 10 "$(awk -v l="$late" 'BEGIN { print 2 + l }')"
+	near "$(jqn .metrics.itl_chunk.p50 "$OUT/r.json")" 10 "$(awk -v l="$late" 'BEGIN { print 2 + l }')"
 	# Closed loop: no schedule metrics; one connection per stream.
 	[ "$(jqn '.metrics | has("dispatch_lag")' "$OUT/r.json")" = false ]
 	[ "$(jqn .requests.connections_opened "$OUT/r.json")" -le 8 ]
@@ -71,8 +85,10 @@ near() {
 }
 
 @test "accuracy at 1 and 20 streams: TTFT and TPOT p50 near configured" {
-	# Tolerances cover a loaded shared machine; tests/bench/accuracy.sh
-	# measures the full sizes (1, 100, 1000 streams).
+	# Tolerances: a few ms for the client plus however late the machine
+	# ran the simulator's own timers (its p99 lateness), so a loaded
+	# machine widens them and an idle one keeps them tight;
+	# tests/bench/bench-accuracy.sh measures the full sizes (1, 100, 1000).
 	for c in 1 20; do
 		n=$(( c == 1 ? 10 : 40 ))
 		run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m \
@@ -80,8 +96,13 @@ near() {
 		echo "$output" >"$OUT/r$c.json"
 		[ "$(jqn .tokens.output_total "$OUT/r$c.json")" = $((n * 20)) ]
 		[ "$(jqn .metrics.output_tokens.min "$OUT/r$c.json")" = 20 ]
-		near "$(jqn .metrics.ttft.p50 "$OUT/r$c.json")" 50 $(( c == 1 ? 5 : 20 ))
-		near "$(jqn .metrics.tpot.p50 "$OUT/r$c.json")" 10 $(( c == 1 ? 1 : 2 ))
+	done
+	modelsim_stop
+	late=$(sim_late_ms)
+	[ -n "$late" ]
+	for c in 1 20; do
+		near_sim "$(jqn .metrics.ttft.p50 "$OUT/r$c.json")" 50 $(( c == 1 ? 5 : 10 )) "$late"
+		near "$(jqn .metrics.tpot.p50 "$OUT/r$c.json")" 10 "$(awk -v t=$(( c == 1 ? 1 : 2 )) -v l="$late" 'BEGIN { print t + l }')"
 	done
 }
 

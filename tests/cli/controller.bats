@@ -161,9 +161,10 @@ settle() { sleep 0.3; }
 rv() { kubectl get --raw /api/v1/namespaces | sed 's/.*"resourceVersion":"\([0-9]*\)".*/\1/'; }
 
 @test "LLMInferenceService becomes Ready after its start delay, with the gateway URL" {
-	llmis slow facebook/opt-125m 2s
+	# A delay long enough that a loaded machine still sees Deploying.
+	llmis slow facebook/opt-125m 6s
 	eventually "False Deploying" llminferenceservice slow "$NS" '{.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].reason}'
-	run -0 kubectl wait --for=condition=Ready llminferenceservice/slow -n "$NS" --timeout=10s
+	run -0 kubectl wait --for=condition=Ready llminferenceservice/slow -n "$NS" --timeout=30s
 	run -0 jp llminferenceservice slow "$NS" '{.status.url}'
 	[ "$output" = "$SANDBOX_MAAS_URL/$NS/slow" ]
 	run -0 jp llminferenceservice slow "$NS" '{.status.addresses[0].name} {.status.addresses[0].models[0].name}'
