@@ -10,6 +10,7 @@ bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/sandbox
 load ../helpers/modelsim
+load ../helpers/external
 
 setup_file() {
 	sandbox_start
@@ -76,39 +77,7 @@ check_stream() {
 
 @test "a proxied ExternalModel stream (ITL 0) passes whole through the HTTPS gateway" {
 	modelsim_start '{"models":{"gpt-4o-mini":{"ttft":"0ms","itl":"0ms"}}}'
-	maasctl apply -f - >/dev/null <<EOF2
-apiVersion: v1
-kind: Namespace
-metadata: {name: ext}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: provider-key, namespace: ext}
-stringData: {api-key: sk-provider-secret}
----
-apiVersion: maas.opendatahub.io/v1alpha1
-kind: ExternalModel
-metadata:
-  name: fast-ext
-  namespace: ext
-  annotations: {maas.opendatahub.io/tls: "false", maas.opendatahub.io/port: "$MODELSIM_PORT"}
-spec: {provider: openai, endpoint: 127.0.0.1, targetModel: gpt-4o-mini, credentialRef: {name: provider-key}}
----
-apiVersion: maas.opendatahub.io/v1alpha1
-kind: MaaSModelRef
-metadata: {name: fast-ext, namespace: ext}
-spec: {modelRef: {kind: ExternalModel, name: fast-ext}}
----
-apiVersion: maas.opendatahub.io/v1alpha1
-kind: MaaSAuthPolicy
-metadata: {name: fast-ext-access, namespace: models-as-a-service}
-spec: {modelRefs: [{name: fast-ext, namespace: ext}], subjects: {groups: [{name: "system:authenticated"}]}}
----
-apiVersion: maas.opendatahub.io/v1alpha1
-kind: MaaSSubscription
-metadata: {name: fast-ext-sub, namespace: models-as-a-service}
-spec: {owner: {groups: [{name: "system:authenticated"}]}, modelRefs: [{name: fast-ext, namespace: ext, tokenRateLimits: [{limit: 100000000, window: 1m}]}]}
-EOF2
+	sandbox_external fast-ext "$MODELSIM_PORT" 100000000
 	t=$(sandbox_token bob)
 	run -0 --separate-stderr timeout 30 curl -sS --noproxy '*' --cacert "$SANDBOX_CA" -N -H "Authorization: Bearer $t" \
 	    -d "$(body x 2000)" "$MAAS_URL/ext/fast-ext/v1/chat/completions"

@@ -9,6 +9,7 @@ load ../helpers/common
 load ../helpers/sandbox
 load ../helpers/modelsim
 load ../helpers/responder
+load ../helpers/external
 
 setup_file() {
 	# A short revocation cache keeps the revoke test quick.
@@ -25,44 +26,6 @@ teardown_file() { sandbox_stop; }
 setup() { common_setup; sandbox_use; }
 teardown() { modelsim_stop; responder_stop; common_teardown; }
 
-# external NAME PORT: an ExternalModel NAME (namespace ext) at
-# http://127.0.0.1:PORT serving gpt-4o-mini with key sk-provider-secret,
-# governed for every authenticated user with 30 tokens a minute.
-external() {
-	maasctl apply -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Namespace
-metadata: {name: ext}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: provider-key, namespace: ext}
-stringData: {api-key: sk-provider-secret}
----
-apiVersion: maas.opendatahub.io/v1alpha1
-kind: ExternalModel
-metadata:
-  name: $1
-  namespace: ext
-  annotations: {maas.opendatahub.io/tls: "false", maas.opendatahub.io/port: "$2"}
-spec: {provider: openai, endpoint: 127.0.0.1, targetModel: gpt-4o-mini, credentialRef: {name: provider-key}}
----
-apiVersion: maas.opendatahub.io/v1alpha1
-kind: MaaSModelRef
-metadata: {name: $1, namespace: ext}
-spec: {modelRef: {kind: ExternalModel, name: $1}}
----
-apiVersion: maas.opendatahub.io/v1alpha1
-kind: MaaSAuthPolicy
-metadata: {name: $1-access, namespace: models-as-a-service}
-spec: {modelRefs: [{name: $1, namespace: ext}], subjects: {groups: [{name: "system:authenticated"}]}}
----
-apiVersion: maas.opendatahub.io/v1alpha1
-kind: MaaSSubscription
-metadata: {name: $1-sub, namespace: models-as-a-service}
-spec: {owner: {groups: [{name: "system:authenticated"}]}, modelRefs: [{name: $1, namespace: ext, tokenRateLimits: [{limit: 30, window: 1m}]}]}
-EOF
-}
 
 tok() { cat "$SANDBOX_DIR/$1.token"; }
 
@@ -355,7 +318,7 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	responder_start 'status 200
 header Content-Type: application/json
 body {"object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}'
-	external gpt-r "$RESPONDER_PORT"
+	sandbox_external gpt-r "$RESPONDER_PORT"
 	run -0 curl -s -H "Authorization: Bearer $(tok alice)" -d "$(chat_body gpt-r)" "$MAAS_URL/v1/chat/completions"
 	[ "$(jq -r .usage.total_tokens <<<"$output")" = 4 ]
 	req=$(responder_request 1)
@@ -364,7 +327,7 @@ body {"object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"me
 	[[ $req == *'"model":"gpt-4o-mini"'* ]]
 	[[ $req != *"$(tok alice)"* ]]
 	modelsim_start '{"models":{"gpt-4o-mini":{"ttft":"5ms","itl":"1ms"}}}'
-	external gpt-s "$MODELSIM_PORT"
+	sandbox_external gpt-s "$MODELSIM_PORT"
 	t=$(sandbox_token grace)
 	run -0 curl -s -N -H "Authorization: Bearer $t" -d "$(chat_body x '"stream":true,"ignore_eos":true')" "$MAAS_URL/ext/gpt-s/v1/chat/completions"
 	[[ $output == *'"model":"gpt-4o-mini"'* ]]
