@@ -7,6 +7,8 @@
 #   make fuzz        libFuzzer targets (clang); make fuzz-smoke runs each 20 s
 #   make bench       benchmarks; results under tests/bench/results/
 #   SANITIZE=1       build with ASan+UBSan (on by default when CI=true)
+#   CHECK_JOBS=N     make check builds with -jN and runs N suites at once
+#                    (default: the number of CPUs)
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
@@ -152,10 +154,12 @@ deps:
 	scripts/install-deps
 
 # The README's test command.  Installs what it needs, then runs every suite.
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+
 check: deps
-	$(MAKE) tests-build
-	$(MAKE) fuzz
-	BUILD=$(BUILD) MAASCTL=$(abspath $(BIN)) tests/run
+	$(MAKE) -j$(CHECK_JOBS) tests-build
+	$(MAKE) -j$(CHECK_JOBS) fuzz
+	BUILD=$(BUILD) MAASCTL=$(abspath $(BIN)) tests/run -j $(CHECK_JOBS)
 
 test: tests-build
 	BUILD=$(BUILD) MAASCTL=$(abspath $(BIN)) tests/run
