@@ -10,7 +10,18 @@
  * back.  The deadlines of all requests live in one binary min-heap under
  * one libevent timer: a wake-up sends every token that is due, in
  * deadline order, and yields to the event loop after a bounded batch so
- * that new connections are read while thousands of streams are running.  Streams are evhttp chunked replies:
+ * that new connections are read while thousands of streams are running.
+ *
+ * Busy-poll (precision mode): a sleeping loop wakes up late by the
+ * machine's wake-up latency (scheduler, timer interrupt, hypervisor: on a
+ * VM up to ~2 ms at p99), for timers and for new requests alike.  While a
+ * model with the busy-poll setting exists, the tick is armed with a zero
+ * timeout instead -- always (true), or from that margin before the
+ * earliest deadline -- so the loop turns without sleeping (epoll_wait with
+ * a zero timeout, the clock read every turn) and every deadline and
+ * request is seen within one turn, at the cost of a busy core.
+ *
+ * Streams are evhttp chunked replies:
  * the status line, the role chunk and the first token leave together
  * (llm-d-inference-sim peeks the first token before committing to 200, so
  * a client's time to first byte is the TTFT), then one token per SSE
@@ -103,6 +114,8 @@ struct modelsim {
 	size_t			 nheap, heapcap;
 	struct event		*tick;		/* fires at the heap's top */
 	double			 armed;		/* deadline tick is set for */
+	double			 poll;		/* busy-poll margin, s: 0 off,
+						   HUGE_VAL always */
 };
 
 enum msim_state { RQ_WAITING, RQ_HEADERS, RQ_TOKENS, RQ_DROPPING };
@@ -235,25 +248,51 @@ unschedule(struct msim_req *r)
 	heap_down(ms, last.r->hidx);
 }
 
-/* Set the tick timer for the heap's earliest deadline, if it moved up. */
+/*
+ * Set the tick timer for the heap's earliest deadline, if it moved up; when
+ * busy-polling, for the deadline less the margin (a time already past
+ * means a zero timeout: the loop polls and the tick comes back next turn).
+ */
 static void
 tick_arm(struct modelsim *ms)
 {
 	struct timeval tv;
-	double top, d;
+	double at, d, now;
 
-	if (ms->nheap == 0)
+	if (ms->poll == HUGE_VAL)
+		at = -HUGE_VAL;
+	else if (ms->nheap == 0)
 		return;
-	top = ms->heap[0].deadline;
-	if (top >= ms->armed)
+	else
+		at = ms->heap[0].deadline - ms->poll;
+	if (at >= ms->armed)
 		return;
-	ms->armed = top;
-	d = top - now_mono();
-	if (d < 0)
+	ms->armed = at;
+	now = now_mono();
+	d = at - now;
+	if (d <= 0) {
 		d = 0;
+		if (ms->poll > 0 && (ms->nheap == 0 ||
+		    ms->heap[0].deadline > now))
+			ms->stats.polls++;
+	}
 	tv.tv_sec = (time_t)d;
 	tv.tv_usec = (suseconds_t)((d - (double)tv.tv_sec) * 1e6);
 	evtimer_add(ms->tick, &tv);
+}
+
+/* The loop polls for the largest busy-poll setting of the models. */
+static void
+poll_update(struct modelsim *ms)
+{
+	struct msim_model *m;
+	double p = 0;
+
+	TAILQ_FOREACH(m, &ms->models, entry)
+		if (m->cfg->c.busy_poll > p)
+			p = m->cfg->c.busy_poll;
+	ms->poll = p;
+	tick_arm(ms);
 }
 
 /* Make r's next step due at `when` (monotonic seconds). */
@@ -293,7 +332,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	now = now_mono();
 	while (ms->nheap > 0 && ms->heap[0].deadline <= now) {
 		if (n++ == TICK_BATCH) {
-			ms->armed = 0;
+			ms->armed = -HUGE_VAL;
 			evtimer_add(ms->tick, &zero);
 			return;
 		}
@@ -512,6 +551,7 @@ modelsim_set_model(struct modelsim *ms, const char *name,
 	if ((m = find_model(ms, name)) != NULL) {
 		cfg_unref(m->cfg);
 		m->cfg = cr;
+		poll_update(ms);
 		return 0;
 	}
 	m = xcalloc(1, sizeof(*m));
@@ -519,7 +559,25 @@ modelsim_set_model(struct modelsim *ms, const char *name,
 	m->cfg = cr;
 	TAILQ_INIT(&m->waiting);
 	TAILQ_INSERT_TAIL(&ms->models, m, entry);
+	poll_update(ms);
 	return 0;
+}
+
+/* Check one model setting the way modelsim_set_model() would. */
+int
+modelsim_check_setting(const char *key, const char *value, struct err *e)
+{
+	struct msim_config c;
+	cJSON *o;
+	int r;
+
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, key, value);
+	msim_config_init(&c);
+	r = msim_config_apply(&c, o, e);
+	msim_config_free(&c);
+	cJSON_Delete(o);
+	return r;
 }
 
 static void
@@ -1652,6 +1710,7 @@ modelsim_remove_model(struct modelsim *ms, const char *name, struct err *e)
 		return err_set(e, EXIT_NOTFOUND, "model simulator: no model "
 		    "%s", name);
 	model_free(ms, m);
+	poll_update(ms);
 	return 0;
 }
 

@@ -4,7 +4,9 @@
  * A simulator answers /v1/chat/completions, /v1/completions and /v1/models
  * the way vLLM does, for any number of configured models, on the caller's
  * libevent event_base: one loop, one timer for all requests (a deadline
- * heap), no threads.  Each model has its own latency model (time to first
+ * heap), no threads.  A model with the busy-poll setting makes the loop
+ * poll (turns with a zero timeout) instead of sleeping until deadlines,
+ * trading a core for the machine's wake-up latency.  Each model has its own latency model (time to first
  * token, inter-token latency, jitter, max-num-seqs slots with a FIFO
  * waiting queue, slowdown under load), output mode (lorem, echo, fixed
  * text) and failure injection.
@@ -35,6 +37,8 @@ struct modelsim_stats {
 	unsigned long	 late_p50_us;	/* how late token timers fired: */
 	unsigned long	 late_p99_us;	/* median, p99 and max, in */
 	unsigned long	 late_max_us;	/* microseconds */
+	unsigned long	 polls;		/* loop turns taken to busy-poll
+					   (busy-poll setting) */
 };
 
 /* Create a simulator with no models on base. */
@@ -76,6 +80,13 @@ void		 modelsim_handle_cb(struct modelsim *, struct evhttp_request *,
 /* Fill *st with the simulator's counters. */
 void		 modelsim_get_stats(const struct modelsim *,
 		    struct modelsim_stats *st);
+/*
+ * Check one model setting (an annotation suffix such as "busy-poll" and its
+ * value as a string) the way modelsim_set_model() would: 0 when valid,
+ * else -1 and "setting KEY: why" in e.
+ */
+int		 modelsim_check_setting(const char *key, const char *value,
+		    struct err *);
 /* The names of the built-in profiles, NULL terminated. */
 const char	*const *modelsim_profile_names(void);
 

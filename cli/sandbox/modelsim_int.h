@@ -59,6 +59,9 @@ struct msim_config {
 	double		 drop_rate;	/* fraction of answers dropped */
 	int		 drop_after;	/* tokens sent before a drop */
 	double		 header_delay;	/* delay before the status line, s */
+	double		 busy_poll;	/* poll the loop from this long before
+					   a deadline, s; 0 never, HUGE_VAL
+					   always (never sleep) */
 };
 
 /* A small, fast, seedable PRNG (splitmix64 seeded xoshiro256**). */

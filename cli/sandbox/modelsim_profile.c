@@ -265,6 +265,37 @@ get_bool(const cJSON *v, const char *key, int *out, struct err *e)
 	return err_set(e, EXIT_USAGE, "setting %s: want true or false", key);
 }
 
+/*
+ * busy-poll: false (sleep until each deadline), true (never sleep: poll
+ * the loop every turn) or a duration (sleep until that long before the
+ * earliest deadline, then poll).
+ */
+static int
+get_busy_poll(const cJSON *v, const char *key, double *out, struct err *e)
+{
+	struct err sub = ERR_INIT;
+	char buf[64];
+	const char *s;
+	double d;
+
+	if ((s = value_text(v, buf, sizeof(buf))) == NULL)
+		s = "that JSON value";
+	else if (strcasecmp(s, "true") == 0) {
+		*out = HUGE_VAL;
+		return 0;
+	} else if (strcasecmp(s, "false") == 0) {
+		*out = 0;
+		return 0;
+	} else if (duration_parse(s, &d, &sub) == 0 &&
+	    d >= 0 && d <= 3600) {
+		*out = d;
+		return 0;
+	}
+	err_clear(&sub);
+	return err_set(e, EXIT_USAGE, "setting %s: want true, false or a "
+	    "duration such as \"3ms\", not %s", key, s);
+}
+
 static int
 get_dist(const cJSON *v, const char *key, enum msim_dist *out,
     struct err *e)
@@ -368,6 +399,8 @@ apply_one(struct msim_config *c, const char *key, const cJSON *v,
 		return get_int(v, key, 1, 1 << 30, &c->drop_after, e);
 	if (strcmp(key, "header-delay") == 0)
 		return get_duration(v, key, &c->header_delay, e);
+	if (strcmp(key, "busy-poll") == 0)
+		return get_busy_poll(v, key, &c->busy_poll, e);
 	return err_set(e, EXIT_USAGE, "unknown setting \"%s\"", key);
 }
 

@@ -2,7 +2,9 @@
 # script's cd to the top of the tree): start the model simulator alone on a
 # free port, stop it, and pull figures from reports.
 #   sim_start CONFIG_JSON	sets SIM_URL (…/v1), SIM_PID and SIM_STATS (the
-#			simulator's counters, written when it stops)
+#			simulator's counters, written when it stops); the
+#			array SIM_ARGS holds more modelsim-serve options
+#			(e.g. --busy-poll true)
 #   sim_stop
 #   sim_stat NAME	one counter of the stopped simulator (late_p99_us, ...)
 #   fig FILE JQ		one figure of a saved report
@@ -32,6 +34,7 @@ MAASCTL=${MAASCTL:-$PWD/$BUILD/maasctl}
 BTMP=$(mktemp -d "${TMPDIR:-/tmp}/maasctl-bench.XXXXXX")
 SIM_PID=
 SIM_PIN=() CLI_PIN=()
+[ -n "${SIM_ARGS+set}" ] || SIM_ARGS=()
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 	SIM_PIN=(taskset -c 0) CLI_PIN=(taskset -c 1)
 fi
@@ -41,7 +44,7 @@ sim_start() {
 	rm -f "$BTMP/port" "$BTMP/sim.stats"
 	SIM_STATS=$BTMP/sim.stats
 	"${SIM_PIN[@]}" "$SERVE" --config "$BTMP/sim.json" --port-file "$BTMP/port" --lifetime 1800 \
-	    --stats-file "$SIM_STATS" 2>"$BTMP/sim.err" &
+	    --stats-file "$SIM_STATS" "${SIM_ARGS[@]}" 2>"$BTMP/sim.err" &
 	SIM_PID=$!
 	for _ in $(seq 1 250); do [ -s "$BTMP/port" ] && break; sleep 0.02; done
 	SIM_URL=http://127.0.0.1:$(cat "$BTMP/port")/v1

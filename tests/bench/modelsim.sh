@@ -3,7 +3,8 @@
 # and inter-token latency as concurrent streams grow (issue 6, Done-when 4).
 #
 #   tests/bench/modelsim.sh [-c multi|curl] [-t TTFT_MS] [-i ITL_MS]
-#       [-k TOKENS] [-r RAMP_S] [-P] [CONCURRENCY...]  (default: 100 1000 5000)
+#       [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [CONCURRENCY...]
+#       (default levels: 100 1000 5000)
 #
 # For each level C it starts a fresh build/tests/helpers/modelsim-serve on
 # 127.0.0.1 (a free port), pinned to CPU 0 when taskset exists, with one
@@ -37,6 +38,13 @@
 # and the server's CPU time per token sent (us/token), the figure that says
 # how many streams one core can carry: 1e6 / us_per_token tokens/s, i.e.
 # that times ITL concurrent streams.
+# Precision mode (the machine's wake-up latency out of both clocks):
+#   -S POLL   the server busy-polls (modelsim-serve --busy-poll POLL: true
+#             to never sleep, or a margin such as 3ms to poll from that
+#             long before each deadline); its CPU use is then ~100% and
+#             us/token is not printed (it would count the polling)
+#   -C        the client busy-polls (stream-load --busy-poll; -c multi only)
+# The header says which side polls.
 # A benchmark, not a test: figures depend on the machine's load.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -44,19 +52,25 @@ BUILD=${BUILD:-build}
 SERVE=${SERVE:-$BUILD/tests/helpers/modelsim-serve}
 LOAD=${LOAD:-$BUILD/tests/helpers/stream-load}
 args=("$@")
-client=multi ttft=100 itl=20 k=20 ramp=0 prio=
-while getopts c:t:i:k:r:P o; do
+client=multi ttft=100 itl=20 k=20 ramp=0 prio= spoll= cpoll=
+while getopts c:t:i:k:r:PS:C o; do
 	case $o in
+	S) spoll=$OPTARG ;;
+	C) cpoll=1 ;;
 	r) ramp=$OPTARG ;;
 	P) prio=1 ;;
 	c) client=$OPTARG ;;
 	t) ttft=$OPTARG ;;
 	i) itl=$OPTARG ;;
 	k) k=$OPTARG ;;
-	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [-r RAMP_S] [-P] [C...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [C...]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
+if [ -n "$cpoll" ] && [ "$client" != multi ]; then
+	echo "modelsim.sh: -C needs -c multi (curl itself cannot busy-poll)" >&2
+	exit 2
+fi
 if [ -n "$prio" ] && [ -z "${MODELSIM_BENCH_SESSION:-}" ]; then
 	MODELSIM_BENCH_SESSION=1 exec setsid -w bash "$0" "${args[@]}"
 fi
@@ -86,14 +100,15 @@ tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 pct() { awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(q * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
 
-echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k -r $ramp${prio:+ -P} $levels"
+echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k -r $ramp${prio:+ -P}${spoll:+ -S $spoll}${cpoll:+ -C} $levels"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(curl --version | head -1 | cut -d' ' -f1-2)"
 echo "# server ${srv_pin[*]:-unpinned}, clients ${cli_pin[*]:-unpinned}${prio:+, session autogroup nice -20}; configured: ttft $ttft ms, itl $itl ms; errors = measured - configured, ms"
+echo "# busy-poll: server ${spoll:-off (sleeps until deadlines)}, client $([ -n "$cpoll" ] && echo on || echo "off (sleeps in epoll_wait)")"
 printf '%-6s %-5s %-26s %-24s %-10s %-9s %-10s %-8s %s\n' conc ok "ttft err p50/p99/max" "itl err p50/p99/max" "gap99 err" "gap p99" "srv late99" "srv cpu" "us/token"
 for c in $levels; do
 	rm -f "$tmp/port" "$tmp/stats"
 	"${srv_pin[@]}" "$SERVE" --config "$tmp/config.json" --port-file "$tmp/port" \
-	    --lifetime 900 --stats-file "$tmp/stats" 2>"$tmp/serve.err" &
+	    --lifetime 900 --stats-file "$tmp/stats" ${spoll:+--busy-poll "$spoll"} 2>"$tmp/serve.err" &
 	pid=$!
 	for _ in $(seq 1 250); do [ -s "$tmp/port" ] && break; sleep 0.02; done
 	url=http://127.0.0.1:$(cat "$tmp/port")/v1/chat/completions
@@ -101,7 +116,7 @@ for c in $levels; do
 	t0=$(date +%s.%N) c0=$(cpu_ticks "$pid")
 	if [ "$client" = multi ]; then
 		"${cli_pin[@]}" "$LOAD" --url "$url" --body "$body" -n "$c" --ramp "$ramp" \
-		    >"$tmp/times" 2>>"$tmp/load.err" || true
+		    ${cpoll:+--busy-poll} >"$tmp/times" 2>>"$tmp/load.err" || true
 	else
 		procs=$(( (c + 249) / 250 ))
 		pids=()
@@ -126,7 +141,7 @@ for c in $levels; do
 	late=$(awk '$1 == "late_p99_us" { printf "%.3f", $2 / 1000 }' "$tmp/stats")
 	cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$tck" 'BEGIN { printf "%.0f%%", (b - a) / hz / (t1 - t0) * 100 }')
 	tokens=$(awk '$1 == "tokens" { print $2 }' "$tmp/stats")
-	per=$(awk -v a="$c0" -v b="$c1" -v hz="$tck" -v n="${tokens:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / hz / n * 1e6; else print "-" }')
+	per=$(awk -v a="$c0" -v b="$c1" -v hz="$tck" -v n="${tokens:-0}" -v p="$spoll" 'BEGIN { if (n > 0 && p == "") printf "%.1f", (b - a) / hz / n * 1e6; else print "-" }')
 	printf '%-6s %-5s %-26s %-24s %-10s %-9s %-10s %-8s %s\n' "$c" "$ok" \
 	    "$(pct 0.5 <<<"$ttfte")/$(pct 0.99 <<<"$ttfte")/$(pct 1 <<<"$ttfte")" \
 	    "$(pct 0.5 <<<"$itle")/$(pct 0.99 <<<"$itle")/$(pct 1 <<<"$itle")" \

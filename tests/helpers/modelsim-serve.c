@@ -4,6 +4,7 @@
  *
  *	modelsim-serve --port-file FILE [--config FILE] [--model NAME]...
  *	    [--port N] [--lifetime SECONDS] [--stats-file FILE]
+ *	    [--busy-poll true|false|DURATION]
  *
  * Binds 127.0.0.1 (on a port the OS picks unless --port is given), writes
  * the port to the port file atomically, and serves the simulator's routes
@@ -11,7 +12,10 @@
  * (settings as in maasctl-sandbox(1), MODEL SIMULATOR); --model adds a
  * model with the default settings.  Exits after --lifetime seconds
  * (default 120) or on SIGTERM/SIGINT, writing the simulator's counters
- * to --stats-file if given.
+ * to --stats-file if given.  --busy-poll sets the busy-poll setting of
+ * every model (precision mode: the loop polls instead of sleeping, always
+ * or from DURATION before each deadline; see maasctl-sandbox(1)).  A bad
+ * option or value is one line on stderr and exit status 2.
  */
 #include <sys/socket.h>
 
@@ -43,6 +47,35 @@ die(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
 	exit(1);
+}
+
+static void
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "modelsim-serve: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* A model's settings with the --busy-poll value, if given, over them. */
+static void
+add_model(const char *name, const cJSON *settings, const char *busy)
+{
+	struct err e = ERR_INIT;
+	cJSON *c;
+
+	c = settings != NULL ? cJSON_Duplicate(settings, 1) :
+	    cJSON_CreateObject();
+	if (busy != NULL) {
+		cJSON_DeleteItemFromObjectCaseSensitive(c, "busy-poll");
+		cJSON_DeleteItemFromObjectCaseSensitive(c,
+		    "maas.sandbox/busy-poll");
+		cJSON_AddStringToObject(c, "busy-poll", busy);
+	}
+	if (modelsim_set_model(sim, name, c, &e) == -1)
+		die("%s", e.msg);
+	cJSON_Delete(c);
 }
 
 static void
@@ -102,6 +135,7 @@ int
 main(int argc, char **argv)
 {
 	const char *port_file = NULL, *config = NULL, *stats_file = NULL;
+	const char *busy = NULL;
 	struct err e = ERR_INIT;
 	struct event_config *ec;
 	struct event_base *base;
@@ -128,8 +162,16 @@ main(int argc, char **argv)
 	if (base == NULL || (sim = modelsim_new(base, &e)) == NULL)
 		die("%s", e.msg ? e.msg : "cannot create the event loop");
 	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--port-file") != 0 &&
+		    strcmp(argv[i], "--config") != 0 &&
+		    strcmp(argv[i], "--stats-file") != 0 &&
+		    strcmp(argv[i], "--lifetime") != 0 &&
+		    strcmp(argv[i], "--port") != 0 &&
+		    strcmp(argv[i], "--model") != 0 &&
+		    strcmp(argv[i], "--busy-poll") != 0)
+			usage_error("unknown option %s", argv[i]);
 		if (i + 1 >= argc)
-			die("%s needs a value", argv[i]);
+			usage_error("%s needs a value", argv[i]);
 		if (strcmp(argv[i], "--port-file") == 0)
 			port_file = argv[++i];
 		else if (strcmp(argv[i], "--config") == 0)
@@ -140,14 +182,18 @@ main(int argc, char **argv)
 			life.tv_sec = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--port") == 0)
 			port = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--model") == 0) {
-			if (modelsim_set_model(sim, argv[++i], NULL, &e) == -1)
-				die("%s", e.msg);
+		else if (strcmp(argv[i], "--busy-poll") == 0) {
+			busy = argv[++i];
+			if (modelsim_check_setting("busy-poll", busy, &e) == -1)
+				usage_error("--busy-poll: %s", e.msg);
 		} else
-			die("unknown option %s", argv[i]);
+			i++;
 	}
 	if (port_file == NULL)
-		die("%s", "--port-file is required");
+		usage_error("%s", "--port-file is required");
+	for (i = 1; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], "--model") == 0)
+			add_model(argv[i + 1], NULL, busy);
 	if (config != NULL) {
 		text = slurp(config);
 		if ((cfg = json_parse(text, strlen(text), &e)) == NULL)
@@ -156,8 +202,7 @@ main(int argc, char **argv)
 		if (!cJSON_IsObject(models))
 			die("%s: want {\"models\": {NAME: settings}}", config);
 		cJSON_ArrayForEach(m, models)
-			if (modelsim_set_model(sim, m->string, m, &e) == -1)
-				die("%s", e.msg);
+			add_model(m->string, m, busy);
 		cJSON_Delete(cfg);
 		free(text);
 	}
@@ -196,10 +241,11 @@ main(int argc, char **argv)
 	if (stats_file != NULL && (f = fopen(stats_file, "w")) != NULL) {
 		fprintf(f, "requests %lu\ncompleted %lu\nfailed %lu\n"
 		    "cancelled %lu\ntokens %lu\nrunning %lu\nwaiting %lu\n"
-		    "late_p50_us %lu\nlate_p99_us %lu\nlate_max_us %lu\n",
+		    "late_p50_us %lu\nlate_p99_us %lu\nlate_max_us %lu\n"
+		    "polls %lu\n",
 		    st.requests, st.completed, st.failed, st.cancelled,
 		    st.tokens, st.running, st.waiting, st.late_p50_us,
-		    st.late_p99_us, st.late_max_us);
+		    st.late_p99_us, st.late_max_us, st.polls);
 		fclose(f);
 	}
 	modelsim_free(sim);

@@ -1,8 +1,10 @@
 # modelsim.bash: start and stop the model simulator alone from bats tests.
 #
-#   modelsim_start CONFIG_JSON	starts build/tests/helpers/modelsim-serve on
-#	127.0.0.1 with a port the OS picks and the given {"models": {...}}
-#	settings; sets MODELSIM_PORT, MODELSIM_URL (…/v1), MODELSIM_DIR.
+#   modelsim_start CONFIG_JSON [OPTION...]	starts
+#	build/tests/helpers/modelsim-serve on 127.0.0.1 with a port the OS
+#	picks, the given {"models": {...}} settings and any more options
+#	(e.g. --busy-poll true); sets MODELSIM_PORT, MODELSIM_URL (…/v1),
+#	MODELSIM_DIR.
 #   modelsim_stop		stop it (call from teardown); its counters are
 #	then in $MODELSIM_DIR/stats ("completed 3", "cancelled 1", ...).
 #   modelsim_stat NAME		one counter, after modelsim_stop.
@@ -14,9 +16,10 @@ modelsim_start() {
 	local i
 	MODELSIM_DIR=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/modelsim.XXXXXX")
 	printf '%s\n' "$1" >"$MODELSIM_DIR/config.json"
+	shift
 	"$MODELSIM_BIN" --config "$MODELSIM_DIR/config.json" \
 		--port-file "$MODELSIM_DIR/port" --stats-file "$MODELSIM_DIR/stats" \
-		--lifetime 60 >"$MODELSIM_DIR/stdout" 2>"$MODELSIM_DIR/stderr" 3>&- &
+		--lifetime 60 "$@" >"$MODELSIM_DIR/stdout" 2>"$MODELSIM_DIR/stderr" 3>&- &
 	MODELSIM_PID=$!
 	for i in $(seq 1 250); do
 		[ -s "$MODELSIM_DIR/port" ] && break

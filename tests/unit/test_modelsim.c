@@ -304,6 +304,42 @@ TEST(settings)
 	ok(n >= 5, "five profiles ship (%d)", n);
 }
 
+TEST(busy_poll_setting)
+{
+	struct msim_config c;
+	struct err e = ERR_INIT;
+
+	msim_config_init(&c);
+	ok(c.busy_poll == 0, "busy-poll is off by default");
+	ok(apply(&c, "{\"busy-poll\":true}", &e) == 0 &&
+	    c.busy_poll == HUGE_VAL, "true: poll always");
+	ok(apply(&c, "{\"maas.sandbox/busy-poll\":\"false\"}", &e) == 0 &&
+	    c.busy_poll == 0, "\"false\" as an annotation string: off");
+	ok(apply(&c, "{\"busy-poll\":\"TRUE\"}", &e) == 0 &&
+	    c.busy_poll == HUGE_VAL, "\"TRUE\" as a string");
+	ok(apply(&c, "{\"busy-poll\":\"3ms\"}", &e) == 0 &&
+	    fabs(c.busy_poll - 0.003) < 1e-12, "a duration: the margin");
+	ok(apply(&c, "{\"busy-poll\":0.002}", &e) == 0 &&
+	    fabs(c.busy_poll - 0.002) < 1e-12, "a number: seconds");
+	ok(apply(&c, "{\"busy-poll\":\"0s\"}", &e) == 0 &&
+	    c.busy_poll == 0, "a zero margin is off");
+	ok(apply(&c, "{\"busy-poll\":\"soon\"}", &e) == -1, "bad value");
+	is_str(e.msg, "setting busy-poll: want true, false or a duration "
+	    "such as \"3ms\", not soon", "says what it wants");
+	ok(apply(&c, "{\"busy-poll\":{}}", &e) == -1 &&
+	    strstr(e.msg, "not that JSON value") != NULL, "an object");
+	ok(apply(&c, "{\"busy-poll\":\"2h\"}", &e) == -1, "above 1h");
+	ok(modelsim_check_setting("busy-poll", "5ms", &e) == 0,
+	    "modelsim_check_setting accepts a margin");
+	ok(modelsim_check_setting("busy-poll", "-1ms", &e) == -1 &&
+	    strncmp(e.msg, "setting busy-poll: ", 19) == 0,
+	    "and refuses a negative one");
+	ok(modelsim_check_setting("tttf", "1s", &e) == -1,
+	    "an unknown key is refused");
+	err_clear(&e);
+	msim_config_free(&c);
+}
+
 int
 main(void)
 {
@@ -314,5 +350,6 @@ main(void)
 	RUN(distributions);
 	RUN(latency_model);
 	RUN(settings);
+	RUN(busy_poll_setting);
 	return tap_done();
 }
