@@ -18,6 +18,10 @@
 # that fires late delays the token for every client alike; what the
 # benchmark reports beyond that lateness is the client's own error.
 #
+# A line before the table gives the machine's own floor on the
+# simulator's CPU (tests/helpers/clock-floor): how late a process doing
+# nothing else sees deadlines, sleeping and busy-polling.
+#
 # -S POLL runs the simulator in precision mode (modelsim-serve --busy-poll
 # POLL: true never sleeps, a margin such as 3ms polls from that long before
 # each deadline), so its timers do not pay the machine's wake-up latency.
@@ -48,6 +52,8 @@ host_line
 echo "# configured: ttft 50 ms, itl 10 ms (tpot = itl); errors = reported - configured, ms;"
 echo "# srv late = the simulator's token timers firing late (p50/p99/max, ms)"
 echo "# simulator busy-poll: ${spoll:-off (sleeps until deadlines)}; client: sleeps (kernel receive timestamps)"
+fl=$BUILD/tests/helpers/clock-floor
+[ ! -x "$fl" ] || echo "# floor on the simulator's CPU (clock-floor, 5 ms x 1000): $("${SIM_PIN[@]}" "$fl" --period-ms 5 --count 1000); $("${SIM_PIN[@]}" "$fl" --poll --period-ms 5 --count 1000)"
 printf '%-7s %-6s %-9s %-20s %-18s %-22s %-6s %s\n' streams ok tokens "ttft err p50/p99" \
     "tpot err p50/p99" "srv late p50/p99/max" valid client
 for c in $levels; do

@@ -3,7 +3,7 @@
 # and inter-token latency as concurrent streams grow (issue 6, Done-when 4).
 #
 #   tests/bench/modelsim.sh [-c multi|curl] [-t TTFT_MS] [-i ITL_MS]
-#       [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [CONCURRENCY...]
+#       [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [-F] [CONCURRENCY...]
 #       (default levels: 100 1000 5000)
 #
 # For each level C it starts a fresh build/tests/helpers/modelsim-serve on
@@ -44,7 +44,10 @@
 #             long before each deadline); its CPU use is then ~100% and
 #             us/token is not printed (it would count the polling)
 #   -C        the client busy-polls (stream-load --busy-poll; -c multi only)
-# The header says which side polls.
+# The header says which side polls.  -F first measures the machine's own
+# floor on the server's CPU with build/tests/helpers/clock-floor: how late
+# a process doing nothing else sees 1,000 deadlines 5 ms apart, sleeping
+# and busy-polling (no simulator can keep its timers better than that).
 # A benchmark, not a test: figures depend on the machine's load.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -52,9 +55,10 @@ BUILD=${BUILD:-build}
 SERVE=${SERVE:-$BUILD/tests/helpers/modelsim-serve}
 LOAD=${LOAD:-$BUILD/tests/helpers/stream-load}
 args=("$@")
-client=multi ttft=100 itl=20 k=20 ramp=0 prio= spoll= cpoll=
-while getopts c:t:i:k:r:PS:C o; do
+client=multi ttft=100 itl=20 k=20 ramp=0 prio= spoll= cpoll= floor=
+while getopts c:t:i:k:r:PS:CF o; do
 	case $o in
+	F) floor=1 ;;
 	S) spoll=$OPTARG ;;
 	C) cpoll=1 ;;
 	r) ramp=$OPTARG ;;
@@ -63,7 +67,7 @@ while getopts c:t:i:k:r:PS:C o; do
 	t) ttft=$OPTARG ;;
 	i) itl=$OPTARG ;;
 	k) k=$OPTARG ;;
-	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [C...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [-F] [C...]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -100,10 +104,15 @@ tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 pct() { awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(q * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
 
-echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k -r $ramp${prio:+ -P}${spoll:+ -S $spoll}${cpoll:+ -C} $levels"
+echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k -r $ramp${prio:+ -P}${spoll:+ -S $spoll}${cpoll:+ -C}${floor:+ -F} $levels"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(curl --version | head -1 | cut -d' ' -f1-2)"
 echo "# server ${srv_pin[*]:-unpinned}, clients ${cli_pin[*]:-unpinned}${prio:+, session autogroup nice -20}; configured: ttft $ttft ms, itl $itl ms; errors = measured - configured, ms"
 echo "# busy-poll: server ${spoll:-off (sleeps until deadlines)}, client $([ -n "$cpoll" ] && echo on || echo "off (sleeps in epoll_wait)")"
+if [ -n "$floor" ]; then
+	fl=$BUILD/tests/helpers/clock-floor
+	[ -x "$fl" ] || { echo "modelsim.sh: build $fl first (make tests-build)" >&2; exit 1; }
+	echo "# floor on the server's CPU (clock-floor, 5 ms x 1000): $("${srv_pin[@]}" "$fl" --period-ms 5 --count 1000); $("${srv_pin[@]}" "$fl" --poll --period-ms 5 --count 1000)"
+fi
 printf '%-6s %-5s %-26s %-24s %-10s %-9s %-10s %-8s %s\n' conc ok "ttft err p50/p99/max" "itl err p50/p99/max" "gap99 err" "gap p99" "srv late99" "srv cpu" "us/token"
 for c in $levels; do
 	rm -f "$tmp/port" "$tmp/stats"
