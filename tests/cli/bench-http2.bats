@@ -7,6 +7,7 @@
 bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/modelsim
+load ../helpers/bench
 
 CONFIG='{"models": {
   "m": {"ttft": "20ms", "itl": "2ms", "max-num-seqs": 100000, "max-waiting": 100000}
@@ -37,10 +38,7 @@ nghttpx_start() {
 
 setup() {
 	command -v nghttpx >/dev/null || skip "nghttpx not installed (Debian nghttp2-proxy): nothing local speaks HTTP/2"
-	common_setup
-	OUT=$TEST_HOME/out
-	mkdir -p "$OUT"
-	modelsim_start "$CONFIG"
+	bench_setup "$CONFIG"
 }
 teardown() {
 	if [ -n "${H2_PID:-}" ]; then

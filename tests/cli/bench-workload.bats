@@ -9,23 +9,15 @@ bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/modelsim
 load ../helpers/responder
+load ../helpers/bench
 
 CONFIG='{"models": {
   "m": {"ttft": "50ms", "itl": "5ms", "max-num-seqs": 100000, "max-waiting": 100000},
   "fast": {"ttft": "2ms", "itl": "1ms", "max-num-seqs": 100000, "max-waiting": 100000}
 }}'
 
-setup() {
-	common_setup
-	OUT=$TEST_HOME/out
-	mkdir -p "$OUT"
-	modelsim_start "$CONFIG"
-}
-teardown() {
-	modelsim_stop
-	responder_stop 2>/dev/null || true
-	common_teardown
-}
+setup() { bench_setup "$CONFIG"; }
+teardown() { bench_teardown; }
 
 # Loose validity limits: these tests check the workload, not the machine.
 LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)

@@ -7,6 +7,7 @@
 load ../helpers/common
 load ../helpers/modelsim
 load ../helpers/responder
+load ../helpers/bench
 
 CONFIG='{"models": {
   "m": {"ttft": "50ms", "itl": "10ms", "max-num-seqs": 100000, "max-waiting": 100000},
@@ -19,17 +20,8 @@ CONFIG='{"models": {
   "slow": {"ttft": "200ms", "itl": "1ms", "max-num-seqs": 100000}
 }}'
 
-setup() {
-	common_setup
-	OUT=$TEST_HOME/out
-	mkdir -p "$OUT"
-	modelsim_start "$CONFIG"
-}
-teardown() {
-	modelsim_stop
-	responder_stop 2>/dev/null || true
-	common_teardown
-}
+setup() { bench_setup "$CONFIG"; }
+teardown() { bench_teardown; }
 
 # jqn FILTER FILE: a number from a JSON file.
 jqn() { jq -r "$1" "$2"; }
