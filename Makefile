@@ -117,11 +117,6 @@ $(SCHEMA_TEST_BIN): $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/tap.h \
 # The sandbox-serve helper runs sbx_serve: it links the sandbox objects.
 SBX_OBJ = $(filter $(BUILD)/cli/sandbox/%,$(CLI_OBJ))
 
-# The usage-serve helper runs sbx_serve with recorded traffic.
-$(BUILD)/tests/helpers/usage-serve: tests/helpers/usage-serve.c $(SBX_OBJ) $(EMBED_OBJ) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(SBX_OBJ) $(EMBED_OBJ) $(LIB) $(LDLIBS)
-
 # Unit tests of metrics.c and promql.c link every sandbox object.
 $(BUILD)/tests/unit/test_metrics: tests/unit/test_metrics.c tests/unit/tap.h \
     $(SBX_OBJ) $(EMBED_OBJ) $(LIB)

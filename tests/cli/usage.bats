@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # usage.bats: `maasctl usage` against the sandbox's own Prometheus API
 # (found through the thanos-querier Route it publishes), with gateway
-# traffic recorded into its telemetry by the usage-serve helper, and
+# traffic recorded into its telemetry by sandbox-serve --traffic, and
 # against the scripted responder for Prometheus' failure answers.
 bats_require_minimum_version 1.5.0
 load ../helpers/common
@@ -19,7 +19,6 @@ carol free llm/tiny 0 1 1
 carol free llm/tiny 0 1 1'
 
 setup_file() {
-	SBX_HELPER="$MAASCTL_TEST_ROOT/$BUILD/tests/helpers/usage-serve"
 	SBX_DIR=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/sbx.XXXXXX")
 	printf '%s\n' "$TRAFFIC" >"$SBX_DIR/traffic"
 	sbx_start --gateway-port 0 --traffic "$SBX_DIR/traffic"
@@ -283,7 +282,6 @@ kubectl_patch_tenant() {
 
 @test "usage history and counters survive a restart of the sandbox" {
 	SBX_DIR=$BATS_TEST_TMPDIR/sbx2 SBX_PORT=
-	SBX_HELPER="$MAASCTL_TEST_ROOT/$BUILD/tests/helpers/usage-serve"
 	mkdir -p "$SBX_DIR"
 	printf '%s\n' 'dave gold llm/qwen 11 0 5' 'dave gold llm/qwen 0 1 5' >"$SBX_DIR/traffic"
 	OWN_SBX=1
