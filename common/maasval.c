@@ -196,47 +196,64 @@ check_items(const cJSON *parent, const char *key, const char *field,
 	return 0;
 }
 
-/* spec.modelRefs[i].{name,namespace} and no model twice. */
+/*
+ * The opening MaaSSubscription and MaaSAuthPolicy share: metadata.name, a
+ * spec, a non-empty spec.modelRefs whose items each have a name and a
+ * namespace, and no model twice.  Sets *name and *spec (on success, and on
+ * failure as far as they were reached).
+ */
 static int
-check_refs(const cJSON *refs, const char *kind, const char *name,
-    struct strlist *seen, struct err *e)
+check_spec_refs(const cJSON *obj, const char *kind, const char **name,
+    const cJSON **spec, struct err *e)
 {
+	struct strlist	 seen = STRLIST_INIT;
 	const cJSON	*r;
 	char		*f, *key;
-	int		 i = 0, rc = 0, dup;
+	int		 i = 0, rc = -1, bad;
 
-	cJSON_ArrayForEach(r, refs) {
-		f = xasprintf("spec.modelRefs[%d]", i);
-		if (!cJSON_IsObject(r))
-			rc = invalid(e, kind, name, f, "Invalid value: \"%s\": "
+	if (check_name(obj, kind, e) != 0)
+		return -1;
+	*name = json_str(obj, "metadata.name");
+	if ((*spec = cJSON_GetObjectItemCaseSensitive(obj, "spec")) == NULL)
+		return invalid(e, kind, *name, "spec", "Required value");
+	if (check_items(*spec, "modelRefs", "spec.modelRefs", kind, *name, e))
+		return -1;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(*spec,
+	    "modelRefs")) {
+		if (!cJSON_IsObject(r)) {
+			f = xasprintf("spec.modelRefs[%d]", i);
+			invalid(e, kind, *name, f, "Invalid value: \"%s\": "
 			    "%s in body must be of type object", "string", f);
-		free(f);
-		if (rc != 0)
-			return rc;
+			free(f);
+			goto out;
+		}
 		f = xasprintf("spec.modelRefs[%d].name", i);
-		rc = check_str(r, "name", f, 63, kind, name, e);
+		bad = check_str(r, "name", f, 63, kind, *name, e);
 		free(f);
-		if (rc != 0)
-			return rc;
+		if (bad)
+			goto out;
 		f = xasprintf("spec.modelRefs[%d].namespace", i);
-		rc = check_str(r, "namespace", f, 63, kind, name, e);
+		bad = check_str(r, "namespace", f, 63, kind, *name, e);
 		free(f);
-		if (rc != 0)
-			return rc;
+		if (bad)
+			goto out;
 		key = xasprintf("%s/%s", json_str(r, "namespace"),
 		    json_str(r, "name"));
-		dup = sl_has(seen, key);
-		if (dup) {
+		if (sl_has(&seen, key)) {
 			f = xasprintf("spec.modelRefs[%d]", i);
-			invalid(e, kind, name, f, "Duplicate value: \"%s\"", key);
+			invalid(e, kind, *name, f, "Duplicate value: \"%s\"",
+			    key);
 			free(f);
 			free(key);
-			return -1;
+			goto out;
 		}
-		sl_take(seen, key);
+		sl_take(&seen, key);
 		i++;
 	}
-	return 0;
+	rc = 0;
+out:
+	sl_free(&seen);
+	return rc;
 }
 
 /* groups[].name and users[] of an owner or subjects object. */
@@ -363,24 +380,16 @@ int
 maasval_subscription(const cJSON *obj, struct err *e)
 {
 	static const char kind[] = "MaaSSubscription";
-	struct strlist	 seen = STRLIST_INIT;
-	const cJSON	*spec, *refs, *r, *l, *owner, *p;
+	const cJSON	*spec, *r, *l, *owner, *p;
 	const char	*name;
 	char		*f;
-	int		 i, j, n, rc = -1;
+	int		 i, j, n;
 
-	if (check_name(obj, kind, e) != 0)
+	if (check_spec_refs(obj, kind, &name, &spec, e) != 0)
 		return -1;
-	name = json_str(obj, "metadata.name");
-	if ((spec = cJSON_GetObjectItemCaseSensitive(obj, "spec")) == NULL)
-		return invalid(e, kind, name, "spec", "Required value");
-	if (check_items(spec, "modelRefs", "spec.modelRefs", kind, name, e))
-		return -1;
-	refs = cJSON_GetObjectItemCaseSensitive(spec, "modelRefs");
-	if (check_refs(refs, kind, name, &seen, e) != 0)
-		goto out;
 	i = 0;
-	cJSON_ArrayForEach(r, refs) {
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(spec,
+	    "modelRefs")) {
 		const cJSON *b = cJSON_GetObjectItemCaseSensitive(r,
 		    "billingRate");
 
@@ -390,7 +399,7 @@ maasval_subscription(const cJSON *obj, struct err *e)
 			    i);
 			invalid(e, kind, name, f, "Required value");
 			free(f);
-			goto out;
+			return -1;
 		}
 		if (b != NULL) {
 			char *end;
@@ -404,14 +413,14 @@ maasval_subscription(const cJSON *obj, struct err *e)
 				    " must be a non-negative decimal number",
 				    json_str(b, "perToken"));
 				free(f);
-				goto out;
+				return -1;
 			}
 		}
 		f = xasprintf("spec.modelRefs[%d].tokenRateLimits", i);
 		n = check_items(r, "tokenRateLimits", f, kind, name, e);
 		free(f);
 		if (n != 0)
-			goto out;
+			return -1;
 		j = 0;
 		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(r,
 		    "tokenRateLimits")) {
@@ -420,76 +429,49 @@ maasval_subscription(const cJSON *obj, struct err *e)
 			n = check_rate(l, f, kind, name, e);
 			free(f);
 			if (n != 0)
-				goto out;
+				return -1;
 		}
 		i++;
 	}
-	if ((owner = cJSON_GetObjectItemCaseSensitive(spec, "owner")) == NULL) {
-		invalid(e, kind, name, "spec.owner", "Required value");
-		goto out;
-	}
+	if ((owner = cJSON_GetObjectItemCaseSensitive(spec, "owner")) == NULL)
+		return invalid(e, kind, name, "spec.owner", "Required value");
 	if (check_principals(owner, "spec.owner", kind, name, &n, e) != 0)
-		goto out;
-	if (n == 0) {
-		invalid(e, kind, name, "spec.owner", "Invalid value: \"object\": "
-		    "at least one group or user must own the subscription");
-		goto out;
-	}
+		return -1;
+	if (n == 0)
+		return invalid(e, kind, name, "spec.owner", "Invalid value: "
+		    "\"object\": at least one group or user must own the "
+		    "subscription");
 	p = cJSON_GetObjectItemCaseSensitive(spec, "priority");
 	if (p != NULL && (!cJSON_IsNumber(p) || p->valuedouble !=
 	    (double)(long long)p->valuedouble || p->valuedouble < INT_MIN ||
-	    p->valuedouble > INT_MAX)) {
-		invalid(e, kind, name, "spec.priority", "Invalid value: %s: "
-		    "must be a 32-bit integer", cJSON_IsNumber(p) ? "number" :
-		    "\"string\"");
-		goto out;
-	}
-	if (check_meta(spec, "tokenMetadata", kind, name, e) != 0)
-		goto out;
-	rc = 0;
-out:
-	sl_free(&seen);
-	return rc;
+	    p->valuedouble > INT_MAX))
+		return invalid(e, kind, name, "spec.priority", "Invalid value: "
+		    "%s: must be a 32-bit integer", cJSON_IsNumber(p) ?
+		    "number" : "\"string\"");
+	return check_meta(spec, "tokenMetadata", kind, name, e) != 0 ? -1 : 0;
 }
 
 int
 maasval_authpolicy(const cJSON *obj, struct err *e)
 {
 	static const char kind[] = "MaaSAuthPolicy";
-	struct strlist	 seen = STRLIST_INIT;
 	const cJSON	*spec, *subj;
 	const char	*name;
-	int		 n, rc = -1;
+	int		 n;
 
-	if (check_name(obj, kind, e) != 0)
+	if (check_spec_refs(obj, kind, &name, &spec, e) != 0)
 		return -1;
-	name = json_str(obj, "metadata.name");
-	if ((spec = cJSON_GetObjectItemCaseSensitive(obj, "spec")) == NULL)
-		return invalid(e, kind, name, "spec", "Required value");
-	if (check_items(spec, "modelRefs", "spec.modelRefs", kind, name, e))
-		return -1;
-	if (check_refs(cJSON_GetObjectItemCaseSensitive(spec, "modelRefs"),
-	    kind, name, &seen, e) != 0)
-		goto out;
 	if ((subj = cJSON_GetObjectItemCaseSensitive(spec, "subjects")) ==
-	    NULL) {
-		invalid(e, kind, name, "spec.subjects", "Required value");
-		goto out;
-	}
+	    NULL)
+		return invalid(e, kind, name, "spec.subjects", "Required value");
 	if (check_principals(subj, "spec.subjects", kind, name, &n, e) != 0)
-		goto out;
-	if (n == 0) {
-		invalid(e, kind, name, "spec.subjects", "Invalid value: "
+		return -1;
+	if (n == 0)
+		return invalid(e, kind, name, "spec.subjects", "Invalid value: "
 		    "\"object\": at least one group or user must be specified "
 		    "in subjects");
-		goto out;
-	}
-	if (check_meta(spec, "meteringMetadata", kind, name, e) != 0)
-		goto out;
-	rc = 0;
-out:
-	sl_free(&seen);
-	return rc;
+	return check_meta(spec, "meteringMetadata", kind, name, e) != 0 ? -1 :
+	    0;
 }
 
 int
