@@ -46,20 +46,6 @@ static struct {
 	{ "description", 0, OPT_STR, &A.description, "TEXT",		\
 	  "openshift.io/description annotation", 0, NULL, NULL, 0, 0 }
 
-static const struct opt list_opts[] = {
-	{ "selector", 'l', OPT_STR, &MO.selector, "SELECTOR",
-	  "only policies whose labels match", 0, NULL, NULL, 0, 0 },
-	{ "no-headers", 0, OPT_BOOL, &MO.no_headers, NULL,
-	  "omit the table header", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_OPT_LAST
-};
-
-static const struct opt get_opts[] = {
-	{ "no-headers", 0, OPT_BOOL, &MO.no_headers, NULL,
-	  "omit the table header", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_OPT_LAST
-};
-
 static const struct opt create_opts[] = {
 	AP_SUBJECT_ROWS("granted access"),
 	AP_META_ROWS,
@@ -92,13 +78,6 @@ static const struct opt revoke_opts[] = {
 	MAASOBJ_OPT_LAST
 };
 
-static const struct opt delete_opts[] = {
-	{ "ignore-not-found", 0, OPT_BOOL, &MO.ignore_not_found, NULL,
-	  "treat a missing policy as deleted", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_WRITE_ROWS("wait until the policy is gone"),
-	MAASOBJ_OPT_LAST
-};
-
 static void
 ap_row(struct output_table *tb, const cJSON *o, time_t now)
 {
@@ -109,23 +88,11 @@ ap_row(struct output_table *tb, const cJSON *o, time_t now)
 
 	s = json_str(o, "status.phase");
 	output_table_add(tb, s && *s ? s : "<none>");
-	cJSON_ArrayForEach(it, json_path(o, "spec.subjects.groups"))
-		sb_addf(&sb, "%sgroup:%s", sb.len ? "," : "",
-		    json_str(it, "name") ? json_str(it, "name") : "");
-	cJSON_ArrayForEach(it, json_path(o, "spec.subjects.users"))
-		if (cJSON_IsString(it))
-			sb_addf(&sb, "%suser:%s", sb.len ? "," : "",
-			    it->valuestring);
-	output_table_add(tb, sb.len ? sb.buf : "<none>");
-	sb_reset(&sb);
-	cJSON_ArrayForEach(it, json_path(o, "spec.modelRefs"))
-		sb_addf(&sb, "%s%s/%s", sb.len ? "," : "",
-		    json_str(it, "namespace"), json_str(it, "name"));
-	output_table_add(tb, sb.len ? sb.buf : "<none>");
+	maasobj_cell_principals(tb, json_path(o, "spec.subjects"));
+	maasobj_cell_models(tb, o);
 	age = output_age(json_str(o, "metadata.creationTimestamp"), now);
 	output_table_add(tb, age);
 	free(age);
-	sb_reset(&sb);
 	cJSON_ArrayForEach(it, json_path(o, "status.authPolicies"))
 		sb_addf(&sb, "%s%s", sb.len ? "," : "", json_str(it, "name") ?
 		    json_str(it, "name") : "");
@@ -140,25 +107,9 @@ static const char *const ap_hdr[] = { "NAME", "PHASE", "SUBJECTS", "MODELS",
 static const struct maasobj_table ap_table = { ap_hdr, 7,
     (1u << 5) | (1u << 6), ap_row };
 
-static int
-ap_list(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	(void)argc;
-	(void)argv;
-	return maasobj_list(ctx, &maasobj_authpolicy, &ap_table, e);
-}
-
-static int
-ap_get(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	return maasobj_get(ctx, &maasobj_authpolicy, &ap_table, argc, argv, e);
-}
-
-static int
-ap_delete(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	return maasobj_delete(ctx, &maasobj_authpolicy, argc, argv, e);
-}
+MAASOBJ_READ_COMMANDS(ap, maasobj_authpolicy, ap_table,
+    maasobj_complete_authpolicies, "MaaSAuthPolicies",
+    "the MaaS namespace", "policy", "policies");
 
 /* Index of group g in a groups array of {name}, or -1. */
 static int
@@ -505,44 +456,6 @@ out:
 	return rc;
 }
 
-static int
-ap_complete(struct ctx *ctx, int pos, const char *word, struct strlist *out)
-{
-	(void)pos;
-	(void)word;
-	return maasobj_complete_authpolicies(ctx, out);
-}
-
-static int
-ap_complete_first(struct ctx *ctx, int pos, const char *word,
-    struct strlist *out)
-{
-	return pos == 0 ? ap_complete(ctx, pos, word, out) : 0;
-}
-
-static const struct command ap_list_cmd = {
-	.name = "list",
-	.aliases = (const char *const[]){ "ls", NULL },
-	.summary = "List MaaSAuthPolicies (the MaaS namespace, -n NS, or -A)",
-	.usage = "[-A] [-l SELECTOR] [--no-headers] [-o FORMAT]",
-	.opts = list_opts,
-	.run = ap_list,
-	.flags = CMD_NEEDS_KUBE,
-	.max_args = 0,
-};
-
-static const struct command ap_get_cmd = {
-	.name = "get",
-	.summary = "Show MaaSAuthPolicies by name",
-	.usage = "NAME... [--no-headers] [-o FORMAT]",
-	.opts = get_opts,
-	.run = ap_get,
-	.flags = CMD_NEEDS_KUBE,
-	.complete = ap_complete,
-	.min_args = 1,
-	.max_args = -1,
-};
-
 static const struct command ap_create_cmd = {
 	.name = "create",
 	.summary = "Create a MaaSAuthPolicy granting groups and users models",
@@ -571,19 +484,6 @@ static const struct command ap_update_cmd = {
 	.complete = ap_complete_first,
 	.min_args = 1,
 	.max_args = 1,
-};
-
-static const struct command ap_delete_cmd = {
-	.name = "delete",
-	.summary = "Delete MaaSAuthPolicies",
-	.usage = "NAME... [--ignore-not-found] [--dry-run[=MODE]] "
-	    "[--wait[=TIMEOUT]]",
-	.opts = delete_opts,
-	.run = ap_delete,
-	.flags = CMD_NEEDS_KUBE,
-	.complete = ap_complete,
-	.min_args = 1,
-	.max_args = -1,
 };
 
 static const struct command ap_grant_cmd = {

@@ -30,6 +30,11 @@ const struct maasobj_kind maasobj_authpolicy = { "authpolicy",
 const struct maasobj_kind maasobj_modelref = { "modelref", "MaaSModelRef",
     "maasmodelrefs", "maasmodelref", 0, maasval_modelref };
 
+const struct opt maasobj_get_opts[] = {
+	MAASOBJ_NO_HEADERS_ROW,
+	MAASOBJ_OPT_LAST
+};
+
 int
 maasobj_dry_run_fn(const struct opt *o, const char *v, struct err *e)
 {
@@ -196,6 +201,36 @@ table_new(const struct maasobj_table *t, int show_ns)
 		if (t->wide & (1u << i))
 			output_table_wide(tb, i + off);
 	return tb;
+}
+
+void
+maasobj_cell_principals(struct output_table *tb, const cJSON *principals)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	const cJSON	*it;
+
+	cJSON_ArrayForEach(it, json_path(principals, "groups"))
+		sb_addf(&sb, "%sgroup:%s", sb.len ? "," : "",
+		    json_str(it, "name") ? json_str(it, "name") : "");
+	cJSON_ArrayForEach(it, json_path(principals, "users"))
+		if (cJSON_IsString(it))
+			sb_addf(&sb, "%suser:%s", sb.len ? "," : "",
+			    it->valuestring);
+	output_table_add(tb, sb.len ? sb.buf : "<none>");
+	sb_free(&sb);
+}
+
+void
+maasobj_cell_models(struct output_table *tb, const cJSON *obj)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	const cJSON	*it;
+
+	cJSON_ArrayForEach(it, json_path(obj, "spec.modelRefs"))
+		sb_addf(&sb, "%s%s/%s", sb.len ? "," : "",
+		    json_str(it, "namespace"), json_str(it, "name"));
+	output_table_add(tb, sb.len ? sb.buf : "<none>");
+	sb_free(&sb);
 }
 
 /* One row per object of items. */

@@ -55,6 +55,12 @@ int	 maasobj_dry_run_fn(const struct opt *, const char *, struct err *);
 
 #define MAASOBJ_OPT_LAST \
 	{ NULL, 0, OPT_END, NULL, NULL, NULL, 0, NULL, NULL, 0, 0 }
+/* --no-headers for the table printers. */
+#define MAASOBJ_NO_HEADERS_ROW						\
+	{ "no-headers", 0, OPT_BOOL, &MO.no_headers, NULL,		\
+	  "omit the table header", 0, NULL, NULL, 0, 0 }
+/* The options of every kind's `get`. */
+extern const struct opt maasobj_get_opts[];
 /* --dry-run, --wait, --no-wait rows for a writing command. */
 #define MAASOBJ_WRITE_ROWS(waithelp)					\
 	{ "dry-run", 0, OPT_FUNC, &MO.dry_run, "MODE",			\
@@ -81,6 +87,12 @@ struct maasobj_table {
 	void		(*row)(struct output_table *, const cJSON *obj,
 			    time_t now);	/* all columns but NAME */
 };
+
+/* A table cell of the groups and users of a principals object (spec.owner,
+ * spec.subjects): "group:g,user:u", or "<none>". */
+void	 maasobj_cell_principals(struct output_table *, const cJSON *);
+/* A table cell of an object's spec.modelRefs: "ns/name,...", or "<none>". */
+void	 maasobj_cell_models(struct output_table *, const cJSON *obj);
 
 /* The client, the resource of the kind and the namespace to use. */
 struct kube *maasobj_client(struct ctx *, const struct maasobj_kind *,
@@ -129,5 +141,98 @@ int	 maasobj_complete_subscriptions(struct ctx *, struct strlist *);
 int	 maasobj_complete_authpolicies(struct ctx *, struct strlist *);
 int	 maasobj_complete_modelrefs(struct ctx *, struct strlist *);
 int	 maasobj_complete_models(struct ctx *, struct strlist *);
+
+/*
+ * The read and delete side of a kind's command group, generated from one
+ * descriptor (in the manner of RB_GENERATE): defines the static commands
+ * PFX_list_cmd, PFX_get_cmd and PFX_delete_cmd with their option tables and
+ * run functions, and PFX_complete_first, the positional completion of a
+ * command whose first argument names an object of the kind.
+ *	PFX	prefix of the generated names (sub, ap, mr)
+ *	KIND	the struct maasobj_kind (maasobj_subscription)
+ *	TABLE	its struct maasobj_table
+ *	NAMES	its completion provider (maasobj_complete_subscriptions)
+ *	KINDS	the kind's plural in summaries ("MaaSSubscriptions")
+ *	WHERE	list's default namespace in its summary ("the MaaS namespace")
+ *	NOUN, NOUNS	the object in option help ("subscription", "subscriptions")
+ */
+#define MAASOBJ_READ_COMMANDS(PFX, KIND, TABLE, NAMES, KINDS, WHERE, NOUN,	\
+    NOUNS)									\
+static int									\
+PFX##_list(struct ctx *ctx, int argc, char **argv, struct err *e)		\
+{										\
+	(void)argc;								\
+	(void)argv;								\
+	return maasobj_list(ctx, &KIND, &TABLE, e);				\
+}										\
+static int									\
+PFX##_get(struct ctx *ctx, int argc, char **argv, struct err *e)		\
+{										\
+	return maasobj_get(ctx, &KIND, &TABLE, argc, argv, e);			\
+}										\
+static int									\
+PFX##_delete(struct ctx *ctx, int argc, char **argv, struct err *e)		\
+{										\
+	return maasobj_delete(ctx, &KIND, argc, argv, e);			\
+}										\
+static int									\
+PFX##_complete(struct ctx *ctx, int pos, const char *word,			\
+    struct strlist *out)							\
+{										\
+	(void)pos;								\
+	(void)word;								\
+	return NAMES(ctx, out);							\
+}										\
+static int __attribute__((unused))						\
+PFX##_complete_first(struct ctx *ctx, int pos, const char *word,		\
+    struct strlist *out)							\
+{										\
+	return pos == 0 ? PFX##_complete(ctx, pos, word, out) : 0;		\
+}										\
+static const struct opt PFX##_list_opts[] = {					\
+	{ "selector", 'l', OPT_STR, &MO.selector, "SELECTOR",			\
+	  "only " NOUNS " whose labels match", 0, NULL, NULL, 0, 0 },		\
+	MAASOBJ_NO_HEADERS_ROW,							\
+	MAASOBJ_OPT_LAST							\
+};										\
+static const struct opt PFX##_delete_opts[] = {				\
+	{ "ignore-not-found", 0, OPT_BOOL, &MO.ignore_not_found, NULL,		\
+	  "treat a missing " NOUN " as deleted", 0, NULL, NULL, 0, 0 },		\
+	MAASOBJ_WRITE_ROWS("wait until the " NOUN " is gone"),			\
+	MAASOBJ_OPT_LAST							\
+};										\
+static const struct command PFX##_list_cmd = {					\
+	.name = "list",								\
+	.aliases = (const char *const[]){ "ls", NULL },				\
+	.summary = "List " KINDS " (" WHERE ", -n NS, or -A)",			\
+	.usage = "[-A] [-l SELECTOR] [--no-headers] [-o FORMAT]",		\
+	.opts = PFX##_list_opts,						\
+	.run = PFX##_list,							\
+	.flags = CMD_NEEDS_KUBE,						\
+	.max_args = 0,								\
+};										\
+static const struct command PFX##_get_cmd = {					\
+	.name = "get",								\
+	.summary = "Show " KINDS " by name",					\
+	.usage = "NAME... [--no-headers] [-o FORMAT]",				\
+	.opts = maasobj_get_opts,						\
+	.run = PFX##_get,							\
+	.flags = CMD_NEEDS_KUBE,						\
+	.complete = PFX##_complete,						\
+	.min_args = 1,								\
+	.max_args = -1,								\
+};										\
+static const struct command PFX##_delete_cmd = {				\
+	.name = "delete",							\
+	.summary = "Delete " KINDS,						\
+	.usage = "NAME... [--ignore-not-found] [--dry-run[=MODE]] "		\
+	    "[--wait[=TIMEOUT]]",						\
+	.opts = PFX##_delete_opts,						\
+	.run = PFX##_delete,							\
+	.flags = CMD_NEEDS_KUBE,						\
+	.complete = PFX##_complete,						\
+	.min_args = 1,								\
+	.max_args = -1,								\
+}
 
 #endif

@@ -58,20 +58,6 @@ static struct {
 	  "do not check that the backend object exists", 0, NULL, NULL,	\
 	  0, 0 }
 
-static const struct opt list_opts[] = {
-	{ "selector", 'l', OPT_STR, &MO.selector, "SELECTOR",
-	  "only model refs whose labels match", 0, NULL, NULL, 0, 0 },
-	{ "no-headers", 0, OPT_BOOL, &MO.no_headers, NULL,
-	  "omit the table header", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_OPT_LAST
-};
-
-static const struct opt get_opts[] = {
-	{ "no-headers", 0, OPT_BOOL, &MO.no_headers, NULL,
-	  "omit the table header", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_OPT_LAST
-};
-
 static const struct opt create_opts[] = {
 	MR_SPEC_ROWS,
 	MAASOBJ_WRITE_ROWS("wait until the model ref is Ready"),
@@ -82,13 +68,6 @@ static const struct opt update_opts[] = {
 	MR_SPEC_ROWS,
 	MAASOBJ_RV_ROW,
 	MAASOBJ_WRITE_ROWS("wait until the model ref is Ready"),
-	MAASOBJ_OPT_LAST
-};
-
-static const struct opt delete_opts[] = {
-	{ "ignore-not-found", 0, OPT_BOOL, &MO.ignore_not_found, NULL,
-	  "treat a missing model ref as deleted", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_WRITE_ROWS("wait until the model ref is gone"),
 	MAASOBJ_OPT_LAST
 };
 
@@ -122,25 +101,9 @@ static const char *const mr_hdr[] = { "NAME", "PHASE", "BACKEND",
 static const struct maasobj_table mr_table = { mr_hdr, 7,
     (1u << 5) | (1u << 6), mr_row };
 
-static int
-mr_list(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	(void)argc;
-	(void)argv;
-	return maasobj_list(ctx, &maasobj_modelref, &mr_table, e);
-}
-
-static int
-mr_get(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	return maasobj_get(ctx, &maasobj_modelref, &mr_table, argc, argv, e);
-}
-
-static int
-mr_delete(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	return maasobj_delete(ctx, &maasobj_modelref, argc, argv, e);
-}
+MAASOBJ_READ_COMMANDS(mr, maasobj_modelref, mr_table,
+    maasobj_complete_modelrefs, "MaaSModelRefs",
+    "the context's namespace", "model ref", "model refs");
 
 /* Does the backend exist?  ExternalModel: the canonical group first. */
 static int
@@ -333,48 +296,10 @@ out:
 	return rc;
 }
 
-static int
-mr_complete(struct ctx *ctx, int pos, const char *word, struct strlist *out)
-{
-	(void)pos;
-	(void)word;
-	return maasobj_complete_modelrefs(ctx, out);
-}
-
-static int
-mr_complete_first(struct ctx *ctx, int pos, const char *word,
-    struct strlist *out)
-{
-	return pos == 0 ? mr_complete(ctx, pos, word, out) : 0;
-}
-
 #define MR_SPEC_USAGE							\
 	"[--display-name TEXT] [--description TEXT] [--use-case TEXT] "	\
 	"[--context-window TOKENS] [--capability CAP]... "		\
 	"[--endpoint-override URL] [--tenant NAME] [--no-backend-check] "
-
-static const struct command mr_list_cmd = {
-	.name = "list",
-	.aliases = (const char *const[]){ "ls", NULL },
-	.summary = "List MaaSModelRefs (the context's namespace, -n NS, or -A)",
-	.usage = "[-A] [-l SELECTOR] [--no-headers] [-o FORMAT]",
-	.opts = list_opts,
-	.run = mr_list,
-	.flags = CMD_NEEDS_KUBE,
-	.max_args = 0,
-};
-
-static const struct command mr_get_cmd = {
-	.name = "get",
-	.summary = "Show MaaSModelRefs by name",
-	.usage = "NAME... [--no-headers] [-o FORMAT]",
-	.opts = get_opts,
-	.run = mr_get,
-	.flags = CMD_NEEDS_KUBE,
-	.complete = mr_complete,
-	.min_args = 1,
-	.max_args = -1,
-};
 
 static const struct command mr_create_cmd = {
 	.name = "create",
@@ -400,19 +325,6 @@ static const struct command mr_update_cmd = {
 	.complete = mr_complete_first,
 	.min_args = 1,
 	.max_args = 1,
-};
-
-static const struct command mr_delete_cmd = {
-	.name = "delete",
-	.summary = "Delete MaaSModelRefs",
-	.usage = "NAME... [--ignore-not-found] [--dry-run[=MODE]] "
-	    "[--wait[=TIMEOUT]]",
-	.opts = delete_opts,
-	.run = mr_delete,
-	.flags = CMD_NEEDS_KUBE,
-	.complete = mr_complete,
-	.min_args = 1,
-	.max_args = -1,
 };
 
 static const struct command *const mr_sub[] = { &mr_list_cmd, &mr_get_cmd,

@@ -52,20 +52,6 @@ static struct {
 	{ "description", 0, OPT_STR, &S.description, "TEXT",		\
 	  "openshift.io/description annotation", 0, NULL, NULL, 0, 0 }
 
-static const struct opt list_opts[] = {
-	{ "selector", 'l', OPT_STR, &MO.selector, "SELECTOR",
-	  "only subscriptions whose labels match", 0, NULL, NULL, 0, 0 },
-	{ "no-headers", 0, OPT_BOOL, &MO.no_headers, NULL,
-	  "omit the table header", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_OPT_LAST
-};
-
-static const struct opt get_opts[] = {
-	{ "no-headers", 0, OPT_BOOL, &MO.no_headers, NULL,
-	  "omit the table header", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_OPT_LAST
-};
-
 static const struct opt create_opts[] = {
 	SUB_SPEC_ROWS("model and its token limits (repeatable, at least one)"),
 	MAASOBJ_NOCHECK_ROW,
@@ -110,13 +96,6 @@ static const struct opt setlimit_opts[] = {
 	MAASOBJ_OPT_LAST
 };
 
-static const struct opt delete_opts[] = {
-	{ "ignore-not-found", 0, OPT_BOOL, &MO.ignore_not_found, NULL,
-	  "treat a missing subscription as deleted", 0, NULL, NULL, 0, 0 },
-	MAASOBJ_WRITE_ROWS("wait until the subscription is gone"),
-	MAASOBJ_OPT_LAST
-};
-
 /* Table columns after NAME. */
 static void
 sub_row(struct output_table *tb, const cJSON *o, time_t now)
@@ -129,23 +108,11 @@ sub_row(struct output_table *tb, const cJSON *o, time_t now)
 	s = json_str(o, "status.phase");
 	output_table_add(tb, s && *s ? s : "<none>");
 	output_table_addf(tb, "%.0f", json_num(o, "spec.priority", 0));
-	cJSON_ArrayForEach(it, json_path(o, "spec.owner.groups"))
-		sb_addf(&sb, "%sgroup:%s", sb.len ? "," : "",
-		    json_str(it, "name") ? json_str(it, "name") : "");
-	cJSON_ArrayForEach(it, json_path(o, "spec.owner.users"))
-		if (cJSON_IsString(it))
-			sb_addf(&sb, "%suser:%s", sb.len ? "," : "",
-			    it->valuestring);
-	output_table_add(tb, sb.len ? sb.buf : "<none>");
-	sb_reset(&sb);
-	cJSON_ArrayForEach(it, json_path(o, "spec.modelRefs"))
-		sb_addf(&sb, "%s%s/%s", sb.len ? "," : "",
-		    json_str(it, "namespace"), json_str(it, "name"));
-	output_table_add(tb, sb.len ? sb.buf : "<none>");
+	maasobj_cell_principals(tb, json_path(o, "spec.owner"));
+	maasobj_cell_models(tb, o);
 	age = output_age(json_str(o, "metadata.creationTimestamp"), now);
 	output_table_add(tb, age);
 	free(age);
-	sb_reset(&sb);
 	cJSON_ArrayForEach(it, json_path(o, "spec.modelRefs")) {
 		int n = 0;
 
@@ -167,26 +134,9 @@ static const char *const sub_hdr[] = { "NAME", "PHASE", "PRIORITY",
 static const struct maasobj_table sub_table = { sub_hdr, 8,
     (1u << 6) | (1u << 7), sub_row };
 
-static int
-sub_list(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	(void)argc;
-	(void)argv;
-	return maasobj_list(ctx, &maasobj_subscription, &sub_table, e);
-}
-
-static int
-sub_get(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	return maasobj_get(ctx, &maasobj_subscription, &sub_table, argc, argv,
-	    e);
-}
-
-static int
-sub_delete(struct ctx *ctx, int argc, char **argv, struct err *e)
-{
-	return maasobj_delete(ctx, &maasobj_subscription, argc, argv, e);
-}
+MAASOBJ_READ_COMMANDS(sub, maasobj_subscription, sub_table,
+    maasobj_complete_subscriptions, "MaaSSubscriptions",
+    "the MaaS namespace", "subscription", "subscriptions");
 
 /* A modelRefs entry from "NS/NAME=LIMIT/WINDOW[,...]"; NULL with e. */
 static cJSON *
@@ -604,44 +554,6 @@ sub_set_limit(struct ctx *ctx, int argc, char **argv, struct err *e)
 	return sub_modify(ctx, argv[0], "set-limit", edit_set_limit, e);
 }
 
-static int
-sub_complete(struct ctx *ctx, int pos, const char *word, struct strlist *out)
-{
-	(void)pos;
-	(void)word;
-	return maasobj_complete_subscriptions(ctx, out);
-}
-
-static int
-sub_complete_first(struct ctx *ctx, int pos, const char *word,
-    struct strlist *out)
-{
-	return pos == 0 ? sub_complete(ctx, pos, word, out) : 0;
-}
-
-static const struct command sub_list_cmd = {
-	.name = "list",
-	.aliases = (const char *const[]){ "ls", NULL },
-	.summary = "List MaaSSubscriptions (the MaaS namespace, -n NS, or -A)",
-	.usage = "[-A] [-l SELECTOR] [--no-headers] [-o FORMAT]",
-	.opts = list_opts,
-	.run = sub_list,
-	.flags = CMD_NEEDS_KUBE,
-	.max_args = 0,
-};
-
-static const struct command sub_get_cmd = {
-	.name = "get",
-	.summary = "Show MaaSSubscriptions by name",
-	.usage = "NAME... [--no-headers] [-o FORMAT]",
-	.opts = get_opts,
-	.run = sub_get,
-	.flags = CMD_NEEDS_KUBE,
-	.complete = sub_complete,
-	.min_args = 1,
-	.max_args = -1,
-};
-
 static const struct command sub_create_cmd = {
 	.name = "create",
 	.summary = "Create a MaaSSubscription: owners, models and token limits",
@@ -673,19 +585,6 @@ static const struct command sub_update_cmd = {
 	.complete = sub_complete_first,
 	.min_args = 1,
 	.max_args = 1,
-};
-
-static const struct command sub_delete_cmd = {
-	.name = "delete",
-	.summary = "Delete MaaSSubscriptions",
-	.usage = "NAME... [--ignore-not-found] [--dry-run[=MODE]] "
-	    "[--wait[=TIMEOUT]]",
-	.opts = delete_opts,
-	.run = sub_delete,
-	.flags = CMD_NEEDS_KUBE,
-	.complete = sub_complete,
-	.min_args = 1,
-	.max_args = -1,
 };
 
 static const struct command sub_add_model_cmd = {
