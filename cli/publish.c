@@ -10,7 +10,6 @@
  * unpublish takes the model out of what publish made, deletes the
  * MaaSModelRef and the gateway ref, and reports who else referenced it.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "json.h"
 #include "kube.h"
 #include "kubectx.h"
+#include "maasval.h"
 #include "output.h"
 #include "resource.h"
 #include "target.h"
@@ -123,37 +123,36 @@ report(struct pub *p, const struct kube_resource *res, const char *name,
 static int
 parse_limits(struct pub *p, struct err *e)
 {
-	const char	*s, *slash;
-	char		*end, *win;
+	const char	*s, *win = NULL;
 	double		 secs;
-	long long	 v;
+	long long	 v = 0;
 	size_t		 i;
 	cJSON		*l;
 
 	p->limits = cJSON_CreateArray();
 	for (i = 0; i < P.limits.n; i++) {
 		s = P.limits.v[i];
-		if ((slash = strchr(s, '/')) == NULL || slash == s) {
+		switch (maasval_split_rate(s, &v, &win)) {
+		case MAASVAL_RATE_NO_SLASH:
+		case MAASVAL_RATE_NO_LIMIT:
 			return err_set(e, EXIT_USAGE, "invalid --limit \"%s\": "
 			    "want LIMIT/WINDOW, e.g. 50000/1h", s);
-		}
-		errno = 0;
-		v = strtoll(s, &end, 10);
-		if (end != slash || errno != 0)
+		case MAASVAL_RATE_NOT_WHOLE:
 			return err_set(e, EXIT_USAGE, "invalid --limit \"%s\": "
 			    "the limit must be a whole number of tokens", s);
+		case MAASVAL_RATE_OK:
+			break;
+		}
 		if (v < 1 || v > 1000000000)
 			return err_set(e, EXIT_USAGE, "invalid --limit \"%s\": "
 			    "the limit must be from 1 to 1000000000 tokens", s);
-		if (duration_window(slash + 1, &secs, e) != 0) {
+		if (duration_window(win, &secs, e) != 0) {
 			err_wrap(e, "invalid --limit \"%s\"", s);
 			return -1;
 		}
-		win = xstrdup(slash + 1);
 		l = cJSON_CreateObject();
 		cJSON_AddNumberToObject(l, "limit", (double)v);
 		cJSON_AddStringToObject(l, "window", win);
-		free(win);
 		cJSON_AddItemToArray(p->limits, l);
 	}
 	for (i = 0; i < P.limits.n; i++)

@@ -33,6 +33,7 @@
 #include "duration.h"
 #include "json.h"
 #include "kubectx.h"
+#include "maasval.h"
 #include "output.h"
 #include "yaml.h"
 
@@ -419,36 +420,32 @@ static cJSON *
 rates_parse(const struct strlist *in, const char *flag, struct err *e)
 {
 	cJSON		*rates = cJSON_CreateArray(), *r;
-	const char	*s, *slash;
-	char		*end, *win;
+	const char	*s, *win = NULL;
 	double		 secs;
-	long long	 lim;
+	long long	 lim = 0;
 	size_t		 i;
 	struct err	 we = ERR_INIT;
+	enum maasval_rate bad;
 
 	for (i = 0; i < in->n; i++) {
 		s = in->v[i];
-		if ((slash = strchr(s, '/')) == NULL) {
+		if ((bad = maasval_split_rate(s, &lim, &win)) ==
+		    MAASVAL_RATE_NO_SLASH) {
 			cJSON_Delete(rates);
 			err_set(e, EXIT_USAGE, "invalid %s \"%s\": want "
 			    "LIMIT/WINDOW, e.g. 50000/1m", flag, s);
 			return NULL;
 		}
-		errno = 0;
-		lim = strtoll(s, &end, 10);
-		if (end != slash || end == s || errno != 0 || lim < 1 ||
-		    lim > 1000000000LL) {
+		if (bad != MAASVAL_RATE_OK || lim < 1 || lim > 1000000000LL) {
 			cJSON_Delete(rates);
 			err_set(e, EXIT_USAGE, "invalid %s \"%s\": the limit "
 			    "must be an integer from 1 to 1000000000", flag, s);
 			return NULL;
 		}
-		win = xstrdup(slash + 1);
 		if (duration_window(win, &secs, &we) != 0) {
 			err_set(e, EXIT_USAGE, "invalid %s \"%s\": %s", flag, s,
 			    we.msg ? we.msg : "bad window");
 			err_clear(&we);
-			free(win);
 			cJSON_Delete(rates);
 			return NULL;
 		}
@@ -456,7 +453,6 @@ rates_parse(const struct strlist *in, const char *flag, struct err *e)
 		cJSON_AddNumberToObject(r, "limit", (double)lim);
 		cJSON_AddStringToObject(r, "window", win);
 		cJSON_AddItemToArray(rates, r);
-		free(win);
 	}
 	return rates;
 }

@@ -93,23 +93,38 @@ maasval_parse_ref(const char *s, const char *what, char **ns, char **name,
 	return 0;
 }
 
+enum maasval_rate
+maasval_split_rate(const char *s, long long *limit, const char **window)
+{
+	const char	*slash = strchr(s, '/');
+	char		*end;
+
+	if (slash == NULL)
+		return MAASVAL_RATE_NO_SLASH;
+	if (slash == s)
+		return MAASVAL_RATE_NO_LIMIT;
+	errno = 0;
+	*limit = strtoll(s, &end, 10);
+	if (end != slash || errno != 0)
+		return MAASVAL_RATE_NOT_WHOLE;
+	*window = slash + 1;
+	return MAASVAL_RATE_OK;
+}
+
 cJSON *
 maasval_parse_limits(const char *s, const char *what, struct err *e)
 {
 	cJSON		*arr = cJSON_CreateArray(), *o;
-	const char	*p = s, *comma, *slash;
-	char		*one, *end;
-	long long	 v;
+	const char	*p = s, *comma, *win = NULL;
+	char		*one;
+	long long	 v = 0;
 
 	for (;;) {
 		comma = strchr(p, ',');
 		one = comma ? xstrndup(p, (size_t)(comma - p)) : xstrdup(p);
-		slash = strchr(one, '/');
-		errno = 0;
-		v = slash ? strtoll(one, &end, 10) : 0;
-		if (slash == NULL || slash == one || end != slash ||
-		    errno != 0 || slash[1] == '\0' || !isdigit(
-		    (unsigned char)one[0]) || strchr(slash + 1, '/')) {
+		if (maasval_split_rate(one, &v, &win) != MAASVAL_RATE_OK ||
+		    win[0] == '\0' || !isdigit((unsigned char)one[0]) ||
+		    strchr(win, '/') != NULL) {
 			err_set(e, EXIT_USAGE, "invalid %s limit \"%s\" in "
 			    "\"%s\": want LIMIT/WINDOW such as 50000/1h", what,
 			    one, s);
@@ -119,7 +134,7 @@ maasval_parse_limits(const char *s, const char *what, struct err *e)
 		}
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "limit", (double)v);
-		cJSON_AddStringToObject(o, "window", slash + 1);
+		cJSON_AddStringToObject(o, "window", win);
 		cJSON_AddItemToArray(arr, o);
 		free(one);
 		if (comma == NULL)

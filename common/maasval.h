@@ -32,6 +32,24 @@ int	 maasval_is_label(const char *s);
  */
 int	 maasval_parse_ref(const char *s, const char *what, char **ns,
 	    char **name, struct err *);
+/* What maasval_split_rate() found wrong with a "LIMIT/WINDOW" rate. */
+enum maasval_rate {
+	MAASVAL_RATE_OK,
+	MAASVAL_RATE_NO_SLASH,		/* no '/' at all */
+	MAASVAL_RATE_NO_LIMIT,		/* nothing before the '/' */
+	MAASVAL_RATE_NOT_WHOLE		/* before the '/' is not a whole number
+					 * (or does not fit a long long) */
+};
+
+/*
+ * Split one "LIMIT/WINDOW" rate at its first '/': the limit (strtoll, so
+ * a sign is taken) into *limit and the window, unchecked, as a pointer into
+ * s after the slash.  The one parser behind every rate flag; each caller
+ * checks ranges and words its own messages.
+ */
+enum maasval_rate maasval_split_rate(const char *s, long long *limit,
+	    const char **window);
+
 /*
  * Parse "LIMIT/WINDOW[,LIMIT/WINDOW]..." into a new tokenRateLimits
  * array ([{"limit":N,"window":"W"}]).  Only the shape is checked here

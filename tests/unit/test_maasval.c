@@ -121,6 +121,35 @@ TEST(parsers)
 	err_clear(&e);
 }
 
+TEST(split_rate)
+{
+	long long	 v = 0;
+	const char	*w = NULL;
+
+	is_int(maasval_split_rate("50000/1h", &v, &w), MAASVAL_RATE_OK, "ok");
+	is_int(v, 50000, "limit");
+	is_str(w, "1h", "window");
+	is_int(maasval_split_rate("-5/1m", &v, &w), MAASVAL_RATE_OK,
+	    "a sign is taken (ranges are the caller's)");
+	is_int(v, -5, "negative limit");
+	is_int(maasval_split_rate("5/", &v, &w), MAASVAL_RATE_OK,
+	    "an empty window is the caller's to refuse");
+	is_str(w, "", "empty window");
+	is_int(maasval_split_rate("5/1m/2", &v, &w), MAASVAL_RATE_OK,
+	    "split at the first slash");
+	is_str(w, "1m/2", "window after the first slash");
+	is_int(maasval_split_rate("100", &v, &w), MAASVAL_RATE_NO_SLASH,
+	    "no slash");
+	is_int(maasval_split_rate("/1m", &v, &w), MAASVAL_RATE_NO_LIMIT,
+	    "nothing before the slash");
+	is_int(maasval_split_rate("x/1m", &v, &w), MAASVAL_RATE_NOT_WHOLE,
+	    "not a number");
+	is_int(maasval_split_rate("5x/1m", &v, &w), MAASVAL_RATE_NOT_WHOLE,
+	    "trailing junk");
+	is_int(maasval_split_rate("99999999999999999999/1m", &v, &w),
+	    MAASVAL_RATE_NOT_WHOLE, "overflow");
+}
+
 TEST(subscription)
 {
 	ok(check(maasval_subscription, good_sub) == NULL, "the sample shape "
@@ -192,6 +221,7 @@ main(void)
 	RUN(windows);
 	RUN(names);
 	RUN(parsers);
+	RUN(split_rate);
 	RUN(subscription);
 	RUN(authpolicy);
 	RUN(modelref);
