@@ -410,21 +410,70 @@ set_annotation(cJSON *obj, const char *key, const char *value)
 	return 1;
 }
 
+/* GET ns/name of res into *cur, NULL when it does not exist. */
+static int
+get_current(struct pub *p, const struct kube_resource *res, const char *ns,
+    const char *name, cJSON **cur, struct err *e)
+{
+	struct err	 e2 = ERR_INIT;
+
+	*cur = NULL;
+	if (kube_get(p->k, res, ns, name, cur, &e2) == 0)
+		return 0;
+	if (e2.code != EXIT_NOTFOUND) {
+		err_move(e, &e2);
+		return -1;
+	}
+	err_clear(&e2);
+	*cur = NULL;
+	return 0;
+}
+
+/* Replace cur when changed, or report it unchanged. */
+static int
+write_changed(struct pub *p, const struct kube_resource *res,
+    const char *ns, const char *name, cJSON *cur, int changed,
+    struct err *e)
+{
+	if (!changed) {
+		report(p, res, name, "unchanged");
+		return 0;
+	}
+	cJSON_DeleteItemFromObject(cur, "status");
+	return write_obj(p, res, ns, name, cur, 0, e);
+}
+
+/* An existing MaaSModelRef (cur, NULL when missing) must point at the
+ * model being published. */
+static int
+check_modelref(const struct pub *p, const cJSON *cur, struct err *e)
+{
+	const char	*kind, *name;
+
+	if (cur == NULL)
+		return 0;
+	kind = json_str(cur, "spec.modelRef.kind");
+	name = json_str(cur, "spec.modelRef.name");
+	if (kind == NULL || name == NULL || strcmp(kind, p->backend.kind) != 0
+	    || strcmp(name, p->model) != 0)
+		return err_set(e, EXIT_CONFLICT, "publish: MaaSModelRef %s/%s "
+		    "already exists and points at %s %s, not %s %s", p->ns,
+		    p->model, kind ? kind : "nothing", name ? name : "",
+		    p->backend.kind, p->model);
+	return 0;
+}
+
 /* Step 2: the MaaSModelRef. */
 static int
 publish_modelref(struct pub *p, struct err *e)
 {
-	struct err	 e2 = ERR_INIT;
 	cJSON		*cur = NULL, *obj, *mr;
-	const char	*kind, *name;
 	int		 ret = -1, changed;
 
-	if (kube_get(p->k, &p->mref, p->ns, p->model, &cur, &e2) != 0) {
-		if (e2.code != EXIT_NOTFOUND) {
-			err_move(e, &e2);
-			return -1;
-		}
-		err_clear(&e2);
+	if (get_current(p, &p->mref, p->ns, p->model, &cur, e) != 0 ||
+	    check_modelref(p, cur, e) != 0)
+		goto out;
+	if (cur == NULL) {
 		obj = new_obj(&p->mref, p->ns, p->model);
 		set_annotation(obj, "openshift.io/display-name",
 		    P.display_name);
@@ -439,29 +488,13 @@ publish_modelref(struct pub *p, struct err *e)
 		cJSON_AddStringToObject(mr, "name", p->model);
 		ret = write_obj(p, &p->mref, p->ns, p->model, obj, 1, e);
 		cJSON_Delete(obj);
-		return ret;
-	}
-	kind = json_str(cur, "spec.modelRef.kind");
-	name = json_str(cur, "spec.modelRef.name");
-	if (kind == NULL || name == NULL || strcmp(kind, p->backend.kind) != 0
-	    || strcmp(name, p->model) != 0) {
-		err_set(e, EXIT_CONFLICT, "publish: MaaSModelRef %s/%s already "
-		    "exists and points at %s %s, not %s %s", p->ns, p->model,
-		    kind ? kind : "nothing", name ? name : "", p->backend.kind,
-		    p->model);
 		goto out;
 	}
 	changed = set_annotation(cur, "openshift.io/display-name",
 	    P.display_name);
 	changed |= set_annotation(cur, "openshift.io/description",
 	    P.description);
-	if (!changed) {
-		report(p, &p->mref, p->model, "unchanged");
-		ret = 0;
-		goto out;
-	}
-	cJSON_DeleteItemFromObject(cur, "status");
-	ret = write_obj(p, &p->mref, p->ns, p->model, cur, 0, e);
+	ret = write_changed(p, &p->mref, p->ns, p->model, cur, changed, e);
 out:
 	cJSON_Delete(cur);
 	return ret;
@@ -542,26 +575,28 @@ model_ref(const struct pub *p, int with_limits)
 	return r;
 }
 
+/* A missing MaaSAuthPolicy (cur NULL) needs subjects to be created. */
+static int
+check_policy(const struct pub *p, const cJSON *cur, struct err *e)
+{
+	if (cur == NULL && P.groups.n == 0 && P.users.n == 0)
+		return err_set(e, EXIT_USAGE, "publish: MaaSAuthPolicy %s/%s "
+		    "does not exist; give --group or --user to create it",
+		    p->tns, p->policy);
+	return 0;
+}
+
 /* Step 3: the MaaSAuthPolicy. */
 static int
 publish_policy(struct pub *p, struct err *e)
 {
-	struct err	 e2 = ERR_INIT;
 	cJSON		*cur = NULL, *obj, *spec;
 	int		 ret = -1, changed = 0;
 
-	if (kube_get(p->k, &p->ap, p->tns, p->policy, &cur, &e2) != 0) {
-		if (e2.code != EXIT_NOTFOUND) {
-			err_move(e, &e2);
-			return -1;
-		}
-		err_clear(&e2);
-		if (P.groups.n == 0 && P.users.n == 0) {
-			err_set(e, EXIT_USAGE, "publish: MaaSAuthPolicy %s/%s "
-			    "does not exist; give --group or --user to create "
-			    "it", p->tns, p->policy);
-			return -1;
-		}
+	if (get_current(p, &p->ap, p->tns, p->policy, &cur, e) != 0 ||
+	    check_policy(p, cur, e) != 0)
+		goto out;
+	if (cur == NULL) {
 		obj = new_obj(&p->ap, p->tns, p->policy);
 		spec = cJSON_AddObjectToObject(obj, "spec");
 		cJSON_AddItemToArray(cJSON_AddArrayToObject(spec, "modelRefs"),
@@ -569,7 +604,7 @@ publish_policy(struct pub *p, struct err *e)
 		add_subjects(cJSON_AddObjectToObject(spec, "subjects"));
 		ret = write_obj(p, &p->ap, p->tns, p->policy, obj, 1, e);
 		cJSON_Delete(obj);
-		return ret;
+		goto out;
 	}
 	if (model_index(p, cur) < 0) {
 		spec = json_obj(cur, "spec");
@@ -581,44 +616,46 @@ publish_policy(struct pub *p, struct err *e)
 	}
 	if (P.groups.n > 0 || P.users.n > 0)
 		changed |= add_subjects(json_obj(cur, "spec.subjects"));
-	if (!changed) {
-		report(p, &p->ap, p->policy, "unchanged");
-		ret = 0;
-		goto out;
-	}
-	cJSON_DeleteItemFromObject(cur, "status");
-	ret = write_obj(p, &p->ap, p->tns, p->policy, cur, 0, e);
+	ret = write_changed(p, &p->ap, p->tns, p->policy, cur, changed, e);
 out:
 	cJSON_Delete(cur);
 	return ret;
+}
+
+/*
+ * A missing MaaSSubscription (cur NULL) needs owners and limits to be
+ * created; an existing one needs limits to take the model in.
+ */
+static int
+check_subscription(const struct pub *p, const cJSON *cur, struct err *e)
+{
+	if (cur == NULL && P.groups.n == 0 && P.users.n == 0)
+		return err_set(e, EXIT_USAGE, "publish: MaaSSubscription %s/%s "
+		    "does not exist; give --group or --user (its owners) to "
+		    "create it", p->tns, p->subname);
+	if (cur == NULL && cJSON_GetArraySize(p->limits) == 0)
+		return err_set(e, EXIT_USAGE, "publish: MaaSSubscription %s/%s "
+		    "does not exist; give --limit LIMIT/WINDOW (e.g. 50000/1h) "
+		    "to create it", p->tns, p->subname);
+	if (cur != NULL && model_index(p, cur) < 0 &&
+	    cJSON_GetArraySize(p->limits) == 0)
+		return err_set(e, EXIT_USAGE, "publish: give --limit "
+		    "LIMIT/WINDOW to add %s/%s to MaaSSubscription %s/%s",
+		    p->ns, p->model, p->tns, p->subname);
+	return 0;
 }
 
 /* Step 4: the MaaSSubscription. */
 static int
 publish_subscription(struct pub *p, struct err *e)
 {
-	struct err	 e2 = ERR_INIT;
 	cJSON		*cur = NULL, *obj, *spec, *ref, *old;
 	int		 ret = -1, changed = 0, i;
 
-	if (kube_get(p->k, &p->sub, p->tns, p->subname, &cur, &e2) != 0) {
-		if (e2.code != EXIT_NOTFOUND) {
-			err_move(e, &e2);
-			return -1;
-		}
-		err_clear(&e2);
-		if (P.groups.n == 0 && P.users.n == 0) {
-			err_set(e, EXIT_USAGE, "publish: MaaSSubscription %s/%s "
-			    "does not exist; give --group or --user (its "
-			    "owners) to create it", p->tns, p->subname);
-			return -1;
-		}
-		if (cJSON_GetArraySize(p->limits) == 0) {
-			err_set(e, EXIT_USAGE, "publish: MaaSSubscription %s/%s "
-			    "does not exist; give --limit LIMIT/WINDOW (e.g. "
-			    "50000/1h) to create it", p->tns, p->subname);
-			return -1;
-		}
+	if (get_current(p, &p->sub, p->tns, p->subname, &cur, e) != 0 ||
+	    check_subscription(p, cur, e) != 0)
+		goto out;
+	if (cur == NULL) {
 		obj = new_obj(&p->sub, p->tns, p->subname);
 		spec = cJSON_AddObjectToObject(obj, "spec");
 		add_subjects(cJSON_AddObjectToObject(spec, "owner"));
@@ -629,16 +666,10 @@ publish_subscription(struct pub *p, struct err *e)
 			    (double)P.priority);
 		ret = write_obj(p, &p->sub, p->tns, p->subname, obj, 1, e);
 		cJSON_Delete(obj);
-		return ret;
+		goto out;
 	}
 	spec = json_obj(cur, "spec");
 	if ((i = model_index(p, cur)) < 0) {
-		if (cJSON_GetArraySize(p->limits) == 0) {
-			err_set(e, EXIT_USAGE, "publish: give --limit "
-			    "LIMIT/WINDOW to add %s/%s to MaaSSubscription "
-			    "%s/%s", p->ns, p->model, p->tns, p->subname);
-			goto out;
-		}
 		if (cJSON_GetObjectItem(spec, "modelRefs") == NULL)
 			cJSON_AddArrayToObject(spec, "modelRefs");
 		cJSON_AddItemToArray(cJSON_GetObjectItem(spec, "modelRefs"),
@@ -663,13 +694,7 @@ publish_subscription(struct pub *p, struct err *e)
 		cJSON_AddNumberToObject(spec, "priority", (double)P.priority);
 		changed = 1;
 	}
-	if (!changed) {
-		report(p, &p->sub, p->subname, "unchanged");
-		ret = 0;
-		goto out;
-	}
-	cJSON_DeleteItemFromObject(cur, "status");
-	ret = write_obj(p, &p->sub, p->tns, p->subname, cur, 0, e);
+	ret = write_changed(p, &p->sub, p->tns, p->subname, cur, changed, e);
 out:
 	cJSON_Delete(cur);
 	return ret;
@@ -854,73 +879,24 @@ check_output(struct ctx *ctx, struct pub *p, struct err *e)
 static int
 preflight(struct pub *p, int ap, int sub, struct err *e)
 {
-	struct err	 e2 = ERR_INIT;
-	cJSON		*cur = NULL;
-	const char	*kind, *name;
-	int		 ret = -1, have = P.groups.n > 0 || P.users.n > 0;
+	cJSON	*cur = NULL;
+	int	 ret = -1;
 
-	if (kube_get(p->k, &p->mref, p->ns, p->model, &cur, &e2) == 0) {
-		kind = json_str(cur, "spec.modelRef.kind");
-		name = json_str(cur, "spec.modelRef.name");
-		if (kind == NULL || name == NULL || strcmp(kind,
-		    p->backend.kind) != 0 || strcmp(name, p->model) != 0) {
-			err_set(e, EXIT_CONFLICT, "publish: MaaSModelRef %s/%s "
-			    "already exists and points at %s %s, not %s %s",
-			    p->ns, p->model, kind ? kind : "nothing",
-			    name ? name : "", p->backend.kind, p->model);
-			goto out;
-		}
-	} else if (e2.code != EXIT_NOTFOUND) {
-		err_move(e, &e2);
+	if (get_current(p, &p->mref, p->ns, p->model, &cur, e) != 0 ||
+	    check_modelref(p, cur, e) != 0)
 		goto out;
-	}
-	err_clear(&e2);
 	cJSON_Delete(cur);
 	cur = NULL;
-	if (ap && kube_get(p->k, &p->ap, p->tns, p->policy, &cur, &e2) != 0) {
-		if (e2.code != EXIT_NOTFOUND) {
-			err_move(e, &e2);
-			goto out;
-		}
-		err_clear(&e2);
-		if (!have) {
-			err_set(e, EXIT_USAGE, "publish: MaaSAuthPolicy %s/%s "
-			    "does not exist; give --group or --user to create "
-			    "it", p->tns, p->policy);
-			goto out;
-		}
-	}
+	if (ap && (get_current(p, &p->ap, p->tns, p->policy, &cur, e) != 0 ||
+	    check_policy(p, cur, e) != 0))
+		goto out;
 	cJSON_Delete(cur);
 	cur = NULL;
-	if (sub && kube_get(p->k, &p->sub, p->tns, p->subname, &cur,
-	    &e2) != 0) {
-		if (e2.code != EXIT_NOTFOUND) {
-			err_move(e, &e2);
-			goto out;
-		}
-		err_clear(&e2);
-		if (!have) {
-			err_set(e, EXIT_USAGE, "publish: MaaSSubscription %s/%s "
-			    "does not exist; give --group or --user (its "
-			    "owners) to create it", p->tns, p->subname);
-			goto out;
-		}
-		if (cJSON_GetArraySize(p->limits) == 0) {
-			err_set(e, EXIT_USAGE, "publish: MaaSSubscription %s/%s "
-			    "does not exist; give --limit LIMIT/WINDOW (e.g. "
-			    "50000/1h) to create it", p->tns, p->subname);
-			goto out;
-		}
-	} else if (sub && model_index(p, cur) < 0 &&
-	    cJSON_GetArraySize(p->limits) == 0) {
-		err_set(e, EXIT_USAGE, "publish: give --limit LIMIT/WINDOW to "
-		    "add %s/%s to MaaSSubscription %s/%s", p->ns, p->model,
-		    p->tns, p->subname);
+	if (sub && (get_current(p, &p->sub, p->tns, p->subname, &cur,
+	    e) != 0 || check_subscription(p, cur, e) != 0))
 		goto out;
-	}
 	ret = 0;
 out:
-	err_clear(&e2);
 	cJSON_Delete(cur);
 	return ret;
 }
