@@ -18,11 +18,7 @@ static struct {
 	struct strlist	 groups;	/* --group */
 	struct strlist	 users;		/* --user */
 	struct strlist	 models;	/* --model NS/NAME */
-	struct strlist	 meta_labels;	/* --meta-label k=v */
-	const char	*org;		/* --org */
-	const char	*cost_center;	/* --cost-center */
-	const char	*display_name;	/* --display-name */
-	const char	*description;	/* --description */
+	struct maasobj_meta meta;	/* meteringMetadata, annotations */
 } A;
 
 #define AP_SUBJECT_ROWS(what)						\
@@ -33,18 +29,7 @@ static struct {
 	{ "model", 'm', OPT_LIST, &A.models, "NS/NAME",			\
 	  "MaaSModelRef " what " (repeatable)", 0, NULL, "@model-ref", 0, 0 }
 
-#define AP_META_ROWS							\
-	{ "org", 0, OPT_STR, &A.org, "ID",				\
-	  "meteringMetadata.organizationId", 0, NULL, NULL, 0, 0 },	\
-	{ "cost-center", 0, OPT_STR, &A.cost_center, "C",		\
-	  "meteringMetadata.costCenter", 0, NULL, NULL, 0, 0 },		\
-	{ "meta-label", 0, OPT_LIST, &A.meta_labels, "k=v",		\
-	  "meteringMetadata.labels entry (repeatable)", 0, NULL, NULL,	\
-	  0, 0 },							\
-	{ "display-name", 0, OPT_STR, &A.display_name, "TEXT",		\
-	  "openshift.io/display-name annotation", 0, NULL, NULL, 0, 0 },\
-	{ "description", 0, OPT_STR, &A.description, "TEXT",		\
-	  "openshift.io/description annotation", 0, NULL, NULL, 0, 0 }
+#define AP_META_ROWS	MAASOBJ_META_ROWS(A.meta, "meteringMetadata")
 
 static const struct opt create_opts[] = {
 	AP_SUBJECT_ROWS("granted access"),
@@ -211,58 +196,14 @@ add_all(cJSON *spec, int reset, int *added, struct err *e)
 	return 0;
 }
 
-static int
-set_metadata(cJSON *obj, cJSON *spec, struct err *e)
-{
-	cJSON	*mm;
-
-	if (A.org != NULL || A.cost_center != NULL || A.meta_labels.n > 0) {
-		mm = object_of(spec, "meteringMetadata");
-		if (A.org != NULL) {
-			cJSON_DeleteItemFromObjectCaseSensitive(mm,
-			    "organizationId");
-			cJSON_AddStringToObject(mm, "organizationId", A.org);
-		}
-		if (A.cost_center != NULL) {
-			cJSON_DeleteItemFromObjectCaseSensitive(mm,
-			    "costCenter");
-			cJSON_AddStringToObject(mm, "costCenter",
-			    A.cost_center);
-		}
-		if (A.meta_labels.n > 0 && maasobj_labels(mm, "labels",
-		    &A.meta_labels, "--meta-label", e) != 0)
-			return -1;
-	}
-	if (A.display_name != NULL)
-		maasobj_annotate(obj, "openshift.io/display-name",
-		    A.display_name);
-	if (A.description != NULL)
-		maasobj_annotate(obj, "openshift.io/description",
-		    A.description);
-	return 0;
-}
-
 /* Validate, look the --model values up, write. */
 static int
 check_and_write(struct ctx *ctx, cJSON *obj, int create, const char *what,
     struct err *e)
 {
-	char	*ns, *name;
-	size_t	 i;
-	int	 rc;
-
-	if (maasval_authpolicy(obj, e) != 0)
+	if (maasval_authpolicy(obj, e) != 0 ||
+	    maasobj_check_models(ctx, what, &A.models, e) != 0)
 		return -1;
-	for (i = 0; i < A.models.n; i++) {
-		if (maasval_parse_ref(A.models.v[i], "--model", &ns, &name,
-		    e) != 0)
-			return -1;
-		rc = maasobj_check_model(ctx, what, ns, name, e);
-		free(ns);
-		free(name);
-		if (rc != 0)
-			return -1;
-	}
 	return maasobj_write(ctx, &maasobj_authpolicy, obj, create, e);
 }
 
@@ -287,7 +228,8 @@ new_policy(struct ctx *ctx, const char *name, struct err *e)
 	cJSON_AddArrayToObject(spec, "modelRefs");
 	/* subjects as the reference samples write them: both lists; every
 	 * value given, so that duplicates reach validation. */
-	if (add_all(spec, 1, &n, e) != 0 || set_metadata(obj, spec, e) != 0) {
+	if (add_all(spec, 1, &n, e) != 0 || maasobj_meta_apply(obj, spec,
+	    "meteringMetadata", &A.meta, e) != 0) {
 		cJSON_Delete(obj);
 		return NULL;
 	}
@@ -325,8 +267,7 @@ ap_update(struct ctx *ctx, int argc, char **argv, struct err *e)
 
 	(void)argc;
 	if (A.groups.n == 0 && A.users.n == 0 && A.models.n == 0 &&
-	    A.org == NULL && A.cost_center == NULL && A.meta_labels.n == 0 &&
-	    A.display_name == NULL && A.description == NULL) {
+	    !maasobj_meta_given(&A.meta)) {
 		err_set(e, EXIT_USAGE, "%s: nothing to change (give --group, "
 		    "--user, --model, --org, ...)", what);
 		goto out;
@@ -334,7 +275,8 @@ ap_update(struct ctx *ctx, int argc, char **argv, struct err *e)
 	if (maasobj_fetch(ctx, &maasobj_authpolicy, argv[0], &obj, e) != 0)
 		goto out;
 	spec = object_of(obj, "spec");
-	if (add_all(spec, 1, &n, e) != 0 || set_metadata(obj, spec, e) != 0)
+	if (add_all(spec, 1, &n, e) != 0 || maasobj_meta_apply(obj, spec,
+	    "meteringMetadata", &A.meta, e) != 0)
 		goto out;
 	rc = check_and_write(ctx, obj, 0, what, e);
 out:

@@ -146,6 +146,72 @@ maasobj_ref_index(const cJSON *refs, const char *ns, const char *name)
 }
 
 int
+maasobj_meta_given(const struct maasobj_meta *m)
+{
+	return m->org != NULL || m->cost_center != NULL || m->labels.n > 0 ||
+	    m->display_name != NULL || m->description != NULL;
+}
+
+int
+maasobj_meta_apply(cJSON *obj, cJSON *spec, const char *key,
+    const struct maasobj_meta *m, struct err *e)
+{
+	cJSON	*md;
+
+	if (m->org != NULL || m->cost_center != NULL || m->labels.n > 0) {
+		md = cJSON_GetObjectItemCaseSensitive(spec, key);
+		if (!cJSON_IsObject(md)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(spec, key);
+			md = cJSON_AddObjectToObject(spec, key);
+		}
+		if (m->org != NULL) {
+			cJSON_DeleteItemFromObjectCaseSensitive(md,
+			    "organizationId");
+			cJSON_AddStringToObject(md, "organizationId", m->org);
+		}
+		if (m->cost_center != NULL) {
+			cJSON_DeleteItemFromObjectCaseSensitive(md,
+			    "costCenter");
+			cJSON_AddStringToObject(md, "costCenter",
+			    m->cost_center);
+		}
+		if (m->labels.n > 0 && maasobj_labels(md, "labels",
+		    &m->labels, "--meta-label", e) != 0)
+			return -1;
+	}
+	if (m->display_name != NULL)
+		maasobj_annotate(obj, "openshift.io/display-name",
+		    m->display_name);
+	if (m->description != NULL)
+		maasobj_annotate(obj, "openshift.io/description",
+		    m->description);
+	return 0;
+}
+
+int
+maasobj_check_models(struct ctx *ctx, const char *what,
+    const struct strlist *models, struct err *e)
+{
+	char	*ref, *ns, *name;
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < models->n; i++) {
+		ref = xstrndup(models->v[i], strcspn(models->v[i], "="));
+		rc = maasval_parse_ref(ref, "--model", &ns, &name, e);
+		free(ref);
+		if (rc != 0)
+			return -1;
+		rc = maasobj_check_model(ctx, what, ns, name, e);
+		free(ns);
+		free(name);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
 maasobj_check_model(struct ctx *ctx, const char *what, const char *ns,
     const char *name, struct err *e)
 {

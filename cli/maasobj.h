@@ -35,6 +35,15 @@ extern const struct maasobj_kind maasobj_subscription;
 extern const struct maasobj_kind maasobj_authpolicy;
 extern const struct maasobj_kind maasobj_modelref;
 
+/* The metadata flags of subscription and authpolicy. */
+struct maasobj_meta {
+	const char	*org;		/* --org */
+	const char	*cost_center;	/* --cost-center */
+	struct strlist	 labels;	/* --meta-label k=v */
+	const char	*display_name;	/* --display-name */
+	const char	*description;	/* --description */
+};
+
 /* --dry-run values. */
 enum maasobj_dry { MAASOBJ_DRY_NONE, MAASOBJ_DRY_CLIENT, MAASOBJ_DRY_SERVER };
 
@@ -73,6 +82,19 @@ extern const struct opt maasobj_get_opts[];
 	{ "resource-version", 0, OPT_STR, &MO.resource_version, "RV",	\
 	  "only change the object while it is at this resourceVersion", \
 	  0, NULL, NULL, 0, 0 }
+/* --org, --cost-center, --meta-label (into spec.KEY, a string literal
+ * such as "tokenMetadata"), --display-name and --description rows. */
+#define MAASOBJ_META_ROWS(m, KEY)					\
+	{ "org", 0, OPT_STR, &(m).org, "ID",				\
+	  KEY ".organizationId", 0, NULL, NULL, 0, 0 },			\
+	{ "cost-center", 0, OPT_STR, &(m).cost_center, "C",		\
+	  KEY ".costCenter", 0, NULL, NULL, 0, 0 },			\
+	{ "meta-label", 0, OPT_LIST, &(m).labels, "k=v",		\
+	  KEY ".labels entry (repeatable)", 0, NULL, NULL, 0, 0 },	\
+	{ "display-name", 0, OPT_STR, &(m).display_name, "TEXT",	\
+	  "openshift.io/display-name annotation", 0, NULL, NULL, 0, 0 },\
+	{ "description", 0, OPT_STR, &(m).description, "TEXT",		\
+	  "openshift.io/description annotation", 0, NULL, NULL, 0, 0 }
 /* --no-model-check. */
 #define MAASOBJ_NOCHECK_ROW						\
 	{ "no-model-check", 0, OPT_BOOL, &MO.no_model_check, NULL,	\
@@ -125,6 +147,22 @@ cJSON	*maasobj_new(const struct maasobj_kind *, const char *name,
  * --no-model-check or a client dry run).  what: "subscription create". */
 int	 maasobj_check_model(struct ctx *, const char *what, const char *ns,
 	    const char *name, struct err *);
+/* Whether any metadata flag was given. */
+int	 maasobj_meta_given(const struct maasobj_meta *);
+/*
+ * Apply the metadata flags that were given to obj: organizationId,
+ * costCenter and labels in spec.key (made an object if it is not), the
+ * display-name and description annotations.  -1 with e on a bad label.
+ */
+int	 maasobj_meta_apply(cJSON *obj, cJSON *spec, const char *key,
+	    const struct maasobj_meta *, struct err *);
+/*
+ * Fail with exit 4 unless the MaaSModelRef of every "NS/NAME" in models
+ * exists (anything from a '=' on, such as a subscription's limits, is not
+ * part of the name); what: "subscription create".
+ */
+int	 maasobj_check_models(struct ctx *, const char *what,
+	    const struct strlist *models, struct err *);
 /* Set or (value NULL) remove an annotation. */
 void	 maasobj_annotate(cJSON *obj, const char *key, const char *value);
 /* "k=v" strings into the labels object at parent.key (replaced); -1 with

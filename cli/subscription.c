@@ -20,12 +20,8 @@ static struct {
 	struct strlist	 users;		/* --user */
 	struct strlist	 models;	/* --model */
 	struct strlist	 billing;	/* --billing-rate NS/NAME=PRICE */
-	struct strlist	 meta_labels;	/* --meta-label k=v */
 	long		 priority;	/* --priority */
-	const char	*org;		/* --org */
-	const char	*cost_center;	/* --cost-center */
-	const char	*display_name;	/* --display-name */
-	const char	*description;	/* --description */
+	struct maasobj_meta meta;	/* tokenMetadata, annotations */
 } S;
 
 #define SUB_SPEC_ROWS(modelhelp)					\
@@ -41,16 +37,7 @@ static struct {
 	{ "billing-rate", 0, OPT_LIST, &S.billing, "NS/NAME=PRICE",	\
 	  "cost per token of a model of the subscription (repeatable)",	\
 	  0, NULL, NULL, 0, 0 },					\
-	{ "org", 0, OPT_STR, &S.org, "ID",				\
-	  "tokenMetadata.organizationId", 0, NULL, NULL, 0, 0 },	\
-	{ "cost-center", 0, OPT_STR, &S.cost_center, "C",		\
-	  "tokenMetadata.costCenter", 0, NULL, NULL, 0, 0 },		\
-	{ "meta-label", 0, OPT_LIST, &S.meta_labels, "k=v",		\
-	  "tokenMetadata.labels entry (repeatable)", 0, NULL, NULL, 0, 0 },\
-	{ "display-name", 0, OPT_STR, &S.display_name, "TEXT",		\
-	  "openshift.io/display-name annotation", 0, NULL, NULL, 0, 0 },\
-	{ "description", 0, OPT_STR, &S.description, "TEXT",		\
-	  "openshift.io/description annotation", 0, NULL, NULL, 0, 0 }
+	MAASOBJ_META_ROWS(S.meta, "tokenMetadata")
 
 static const struct opt create_opts[] = {
 	SUB_SPEC_ROWS("model and its token limits (repeatable, at least one)"),
@@ -255,37 +242,12 @@ set_principals(cJSON *parent, int groups_too, int users_too)
 static int
 set_metadata(struct ctx *ctx, cJSON *obj, cJSON *spec, struct err *e)
 {
-	cJSON	*tm;
-
-	if (S.org != NULL || S.cost_center != NULL || S.meta_labels.n > 0) {
-		if ((tm = cJSON_GetObjectItemCaseSensitive(spec,
-		    "tokenMetadata")) == NULL)
-			tm = cJSON_AddObjectToObject(spec, "tokenMetadata");
-		if (S.org != NULL) {
-			cJSON_DeleteItemFromObjectCaseSensitive(tm,
-			    "organizationId");
-			cJSON_AddStringToObject(tm, "organizationId", S.org);
-		}
-		if (S.cost_center != NULL) {
-			cJSON_DeleteItemFromObjectCaseSensitive(tm,
-			    "costCenter");
-			cJSON_AddStringToObject(tm, "costCenter",
-			    S.cost_center);
-		}
-		if (S.meta_labels.n > 0 && maasobj_labels(tm, "labels",
-		    &S.meta_labels, "--meta-label", e) != 0)
-			return -1;
-	}
+	if (maasobj_meta_apply(obj, spec, "tokenMetadata", &S.meta, e) != 0)
+		return -1;
 	if (opt_given(&ctx->res, "priority")) {
 		cJSON_DeleteItemFromObjectCaseSensitive(spec, "priority");
 		cJSON_AddNumberToObject(spec, "priority", (double)S.priority);
 	}
-	if (S.display_name != NULL)
-		maasobj_annotate(obj, "openshift.io/display-name",
-		    S.display_name);
-	if (S.description != NULL)
-		maasobj_annotate(obj, "openshift.io/description",
-		    S.description);
 	return 0;
 }
 
@@ -294,27 +256,10 @@ static int
 check_and_write(struct ctx *ctx, cJSON *obj, int create, const char *what,
     struct err *e)
 {
-	size_t		 i;
-	char		*ns, *name;
-	int		 rc;
-
-	if (maasval_subscription(obj, e) != 0)
-		return -1;
 	/* Only the models named on the command line are looked up. */
-	for (i = 0; i < S.models.n; i++) {
-		char *ref = xstrndup(S.models.v[i], strcspn(S.models.v[i],
-		    "="));
-
-		rc = maasval_parse_ref(ref, "--model", &ns, &name, e);
-		free(ref);
-		if (rc != 0)
-			return -1;
-		rc = maasobj_check_model(ctx, what, ns, name, e);
-		free(ns);
-		free(name);
-		if (rc != 0)
-			return -1;
-	}
+	if (maasval_subscription(obj, e) != 0 ||
+	    maasobj_check_models(ctx, what, &S.models, e) != 0)
+		return -1;
 	return maasobj_write(ctx, &maasobj_subscription, obj, create, e);
 }
 
@@ -411,9 +356,8 @@ sub_update(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
 	(void)argc;
 	if (S.groups.n == 0 && S.users.n == 0 && S.models.n == 0 &&
-	    S.billing.n == 0 && S.meta_labels.n == 0 && S.org == NULL &&
-	    S.cost_center == NULL && S.display_name == NULL &&
-	    S.description == NULL && !opt_given(&ctx->res, "priority"))
+	    S.billing.n == 0 && !maasobj_meta_given(&S.meta) &&
+	    !opt_given(&ctx->res, "priority"))
 		return err_set(e, EXIT_USAGE, "subscription update %s: nothing "
 		    "to change (give --group, --user, --model, --priority, ...)",
 		    argv[0]);
