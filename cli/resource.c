@@ -1097,26 +1097,29 @@ out:
 	return ret;
 }
 
-/* Run fn over every manifest; kubectl goes on after a failure, prints
- * every error and exits with the last one's status. */
+/* Read the -f manifests and run fn over every one; kubectl goes on after
+ * a failure, prints every error and exits with the last one's status. */
 static int
-for_each_manifest(struct ctx *ctx, struct manifests *m,
-    int (*fn)(struct ctx *, struct kube *, const struct manifest *, int,
-    struct err *), int mode, struct err *e)
+for_each_manifest(struct ctx *ctx, int (*fn)(struct ctx *, struct kube *,
+    const struct manifest *, int, struct err *), int mode, struct err *e)
 {
+	struct manifests m = { NULL, 0 };
 	struct err	 e2 = ERR_INIT;
 	struct kube	*k;
 	size_t		 i;
 	int		 failed = 0;
 	char		*s;
 
-	if ((k = ctx_kube(ctx, e)) == NULL)
+	if (read_manifests(&m, e) != 0 || (k = ctx_kube(ctx, e)) == NULL) {
+		manifests_free(&m);
 		return -1;
-	for (i = 0; i < m->n; i++) {
-		if (fn(ctx, k, &m->v[i], mode, &e2) == 0)
+	}
+	for (i = 0; i < m.n; i++) {
+		if (fn(ctx, k, &m.v[i], mode, &e2) == 0)
 			continue;
 		if (e2.code == EXIT_UNREACHABLE || e2.code == EXIT_TIMEOUT) {
 			err_move(e, &e2);
+			manifests_free(&m);
 			return -1;
 		}
 		if (failed) {
@@ -1127,14 +1130,14 @@ for_each_manifest(struct ctx *ctx, struct manifests *m,
 		err_move(e, &e2);
 		failed = 1;
 	}
+	manifests_free(&m);
 	return failed ? -1 : 0;
 }
 
 static int
 apply_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
-	struct manifests	 m = { NULL, 0 };
-	int			 mode, ret;
+	int	 mode;
 
 	(void)argc;
 	(void)argv;
@@ -1145,13 +1148,7 @@ apply_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    "works with --server-side");
 		return -1;
 	}
-	if (read_manifests(&m, e) != 0) {
-		manifests_free(&m);
-		return -1;
-	}
-	ret = for_each_manifest(ctx, &m, apply_one, mode, e);
-	manifests_free(&m);
-	return ret;
+	return for_each_manifest(ctx, apply_one, mode, e);
 }
 
 /* delete */
@@ -1229,13 +1226,12 @@ delete_manifest(struct ctx *ctx, struct kube *k, const struct manifest *mf,
 static int
 delete_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
-	struct manifests	 m = { NULL, 0 };
 	struct kube_resource	 res;
 	struct kube		*k;
 	struct err		 e2 = ERR_INIT;
 	const char		*ns;
 	char			*s;
-	int			 mode, i, ret, failed = 0;
+	int			 mode, i, failed = 0;
 
 	if ((mode = dry_run_mode(e)) < 0)
 		return -1;
@@ -1249,13 +1245,7 @@ delete_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			    "resource/<resource_name>'");
 			return -1;
 		}
-		if (read_manifests(&m, e) != 0) {
-			manifests_free(&m);
-			return -1;
-		}
-		ret = for_each_manifest(ctx, &m, delete_manifest, mode, e);
-		manifests_free(&m);
-		return ret;
+		return for_each_manifest(ctx, delete_manifest, mode, e);
 	}
 	if (argc < 2) {
 		err_set_raw(e, EXIT_USAGE, argc == 0 ? "error: You must "
