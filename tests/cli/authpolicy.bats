@@ -15,16 +15,8 @@ setup_file() {
 }
 teardown_file() { sandbox_stop; }
 
-setup() {
-	common_setup
-	sandbox_use
-	PHASER_PID=
-}
-
-teardown() {
-	[ -n "$PHASER_PID" ] && { kill "$PHASER_PID" 2>/dev/null; wait "$PHASER_PID" 2>/dev/null; }
-	common_teardown
-}
+setup() { admin_setup; }
+teardown() { admin_teardown; }
 
 @test "authpolicy create, list, get; ap is the same group" {
 	run -0 maasctl authpolicy create p-basic --group team-a --user system:serviceaccount:ci:bot \

@@ -18,16 +18,8 @@ setup_file() {
 }
 teardown_file() { sandbox_stop; }
 
-setup() {
-	common_setup
-	sandbox_use
-	PHASER_PID=
-}
-
-teardown() {
-	[ -n "$PHASER_PID" ] && { kill "$PHASER_PID" 2>/dev/null; wait "$PHASER_PID" 2>/dev/null; }
-	common_teardown
-}
+setup() { admin_setup; }
+teardown() { admin_teardown; }
 
 @test "create, list and get a subscription; sub and subs are the same group" {
 	run -0 --separate-stderr maasctl subscription create s-basic --group team-a \

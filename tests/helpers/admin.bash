@@ -19,6 +19,10 @@
 #                           seed) for a file whose tests all leave the
 #                           objects alone; bad then compares with it instead
 #                           of taking a snapshot before every case
+#   admin_setup             per test (setup): common_setup, sandbox_use and
+#                           no phaser yet
+#   admin_teardown          per test (teardown): stop a phaser still
+#                           running, then common_teardown
 #   bad EXIT MESSAGE ARGS...
 #                           maasctl ARGS fails with EXIT, MESSAGE is its first
 #                           stderr line (at most a hint follows), stdout is
@@ -80,6 +84,17 @@ phase_when_created() {
 		done
 	) 3>&- &
 	PHASER_PID=$!
+}
+
+admin_setup() {
+	common_setup
+	sandbox_use
+	PHASER_PID=
+}
+
+admin_teardown() {
+	[ -n "$PHASER_PID" ] && { kill "$PHASER_PID" 2>/dev/null; wait "$PHASER_PID" 2>/dev/null; }
+	common_teardown
 }
 
 snapshot() {
