@@ -25,7 +25,8 @@ SANITIZE ?= 0
 CC	?= cc
 PKGS	= libcurl libcjson yaml-0.1 openssl libevent libevent_openssl sqlite3 libedit
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl is not linked: common/curl_dl.c loads it on first use.
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
 
 VERSION	:= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -46,7 +47,7 @@ CPPFLAGS += -D_GNU_SOURCE -iquote common -iquote cli -DMAASCTL_VERSION='"$(VERSI
 	    -DMAASCTL_COMMIT='"$(GIT_COMMIT)"'
 CFLAGS	?= $(OPT) -g
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS)
-LDLIBS	= $(PKG_LIBS) -lm -lpthread
+LDLIBS	= $(PKG_LIBS) -lm -lpthread -ldl
 
 COMMON_SRC = $(sort $(wildcard common/*.c))
 CLI_SRC	= $(sort $(wildcard cli/*.c) $(wildcard cli/sandbox/*.c))

@@ -1,15 +1,12 @@
 /*
- * http.c: requests over libcurl: TLS (CA file or data, client certificate
- * from file or data, insecure, tls-server-name), proxy, timeouts, the
- * retry policy, streaming bodies, error mapping and -v 6..9 traces.
- *
- * tls-server-name: libcurl 7.88 has no option to verify the peer against
- * a name other than the URL's host, so the URL's host is replaced by the
- * server name (which then drives SNI and verification) and CURLOPT_CONNECT_TO
- * sends the connection to the original host and port; the Host header keeps
- * the original authority, as client-go does.
+ * http.c: http_do(): the retry policy (backoff, Retry-After), the choice
+ * of transport (native HTTP/1.1 in h1.c; libcurl in http_curl.c when a
+ * proxy applies), streaming bodies, error mapping and -v 6..9 traces of
+ * bodies; and the small pure helpers of http.h (escaping, HTTP dates).
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -19,75 +16,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
+#include "curl_dl.h"
 #include "http.h"
+#include "http_xfer.h"
 #include "term.h"
 
 #define HTTP_TRACE_TRUNC	1024
 
 
-/* Per-attempt transfer state shared with the libcurl callbacks. */
-struct xfer {
-	CURL			*curl;
-	const struct http_request *req;
-	struct http_response	*resp;
-	int			 streaming;	/* 2xx and a stream callback */
-	int			 decided;	/* streaming decided for this attempt */
-	int			 stopped;	/* stream callback asked to stop */
-	size_t			 delivered;	/* bytes given to the callback */
-	size_t			 traced;	/* body bytes traced (-v 8) */
-	struct strbuf		 traceline;	/* partial streamed line (-v 8+) */
-};
-
-/*
- * One share for the process: connections (keep-alive across requests, e.g.
- * the pages of a list), DNS answers and TLS sessions, locked per data kind.
- */
-static CURLSH		*http_share;
-static pthread_mutex_t	 http_share_locks[CURL_LOCK_DATA_LAST];
-static pthread_once_t	 http_once = PTHREAD_ONCE_INIT;
-
-static void
-share_lock(CURL *c, curl_lock_data d, curl_lock_access a, void *arg)
-{
-	(void)c;
-	(void)a;
-	(void)arg;
-	pthread_mutex_lock(&http_share_locks[d]);
-}
-
-static void
-share_unlock(CURL *c, curl_lock_data d, void *arg)
-{
-	(void)c;
-	(void)arg;
-	pthread_mutex_unlock(&http_share_locks[d]);
-}
-
-static void
-http_init_once(void)
-{
-	int	 i;
-
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_init(&http_share_locks[i], NULL);
-	http_share = curl_share_init();
-	if (http_share == NULL)
-		return;
-	curl_share_setopt(http_share, CURLSHOPT_LOCKFUNC, share_lock);
-	curl_share_setopt(http_share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-	curl_share_setopt(http_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(http_share, CURLSHOPT_SHARE,
-	    CURL_LOCK_DATA_SSL_SESSION);
-}
-
 void
 http_global_init(void)
 {
-	pthread_once(&http_once, http_init_once);
 }
 
 int
@@ -156,7 +95,7 @@ http_retry_after(const char *ra, const char *ra_ms, long now)
 		return parse_number(ra, &d) == 0 ? d : -1;
 	if (strchr(ra, ',') == NULL && strchr(ra, ':') == NULL)
 		return -1;
-	t = curl_getdate(ra, NULL);
+	t = (time_t)http_parse_date(ra);
 	if (t == (time_t)-1)
 		return -1;
 	if ((long)t <= now)
@@ -257,14 +196,99 @@ http_response_free(struct http_response *resp)
 char *
 http_escape(const char *s)
 {
-	char	*e, *r;
+	static const char hex[] = "0123456789ABCDEF";
+	struct strbuf	 sb = STRBUF_INIT;
+	unsigned char	 c;
 
-	e = curl_easy_escape(NULL, s, (int)strlen(s));
-	if (e == NULL)
-		return xstrdup("");
-	r = xstrdup(e);
-	curl_free(e);
-	return r;
+	sb_add(&sb, "", 0);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~') {
+			sb_addc(&sb, c);
+		} else {
+			sb_addc(&sb, '%');
+			sb_addc(&sb, hex[c >> 4]);
+			sb_addc(&sb, hex[c & 15]);
+		}
+	}
+	return sb_detach(&sb);
+}
+
+/* Whether tok names the month at s ("Jan".."Dec"), as 0..11, else -1. */
+static int
+month_of(const char *s, size_t n)
+{
+	static const char *m[] = { "jan", "feb", "mar", "apr", "may", "jun",
+	    "jul", "aug", "sep", "oct", "nov", "dec" };
+	int	 i;
+
+	if (n < 3)
+		return -1;
+	for (i = 0; i < 12; i++) {
+		if (strncasecmp(s, m[i], 3) == 0)
+			return i;
+	}
+	return -1;
+}
+
+long
+http_parse_date(const char *s)
+{
+	struct tm	 tm;
+	const char	*p = s, *t;
+	size_t		 n;
+	int		 day = -1, mon = -1, year = -1, hh = -1, mi = -1, ss = -1;
+	int		 v;
+	time_t		 r;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',' || *p == '-' || *p == '\t')
+			p++;
+		t = p;
+		while (*p != '\0' && *p != ' ' && *p != ',' && *p != '-' &&
+		    *p != '\t')
+			p++;
+		n = (size_t)(p - t);
+		if (n == 0)
+			break;
+		if (n == 8 && t[2] == ':' && t[5] == ':') {
+			if (sscanf(t, "%2d:%2d:%2d", &hh, &mi, &ss) != 3)
+				return -1;
+		} else if (t[0] >= '0' && t[0] <= '9') {
+			if (strspn(t, "0123456789") != n || n > 4)
+				return -1;
+			v = atoi(t);
+			if (n <= 2 && day < 0)
+				day = v;
+			else if (year < 0)
+				year = n == 2 ? (v < 70 ? 2000 + v : 1900 + v) :
+				    v;
+			else
+				return -1;
+		} else if (month_of(t, n) >= 0 && n == 3 && mon < 0) {
+			mon = month_of(t, n);
+		} else if (n == 3 && strncasecmp(t, "GMT", 3) == 0) {
+			continue;
+		} else if (n >= 3) {
+			continue;	/* the weekday */
+		} else {
+			return -1;
+		}
+	}
+	if (day < 1 || day > 31 || mon < 0 || year < 1970 || hh < 0 ||
+	    hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 60)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_mday = day;
+	tm.tm_mon = mon;
+	tm.tm_year = year - 1900;
+	tm.tm_hour = hh;
+	tm.tm_min = mi;
+	tm.tm_sec = ss;
+	r = timegm(&tm);
+	return r == (time_t)-1 ? -1 : (long)r;
 }
 
 /* Trace one chunk of body bytes at -v 8 (truncated) or -v 9 (in full). */
@@ -290,7 +314,7 @@ trace_body(const char *dir, const char *buf, size_t len, size_t *traced)
 
 /* Streamed bodies are traced a line at a time so redaction sees whole lines. */
 static void
-trace_stream(struct xfer *x, const char *buf, size_t len)
+trace_stream(struct http_xfer *x, const char *buf, size_t len)
 {
 	size_t	 i, start = 0;
 
@@ -311,224 +335,121 @@ trace_stream(struct xfer *x, const char *buf, size_t len)
 	}
 }
 
-static size_t
-on_header(char *buf, size_t size, size_t n, void *arg)
+void
+http_xfer_header(struct http_xfer *x, const char *line, size_t len)
 {
-	struct xfer	*x = arg;
-	size_t		 len = size * n, l = len;
-
-	while (l > 0 && (buf[l - 1] == '\n' || buf[l - 1] == '\r'))
-		l--;
-	if (l >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
-		/* A new response (after 100 Continue or a proxy CONNECT). */
-		sl_free(&x->resp->headers);
-		return len;
-	}
-	if (l > 0 && memchr(buf, ':', l) != NULL)
-		sl_take(&x->resp->headers, xstrndup(buf, l));
-	return len;
+	sl_take(&x->resp->headers, xstrndup(line, len));
 }
 
-static size_t
-on_write(char *buf, size_t size, size_t n, void *arg)
+void
+http_xfer_reset_headers(struct http_xfer *x)
 {
-	struct xfer	*x = arg;
-	size_t		 len = size * n;
-	long		 code = 0;
+	sl_free(&x->resp->headers);
+}
 
+int
+http_xfer_body(struct http_xfer *x, int status, const char *buf, size_t len)
+{
 	if (!x->decided) {
-		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
-		x->streaming = x->req->stream != NULL && code >= 200 &&
-		    code < 300;
+		x->streaming = x->req->stream != NULL && status >= 200 &&
+		    status < 300;
 		x->decided = 1;
 	}
 	if (!x->streaming) {
 		sb_add(&x->resp->body, buf, len);
-		return len;
+		return 0;
 	}
 	trace_stream(x, buf, len);
 	x->delivered += len;
 	if (x->req->stream(buf, len, x->req->stream_arg) != 0) {
-		x->stopped = 1;
-		return 0;
-	}
-	return len;
-}
-
-/* Progress hook: stop the transfer once the caller's cancel flag is set. */
-static int
-on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
-{
-	struct xfer	*x = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	if (*x->req->cancel) {
 		x->stopped = 1;
 		return 1;
 	}
 	return 0;
 }
 
-static int
-on_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *arg)
+void
+http_xfer_fail(struct http_xfer *x, enum http_fail kind, const char *fmt,
+    ...)
 {
-	size_t	 i, start = 0, l;
-	const char *dir;
+	va_list	 ap;
 
-	(void)curl;
-	(void)arg;
-	switch (type) {
-	case CURLINFO_HEADER_OUT:
-		dir = ">";
-		break;
-	case CURLINFO_HEADER_IN:
-		dir = "<";
-		break;
-	case CURLINFO_TEXT:
-		if (!term_enabled(TERM_LOG_FULL))
-			return 0;
-		dir = "*";
-		break;
-	default:
+	free(x->reason);
+	va_start(ap, fmt);
+	x->reason = xvasprintf(fmt, ap);
+	va_end(ap);
+	x->fail = kind;
+}
+
+/* Whether host matches a NO_PROXY list the way libcurl reads it (names
+ * and domain suffixes, exact addresses, "*"); CIDR entries never match
+ * here, which leaves such hosts to libcurl, which knows them. */
+static int
+no_proxy_match(const char *list, const char *host)
+{
+	const char	*p = list, *t;
+	size_t		 hl = strlen(host), tl;
+
+	if (list == NULL)
 		return 0;
-	}
-	for (i = 0; i <= size; i++) {
-		if (i < size && data[i] != '\n')
-			continue;
-		l = i - start;
-		while (l > 0 && (data[start + l - 1] == '\r' ||
-		    data[start + l - 1] == '\n'))
-			l--;
-		if (l > 0)
-			term_log(TERM_LOG_HEADERS, "%s %.*s", dir, (int)l,
-			    data + start);
-		start = i + 1;
-	}
-	return 0;
-}
-
-/* Split a URL into what the request needs: host:port and, for a
- * tls-server-name, the rewritten URL, CONNECT_TO entry and Host header. */
-static int
-url_prepare(const char *url, const char *server_name, char **hostport,
-    char **newurl, char **connect_to, char **host_hdr, struct err *e)
-{
-	CURLU		*u;
-	CURLUcode	 rc;
-	char		*host = NULL, *port = NULL, *eport = NULL, *out = NULL;
-	char		*red = NULL;
-	int		 ret = -1;
-
-	*hostport = *newurl = *connect_to = *host_hdr = NULL;
-	u = curl_url();
-	if (u == NULL)
-		abort();
-	rc = curl_url_set(u, CURLUPART_URL, url, 0);
-	if (rc != CURLUE_OK) {
-		red = term_redact(url);
-		err_set(e, EXIT_USAGE, "invalid URL \"%s\": %s", red,
-		    curl_url_strerror(rc));
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) !=
-	    CURLUE_OK) {
-		red = term_redact(url);
-		err_set(e, EXIT_USAGE, "invalid URL \"%s\": no host or port",
-		    red);
-		goto out;
-	}
-	*hostport = xasprintf("%s:%s", host, port);
-	if (server_name != NULL && *server_name != '\0') {
-		if (curl_url_get(u, CURLUPART_PORT, &eport, 0) != CURLUE_OK)
-			eport = NULL;
-		*host_hdr = eport != NULL ?
-		    xasprintf("Host: %s:%s", host, eport) :
-		    xasprintf("Host: %s", host);
-		if (curl_url_set(u, CURLUPART_HOST, server_name, 0) !=
-		    CURLUE_OK ||
-		    curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK) {
-			err_set(e, EXIT_USAGE, "invalid tls-server-name \"%s\"",
-			    server_name);
-			goto out;
+	if (strcmp(list, "*") == 0)
+		return 1;
+	while (hl > 0 && host[hl - 1] == '.')
+		hl--;
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		t = p;
+		while (*p != '\0' && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		tl = (size_t)(p - t);
+		if (tl > 0 && *t == '.') {
+			t++;
+			tl--;
 		}
-		*newurl = xstrdup(out);
-		*connect_to = xasprintf("%s:%s:%s:%s", server_name, port,
-		    host, port);
-	}
-	ret = 0;
-out:
-	curl_free(host);
-	curl_free(port);
-	curl_free(eport);
-	curl_free(out);
-	curl_url_cleanup(u);
-	free(red);
-	if (ret != 0) {
-		free(*hostport);
-		free(*newurl);
-		free(*connect_to);
-		free(*host_hdr);
-		*hostport = *newurl = *connect_to = *host_hdr = NULL;
-	}
-	return ret;
-}
-
-static int
-has_header(const char **hdrs, const char *name)
-{
-	size_t	 n = strlen(name);
-
-	for (; hdrs != NULL && *hdrs != NULL; hdrs++) {
-		if (strncasecmp(*hdrs, name, n) == 0 && (*hdrs)[n] == ':')
+		while (tl > 0 && t[tl - 1] == '.')
+			tl--;
+		if (tl == 0 || memchr(t, '/', tl) != NULL)
+			continue;
+		if (tl == hl && strncasecmp(t, host, hl) == 0)
+			return 1;
+		if (hl > tl && host[hl - tl - 1] == '.' &&
+		    strncasecmp(t, host + hl - tl, tl) == 0)
 			return 1;
 	}
 	return 0;
 }
 
-static void
-set_blob(CURL *c, CURLoption opt, const char *data, size_t len)
+static const char *
+env(const char *name)
 {
-	struct curl_blob b;
+	const char	*v = getenv(name);
 
-	b.data = (void *)(uintptr_t)data;
-	b.len = len ? len : strlen(data);
-	b.flags = CURL_BLOB_COPY;
-	curl_easy_setopt(c, opt, &b);
+	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-static enum http_fail
-classify(CURLcode rc, long oserr)
+int
+http_uses_proxy(const struct http_client *cl, const char *url)
 {
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-		return oserr == ECONNREFUSED ? HTTP_FAIL_REFUSED :
-		    HTTP_FAIL_OTHER;
-	case CURLE_COULDNT_RESOLVE_HOST:
-		return HTTP_FAIL_DNS;
-	case CURLE_OPERATION_TIMEDOUT:
-		return HTTP_FAIL_TIMEOUT;
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_USE_SSL_FAILED:
-		return HTTP_FAIL_TLS;
-	default:
-		return HTTP_FAIL_OTHER;
-	}
+	struct http_url	 u;
+	const char	*why, *p, *np;
+	int		 r;
+
+	if (cl != NULL && cl->proxy != NULL && *cl->proxy != '\0')
+		return 1;
+	if (http_url_parse(url, &u, &why) != 0)
+		return 0;
+	if (u.tls)
+		p = env("https_proxy") ? env("https_proxy") :
+		    env("HTTPS_PROXY");
+	else
+		p = env("http_proxy");
+	if (p == NULL)
+		p = env("all_proxy") ? env("all_proxy") : env("ALL_PROXY");
+	np = env("no_proxy") ? env("no_proxy") : env("NO_PROXY");
+	r = p != NULL && !no_proxy_match(np, u.host);
+	http_url_free(&u);
+	return r;
 }
 
 /* Turn a transport failure into the caller's error. */
@@ -594,123 +515,39 @@ http_do(const struct http_client *cl, const struct http_request *req,
 {
 	static const struct http_client defaults;
 	const char	*method = req->method ? req->method : "GET";
-	struct curl_slist *hl = NULL, *ct = NULL;
-	char		 errbuf[CURL_ERROR_SIZE];
-	char		*hostport = NULL, *newurl = NULL, *connect_to = NULL;
-	char		*host_hdr = NULL, *ua = NULL;
-	struct xfer	 x;
-	CURL		*c = NULL;
-	CURLcode	 rc;
+	const char	*why;
+	char		*ua = NULL, *red;
+	struct http_url	 url;
+	struct http_xfer x;
 	double		 start, t0, waited = 0, delay, max_wait, ra;
-	int		 max_attempts, attempt, ret = -1, sent, retry;
-	long		 code, oserr;
-	long		 reqsize;
-	const char	**h;
+	int		 max_attempts, attempt, ret = -1, retry, rc, status;
+	int		 use_curl;
 
 	if (cl == NULL)
 		cl = &defaults;
-	http_global_init();
 	memset(resp, 0, sizeof *resp);
 	memset(&x, 0, sizeof x);
-	if (url_prepare(req->url, cl->tls.server_name, &hostport, &newurl,
-	    &connect_to, &host_hdr, e) != 0)
+	if (http_url_parse(req->url, &url, &why) != 0) {
+		red = term_redact(req->url);
+		err_set(e, EXIT_USAGE, "invalid URL \"%s\": %s", red, why);
+		free(red);
 		return -1;
-	resp->hostport = hostport;
+	}
+	resp->hostport = xstrdup(url.hostport);
 	max_attempts = cl->max_attempts > 0 ? cl->max_attempts : 4;
 	max_wait = dflt(cl->max_wait, 30);
-
-	c = curl_easy_init();
-	if (c == NULL) {
-		err_set(e, EXIT_ERR, "cannot initialise libcurl");
+	use_curl = url.userinfo || http_uses_proxy(cl, req->url);
+	if (use_curl && curl_dl_load(e) != 0)
 		goto out;
-	}
-	if (http_share != NULL)
-		curl_easy_setopt(c, CURLOPT_SHARE, http_share);
-	curl_easy_setopt(c, CURLOPT_URL, newurl ? newurl : req->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	ua = cl->user_agent ? xstrdup(cl->user_agent) :
 	    xasprintf("maasctl/%s", MAASCTL_VERSION);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, ua);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)(dflt(cl->connect_timeout, 30) * 1000));
-	if (cl->timeout > 0)
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-		    (long)(cl->timeout * 1000));
-	if (connect_to != NULL) {
-		ct = curl_slist_append(NULL, connect_to);
-		curl_easy_setopt(c, CURLOPT_CONNECT_TO, ct);
-	}
-	if (cl->proxy != NULL && *cl->proxy != '\0')
-		curl_easy_setopt(c, CURLOPT_PROXY, cl->proxy);
-
-	/* Method and body. */
-	if (strcasecmp(method, "HEAD") == 0)
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	else if (strcasecmp(method, "GET") != 0)
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (req->body != NULL || strcasecmp(method, "POST") == 0) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)(req->body ? req->body_len : 0));
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
-		    req->body ? req->body : "");
-		if (strcasecmp(method, "POST") != 0)
-			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	}
-
-	/* Headers. */
-	for (h = req->headers; h != NULL && *h != NULL; h++)
-		hl = curl_slist_append(hl, *h);
-	if (host_hdr != NULL && !has_header(req->headers, "Host"))
-		hl = curl_slist_append(hl, host_hdr);
-	if (!has_header(req->headers, "Expect"))
-		hl = curl_slist_append(hl, "Expect:");
-	if (req->body != NULL && !has_header(req->headers, "Content-Type"))
-		hl = curl_slist_append(hl, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-
-	/* TLS. */
-	if (cl->tls.ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, cl->tls.ca_file);
-	if (cl->tls.ca_data != NULL)
-		set_blob(c, CURLOPT_CAINFO_BLOB, cl->tls.ca_data,
-		    cl->tls.ca_data_len);
-	if (cl->tls.cert_file != NULL)
-		curl_easy_setopt(c, CURLOPT_SSLCERT, cl->tls.cert_file);
-	if (cl->tls.cert_data != NULL)
-		set_blob(c, CURLOPT_SSLCERT_BLOB, cl->tls.cert_data,
-		    cl->tls.cert_data_len);
-	if (cl->tls.cert_file != NULL || cl->tls.cert_data != NULL)
-		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-	if (cl->tls.key_file != NULL)
-		curl_easy_setopt(c, CURLOPT_SSLKEY, cl->tls.key_file);
-	if (cl->tls.key_data != NULL)
-		set_blob(c, CURLOPT_SSLKEY_BLOB, cl->tls.key_data,
-		    cl->tls.key_data_len);
-	if (cl->tls.key_file != NULL || cl->tls.key_data != NULL)
-		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-	if (cl->tls.insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-
-	x.curl = c;
+	x.cl = cl;
 	x.req = req;
+	x.method = method;
+	x.url = &url;
+	x.user_agent = ua;
 	x.resp = resp;
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-	if (req->cancel != NULL) {
-		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
-		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	}
-	if (term_enabled(TERM_LOG_HEADERS)) {
-		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
-		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
-	}
+	x.connect_timeout = dflt(cl->connect_timeout, 30);
 
 	start = now_mono();
 	for (attempt = 1;; attempt++) {
@@ -720,10 +557,12 @@ http_do(const struct http_client *cl, const struct http_request *req,
 		resp->fail_reason = NULL;
 		resp->fail = HTTP_FAIL_NONE;
 		resp->status = 0;
-		x.decided = x.streaming = x.stopped = 0;
+		x.decided = x.streaming = x.stopped = x.sent = 0;
+		x.fail = HTTP_FAIL_NONE;
+		free(x.reason);
+		x.reason = NULL;
 		x.traced = 0;
 		sb_reset(&x.traceline);
-		errbuf[0] = '\0';
 		resp->attempts = attempt;
 
 		if (req->body != NULL) {
@@ -732,31 +571,27 @@ http_do(const struct http_client *cl, const struct http_request *req,
 			trace_body(">", req->body, req->body_len, &traced);
 		}
 		t0 = now_mono();
-		rc = curl_easy_perform(c);
-		code = 0;
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-		resp->status = (int)code;
+		rc = use_curl ? http_curl_attempt(&x, &status) :
+		    h1_attempt(&x, &status);
+		resp->status = status;
 		sb_add(&resp->body, "", 0);	/* body.buf is never NULL */
 		if (x.traceline.len > 0)
 			trace_body("<", x.traceline.buf, x.traceline.len,
 			    &x.traced);
-		if ((rc == CURLE_WRITE_ERROR ||
-		    rc == CURLE_ABORTED_BY_CALLBACK) && x.stopped)
-			rc = CURLE_OK;
-		if (rc == CURLE_OK && !x.streaming)
+		if (rc == 0 && !x.streaming)
 			trace_body("<", resp->body.buf, resp->body.len,
 			    &x.traced);
 
-		if (rc == CURLE_OK) {
+		if (rc == 0) {
 			term_log(TERM_LOG_HTTP, "%s %s %d in %.0f ms (attempt "
 			    "%d)", method, req->url, resp->status,
 			    (now_mono() - t0) * 1000, attempt);
 		} else {
-			oserr = 0;
-			curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
-			resp->fail = classify(rc, oserr);
-			resp->fail_reason = xstrdup(errbuf[0] ? errbuf :
-			    curl_easy_strerror(rc));
+			resp->fail = x.fail != HTTP_FAIL_NONE ? x.fail :
+			    HTTP_FAIL_OTHER;
+			resp->fail_reason = x.reason ? x.reason :
+			    xstrdup("unknown error");
+			x.reason = NULL;
 			term_log(TERM_LOG_HTTP, "%s %s failed in %.0f ms: %s",
 			    method, req->url, (now_mono() - t0) * 1000,
 			    resp->fail_reason);
@@ -768,13 +603,10 @@ http_do(const struct http_client *cl, const struct http_request *req,
 		if (attempt >= max_attempts || x.delivered > 0 || x.stopped ||
 		    (req->cancel != NULL && *req->cancel))
 			retry = 0;
-		else if (rc != CURLE_OK) {
-			reqsize = 0;
-			curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &reqsize);
-			sent = reqsize > 0;
+		else if (rc != 0) {
 			if (resp->fail == HTTP_FAIL_REFUSED ||
 			    resp->fail == HTTP_FAIL_OTHER)
-				retry = !sent || http_idempotent(method) ||
+				retry = !x.sent || http_idempotent(method) ||
 				    req->retry_safe;
 		} else if (http_status_retryable(resp->status)) {
 			/*
@@ -817,14 +649,10 @@ http_do(const struct http_client *cl, const struct http_request *req,
 	}
 	ret = 0;
 out:
-	if (c != NULL)
-		curl_easy_cleanup(c);
-	curl_slist_free_all(hl);
-	curl_slist_free_all(ct);
+	http_curl_done(&x);
 	sb_free(&x.traceline);
-	free(newurl);
-	free(connect_to);
-	free(host_hdr);
+	free(x.reason);
+	http_url_free(&url);
 	free(ua);
 	return ret;
 }

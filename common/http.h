@@ -1,6 +1,19 @@
 /*
- * http.h: HTTP(S) requests over libcurl for the Kubernetes client, the
- * maas-api client, chat and bench.
+ * http.h: HTTP(S) requests for the Kubernetes client, the maas-api
+ * client, chat and bench.
+ *
+ * Transport: requests go over maasctl's own HTTP/1.1 client (h1.c: plain
+ * sockets and OpenSSL, keep-alive reuse of a connection per host, port and
+ * TLS settings within the process).  libcurl (loaded with dlopen on first
+ * use, so commands that never need it never map it) carries a request
+ * only when (a) a proxy applies: client.proxy is set, or the variable
+ * libcurl would read for the URL's scheme is set and not empty --
+ * http_proxy (lower case only) for http://, https_proxy or HTTPS_PROXY for
+ * https://, else all_proxy or ALL_PROXY -- and NO_PROXY/no_proxy does not
+ * exclude the host ("*", the host name, a domain suffix with or without a
+ * leading dot, or the exact address; a CIDR entry leaves the decision to
+ * libcurl); or (b) the URL carries user:password@ (the native client does
+ * not send URL credentials).
  *
  * A request names a method, URL, headers and body; the client settings
  * (struct http_client) carry TLS material, proxy, timeouts and the retry
@@ -94,13 +107,19 @@ struct http_response {
 	int		 attempts;	/* attempts made */
 	double		 elapsed;	/* seconds, all attempts */
 	enum http_fail	 fail;		/* transport failure kind */
-	char		*fail_reason;	/* libcurl's text for it, or NULL */
+	char		*fail_reason;	/* its text (libcurl's wording), or NULL */
 	char		*hostport;	/* "host:port" of the URL */
 };
 #define HTTP_RESPONSE_INIT { 0, STRLIST_INIT, STRBUF_INIT, 0, 0, 0, NULL, NULL }
 
-/* Initialise libcurl once; called by http_do, safe to call again. */
+/* Kept for callers; the transports initialise themselves on first use. */
 void	 http_global_init(void);
+/* Whether a request to url with this client goes through a proxy (and so
+ * over libcurl), by the rule above. */
+int	 http_uses_proxy(const struct http_client *, const char *url);
+/* An HTTP date (IMF-fixdate, RFC 850 or asctime form) as seconds since
+ * the epoch, or -1 when malformed. */
+long	 http_parse_date(const char *);
 /* Perform a request with retries; 0 when a response arrived, else -1. */
 int	 http_do(const struct http_client *, const struct http_request *,
 	    struct http_response *, struct err *);

@@ -837,72 +837,49 @@ list_query(struct strbuf *sb, const char *base, const struct kube_list_opts *o,
 		query_add(sb, "continue", cont);
 }
 
-int
-kube_list(struct kube *k, const struct kube_resource *res, const char *ns,
-    const struct kube_list_opts *o, cJSON **out, struct err *e)
-{
-	static const struct kube_list_opts none;
-	struct strbuf	 sb = STRBUF_INIT;
-	struct kreq	 r;
-	cJSON		*page = NULL, *all = NULL, *dst, *src, *it, *meta;
-	char		*base, *cont = NULL, *limit;
-	const char	*arr, *c;
-	int		 ret = -1;
+/*
+ * One page of a list: GET path, set *cont to the next page's continue
+ * token (NULL on the last page); 0 go on, 1 stop here, -1 error.
+ */
+typedef int (*page_fn)(struct kube *, const struct kube_resource *,
+    const char *path, void *arg, char **cont, struct err *);
 
-	*out = NULL;
-	if (o == NULL)
-		o = &none;
-	arr = o->table ? "rows" : "items";
+/*
+ * The paging loop of kube_list() and kube_list_each(): pages of o->limit
+ * (500 by default) following "continue" from o->continue_token, until the
+ * last page, o->single_page or fn says stop.  *last (may be NULL) is the
+ * continue token after the last page fetched, or NULL.
+ */
+static int
+list_pages(struct kube *k, const struct kube_resource *res, const char *ns,
+    const struct kube_list_opts *o, page_fn fn, void *arg, char **last,
+    struct err *e)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	char		*base, *cont = NULL, *limit;
+	int		 ret = -1, rc;
+
+	if (last != NULL)
+		*last = NULL;
 	base = kube_path(res, ns, NULL, NULL);
 	limit = xasprintf("%ld", o->limit > 0 ? o->limit : 500);
 	if (o->continue_token != NULL)
 		cont = xstrdup(o->continue_token);
 	for (;;) {
 		list_query(&sb, base, o, limit, cont);
-		memset(&r, 0, sizeof r);
-		r.method = "GET";
-		r.path = sb.buf;
-		r.accept = o->table ? TABLE_ACCEPT : "application/json";
-		if (kube_call(k, &r, res, NULL, &page, e) != 0)
-			goto out;
 		free(cont);
 		cont = NULL;
-		c = json_str(page, "metadata.continue");
-		if (c != NULL && *c != '\0')
-			cont = xstrdup(c);
-		if (all == NULL) {
-			all = page;
-			page = NULL;
-			if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(all,
-			    arr)))
-				cJSON_AddItemToObject(all, arr,
-				    cJSON_CreateArray());
-		} else {
-			dst = cJSON_GetObjectItemCaseSensitive(all, arr);
-			src = cJSON_GetObjectItemCaseSensitive(page, arr);
-			while (src != NULL && (it = cJSON_DetachItemFromArray(
-			    src, 0)) != NULL)
-				cJSON_AddItemToArray(dst, it);
-			cJSON_Delete(page);
-			page = NULL;
-		}
-		if (cont == NULL || o->single_page)
+		if ((rc = fn(k, res, sb.buf, arg, &cont, e)) < 0)
+			goto out;
+		if (rc > 0 || cont == NULL || o->single_page)
 			break;
 	}
-	meta = cJSON_GetObjectItemCaseSensitive(all, "metadata");
-	if (cJSON_IsObject(meta)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(meta, "continue");
-		cJSON_DeleteItemFromObjectCaseSensitive(meta,
-		    "remainingItemCount");
-		if (cont != NULL)
-			cJSON_AddStringToObject(meta, "continue", cont);
+	if (last != NULL) {
+		*last = cont;
+		cont = NULL;
 	}
-	*out = all;
-	all = NULL;
 	ret = 0;
 out:
-	cJSON_Delete(page);
-	cJSON_Delete(all);
 	sb_free(&sb);
 	free(base);
 	free(limit);
@@ -910,10 +887,90 @@ out:
 	return ret;
 }
 
+/* Continue token of a list reply, or NULL. */
+static char *
+next_token(const cJSON *page)
+{
+	const char	*c = json_str(page, "metadata.continue");
+
+	return c != NULL && *c != '\0' ? xstrdup(c) : NULL;
+}
+
+/* kube_list()'s pages, merged into one list. */
+struct lall {
+	const struct kube_list_opts *o;
+	const char	*arr;		/* "items" or "rows" */
+	cJSON		*all;		/* the first page, growing */
+};
+
+static int
+la_page(struct kube *k, const struct kube_resource *res, const char *path,
+    void *arg, char **cont, struct err *e)
+{
+	struct lall	*la = arg;
+	struct kreq	 r;
+	cJSON		*page = NULL, *dst, *src, *it;
+
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.path = path;
+	r.accept = la->o->table ? TABLE_ACCEPT : "application/json";
+	if (kube_call(k, &r, res, NULL, &page, e) != 0)
+		return -1;
+	*cont = next_token(page);
+	if (la->all == NULL) {
+		la->all = page;
+		if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(la->all,
+		    la->arr)))
+			cJSON_AddItemToObject(la->all, la->arr,
+			    cJSON_CreateArray());
+		return 0;
+	}
+	dst = cJSON_GetObjectItemCaseSensitive(la->all, la->arr);
+	src = cJSON_GetObjectItemCaseSensitive(page, la->arr);
+	while (src != NULL && (it = cJSON_DetachItemFromArray(src, 0)) != NULL)
+		cJSON_AddItemToArray(dst, it);
+	cJSON_Delete(page);
+	return 0;
+}
+
+int
+kube_list(struct kube *k, const struct kube_resource *res, const char *ns,
+    const struct kube_list_opts *o, cJSON **out, struct err *e)
+{
+	static const struct kube_list_opts none;
+	struct lall	 la;
+	cJSON		*meta;
+	char		*cont = NULL;
+
+	*out = NULL;
+	if (o == NULL)
+		o = &none;
+	memset(&la, 0, sizeof la);
+	la.o = o;
+	la.arr = o->table ? "rows" : "items";
+	if (list_pages(k, res, ns, o, la_page, &la, &cont, e) != 0) {
+		cJSON_Delete(la.all);
+		return -1;
+	}
+	meta = cJSON_GetObjectItemCaseSensitive(la.all, "metadata");
+	if (cJSON_IsObject(meta)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, "continue");
+		cJSON_DeleteItemFromObjectCaseSensitive(meta,
+		    "remainingItemCount");
+		if (cont != NULL)
+			cJSON_AddStringToObject(meta, "continue", cont);
+	}
+	free(cont);
+	*out = la.all;
+	return 0;
+}
+
 /* State of kube_list_each() while a page streams in. */
 struct lstream {
 	kube_item_fn	 fn;
 	void		*arg;
+	char		**rv;		/* the first page's resourceVersion */
 	struct json_items split;
 	struct err	 err;		/* an item that did not parse */
 	int		 stopped;	/* fn asked to stop */
@@ -945,20 +1002,69 @@ ls_stream(const char *buf, size_t len, void *arg)
 	return json_items_feed(&ls->split, buf, len) != 0;
 }
 
+/* kube_list_each()'s pages: each read as a stream of items. */
+static int
+ls_page(struct kube *k, const struct kube_resource *res, const char *path,
+    void *arg, char **cont, struct err *e)
+{
+	struct lstream		*ls = arg;
+	struct http_response	 resp = HTTP_RESPONSE_INIT;
+	struct kreq		 r;
+	cJSON			*env = NULL;
+	const char		*c;
+	int			 ret = -1, split;
+
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.path = path;
+	r.accept = "application/json";
+	r.stream = ls_stream;
+	r.stream_arg = ls;
+	r.timeout = k->http.timeout;
+	json_items_init(&ls->split, "items", ls_item, ls);
+	split = 1;
+	if (kube_send(k, &r, &resp, e) != 0)
+		goto out;
+	if (resp.status < 200 || resp.status > 299) {
+		kube_error_from_response(resp.status, resp.body.buf,
+		    resp.body.len, r.method, res, NULL, e);
+		goto out;
+	}
+	if (ls->err.code != 0) {
+		err_move(e, &ls->err);
+		err_wrap(e, "decoding the reply to GET %s", path);
+		goto out;
+	}
+	if (ls->stopped) {
+		ret = 1;
+		goto out;
+	}
+	split = 0;
+	if ((env = json_items_end(&ls->split, e)) == NULL) {
+		err_wrap(e, "decoding the reply to GET %s", path);
+		goto out;
+	}
+	if (ls->rv != NULL && *ls->rv == NULL && (c = json_str(env,
+	    "metadata.resourceVersion")) != NULL)
+		*ls->rv = xstrdup(c);
+	*cont = next_token(env);
+	cJSON_Delete(env);
+	ret = 0;
+out:
+	if (split)
+		json_items_free(&ls->split);
+	http_response_free(&resp);
+	return ret;
+}
+
 int
 kube_list_each(struct kube *k, const struct kube_resource *res,
     const char *ns, const struct kube_list_opts *o, kube_item_fn fn,
     void *arg, char **rv, struct err *e)
 {
 	static const struct kube_list_opts none;
-	struct http_response	 resp = HTTP_RESPONSE_INIT;
-	struct strbuf		 sb = STRBUF_INIT;
-	struct lstream		 ls;
-	struct kreq		 r;
-	cJSON			*env = NULL;
-	char			*base, *cont = NULL, *limit;
-	const char		*c;
-	int			 ret = -1, split = 0;
+	struct lstream	 ls;
+	int		 ret;
 
 	if (rv != NULL)
 		*rv = NULL;
@@ -967,66 +1073,9 @@ kube_list_each(struct kube *k, const struct kube_resource *res,
 	memset(&ls, 0, sizeof ls);
 	ls.fn = fn;
 	ls.arg = arg;
-	base = kube_path(res, ns, NULL, NULL);
-	limit = xasprintf("%ld", o->limit > 0 ? o->limit : 500);
-	if (o->continue_token != NULL)
-		cont = xstrdup(o->continue_token);
-	for (;;) {
-		list_query(&sb, base, o, limit, cont);
-		memset(&r, 0, sizeof r);
-		r.method = "GET";
-		r.path = sb.buf;
-		r.accept = "application/json";
-		r.stream = ls_stream;
-		r.stream_arg = &ls;
-		r.timeout = k->http.timeout;
-		json_items_init(&ls.split, "items", ls_item, &ls);
-		split = 1;
-		http_response_free(&resp);
-		if (kube_send(k, &r, &resp, e) != 0)
-			goto out;
-		if (resp.status < 200 || resp.status > 299) {
-			kube_error_from_response(resp.status, resp.body.buf,
-			    resp.body.len, r.method, res, NULL, e);
-			goto out;
-		}
-		if (ls.err.code != 0) {
-			err_move(e, &ls.err);
-			err_wrap(e, "decoding the reply to GET %s", r.path);
-			goto out;
-		}
-		if (ls.stopped) {
-			ret = 0;
-			goto out;
-		}
-		split = 0;
-		if ((env = json_items_end(&ls.split, e)) == NULL) {
-			err_wrap(e, "decoding the reply to GET %s", r.path);
-			goto out;
-		}
-		if (rv != NULL && *rv == NULL && (c = json_str(env,
-		    "metadata.resourceVersion")) != NULL)
-			*rv = xstrdup(c);
-		free(cont);
-		cont = NULL;
-		c = json_str(env, "metadata.continue");
-		if (c != NULL && *c != '\0')
-			cont = xstrdup(c);
-		cJSON_Delete(env);
-		env = NULL;
-		if (cont == NULL || o->single_page)
-			break;
-	}
-	ret = 0;
-out:
-	if (split)
-		json_items_free(&ls.split);
+	ls.rv = rv;
+	ret = list_pages(k, res, ns, o, ls_page, &ls, NULL, e);
 	err_clear(&ls.err);
-	http_response_free(&resp);
-	sb_free(&sb);
-	free(base);
-	free(limit);
-	free(cont);
 	return ret;
 }
 

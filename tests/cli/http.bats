@@ -369,6 +369,136 @@ chunk {"type":"MODIFIED"}'
 	[ "${lines[1]}" = '{"type":"MODIFIED"}' ]
 }
 
+# --- the native HTTP/1.1 transport ------------------------------------------
+
+@test "keep-alive: repeated requests share one connection" {
+	responder_start 'line one
+times 3'
+	run -0 --separate-stderr "$TOOL" --repeat 3 "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = $'one\none\none' ]
+	[ "$(responder_count)" -eq 3 ]
+	[ "$(grep -c '^connection: 1$' "$RESPONDER_LOG")" -eq 3 ]
+}
+
+@test "keep-alive over TLS: one handshake for repeated requests" {
+	tls_start 'line one
+times 2'
+	run -0 --separate-stderr "$TOOL" --repeat 2 --ca-file "$CERTS/ca.pem" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = $'one\none' ]
+	[ "$(grep -c '^connection: 1$' "$RESPONDER_LOG")" -eq 2 ]
+}
+
+@test "a connection the server closed is not reused: the next request opens another" {
+	responder_start 'raw HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nold\n
+---
+line new'
+	run -0 --separate-stderr "$TOOL" --repeat 2 "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = $'old\nnew' ]
+	[ "$(responder_count)" -eq 2 ]
+	grep -qx 'connection: 2' "$RESPONDER_LOG"
+}
+
+@test "a close-delimited body is read to the end of the connection" {
+	responder_start 'raw HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nno length\nat all\n'
+	run -0 --separate-stderr "$TOOL" -i "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "${lines[0]}" = "HTTP 200" ]
+	[ "${lines[1]}" = "Content-Type: text/plain" ]
+	[ "${lines[-2]}" = "no length" ]
+	[ "${lines[-1]}" = "at all" ]
+}
+
+@test "an HTTP/1.0 reply is accepted" {
+	responder_start 'raw HTTP/1.0 201 Created\r\nX-Old: yes\r\n\r\nten'
+	run -0 --separate-stderr "$TOOL" -i "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "${lines[0]}" = "HTTP 201" ]
+	[ "${lines[1]}" = "X-Old: yes" ]
+	[ "${lines[-1]}" = "ten" ]
+}
+
+@test "a chunked body is joined when not streaming; 1xx interim replies are skipped" {
+	responder_start 'chunk first
+chunk second
+---
+raw HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: x\r\n\r\n'
+	run -0 --separate-stderr "$TOOL" "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = $'first\nsecond' ]
+	run -0 --separate-stderr "$TOOL" "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = abcde ]
+}
+
+@test "a body cut short of its Content-Length fails with exit 6" {
+	responder_start 'raw HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this'
+	run -6 --separate-stderr "$TOOL" --retries 1 "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "${stderr_lines[0]}" = "maasctl: GET http://127.0.0.1:$RESPONDER_PORT/x failed: transfer closed with 91 bytes remaining to read" ]
+}
+
+@test "a chunked body the server hangs up on fails; a stream already delivered is not retried" {
+	responder_start 'chunk {"type":"ADDED"}
+hangup
+times 3'
+	run -6 --separate-stderr "$TOOL" --retries 1 "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "${stderr_lines[0]}" = "maasctl: GET http://127.0.0.1:$RESPONDER_PORT/x failed: transfer closed with outstanding read data remaining" ]
+	run -6 --separate-stderr "$TOOL" --stream --retries 3 "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "${lines[0]}" = '{"type":"ADDED"}' ]
+	[[ "${stderr_lines[0]}" == *"transfer closed with outstanding read data remaining" ]]
+	[ "$(responder_count)" -eq 2 ]
+}
+
+@test "a header line over 100 KiB is refused with a clear error" {
+	big=$(head -c 120000 /dev/zero | tr '\0' b)
+	responder_start "header X-Big: $big
+line never"
+	run -6 --separate-stderr "$TOOL" --retries 1 "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "${stderr_lines[0]}" = "maasctl: GET http://127.0.0.1:$RESPONDER_PORT/x failed: response header line longer than 102400 bytes" ]
+}
+
+@test "a reply that is not HTTP fails with exit 6" {
+	responder_start 'raw SSH-2.0-OpenSSH_9.2\r\n'
+	run -6 --separate-stderr "$TOOL" --retries 1 "http://127.0.0.1:$RESPONDER_PORT/x"
+	[[ "${stderr_lines[0]}" == "maasctl: GET http://127.0.0.1:$RESPONDER_PORT/x failed: Unsupported HTTP version or malformed status line"* ]]
+}
+
+@test "a client key that does not match the certificate is reported" {
+	tls_start 'line authed' server --client-ca "$CERTS/ca.pem"
+	run -6 --separate-stderr "$TOOL" --ca-file "$CERTS/ca.pem" \
+		--cert "$CERTS/client.pem" --key "$CERTS/rogue.key" \
+		"https://127.0.0.1:$RESPONDER_PORT/x"
+	[ "${stderr_lines[0]}" = "maasctl: TLS connection to https://127.0.0.1:$RESPONDER_PORT/x failed: unable to set private key file: '$CERTS/rogue.key' type PEM (key values mismatch)" ]
+	[ "$(responder_count)" -eq 0 ]
+}
+
+@test "requests without a proxy never load libcurl; proxied ones do" {
+	responder_start 'line direct
+---
+line via proxy'
+	LD_DEBUG=files run -0 --separate-stderr "$TOOL" "http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = direct ]
+	[[ "$stderr" != *libcurl* ]]
+	http_proxy="http://127.0.0.1:$RESPONDER_PORT" LD_DEBUG=files run -0 \
+		--separate-stderr "$TOOL" "http://upstream.invalid/p"
+	[ "$output" = "via proxy" ]
+	[[ "$stderr" == *"file=libcurl.so.4"* ]]
+}
+
+@test "NO_PROXY naming the host keeps the request on the native transport" {
+	responder_start 'line direct'
+	http_proxy=http://127.0.0.1:9 NO_PROXY=localhost,.example,127.0.0.1 \
+		LD_DEBUG=files run -0 --separate-stderr "$TOOL" \
+		"http://127.0.0.1:$RESPONDER_PORT/x"
+	[ "$output" = direct ]
+	[[ "$stderr" != *libcurl* ]]
+}
+
+@test "libcurl that cannot be loaded: one error naming it and its package, exit 1" {
+	mkdir -p "$BATS_TEST_TMPDIR/lib"
+	: >"$BATS_TEST_TMPDIR/lib/libcurl.so.4"
+	LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/lib" run -1 --separate-stderr "$TOOL" \
+		--proxy http://127.0.0.1:9 "http://upstream.invalid/p"
+	[[ "${stderr_lines[0]}" == "maasctl: cannot load libcurl.so.4: "* ]]
+	[ "${stderr_lines[1]}" = "hint: install the libcurl4 package (libcurl with OpenSSL)" ]
+}
+
 # --- proxies -------------------------------------------------------------
 
 @test "--proxy sends the request through the proxy" {

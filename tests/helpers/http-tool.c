@@ -7,7 +7,7 @@
  *	    [--cert-data-file F --key-data-file F] [--insecure]
  *	    [--tls-server-name NAME] [--proxy URL] [-v N] [--retries N]
  *	    [--max-wait S] [--backoff-base S] [--timeout S] [--connect-timeout S]
- *	    [--retry-safe] [--stream] [-i] [--kube] URL
+ *	    [--retry-safe] [--stream] [-i] [--kube] [--repeat N] URL
  *
  * Prints the body on stdout (with -i, first "HTTP <status>" and the
  * response headers, then an empty line).  Exits 0 on 1xx-3xx; on a
@@ -15,6 +15,9 @@
  * err_code_for_http(); on a transport failure prints the error the way
  * maasctl does and exits with its code.  The *-data-file flags read the
  * file into memory and hand http.c PEM data instead of a path.
+ *
+ * --repeat N makes the same request N times in the process (each body is
+ * printed), so tests see connections kept alive across requests.
  *
  * --kube sends the request through common/kube.c instead (kube_request on
  * a client for the URL's origin, with --token as the bearer token): the
@@ -124,6 +127,7 @@ main(int argc, char **argv)
 	char			*body = NULL, *msg;
 	size_t			 len, i;
 	int			 show = 0, stream = 0, kube = 0, rc;
+	int			 repeat = 1, n;
 	const char		*token = NULL;
 	const char		*a;
 
@@ -186,6 +190,8 @@ main(int argc, char **argv)
 			stream = 1;
 		else if (strcmp(a, "-i") == 0)
 			show = 1;
+		else if (strcmp(a, "--repeat") == 0)
+			repeat = atoi(NEXT());
 		else if (strcmp(a, "--kube") == 0)
 			kube = 1;
 		else if (strcmp(a, "--token") == 0)
@@ -210,7 +216,13 @@ main(int argc, char **argv)
 		rc = via_kube(&cl, &req, token);
 		goto out;
 	}
-	rc = http_do(&cl, &req, &resp, &e);
+	for (n = 1; n < repeat; n++) {
+		if (http_do(&cl, &req, &resp, &e) != 0)
+			break;
+		fwrite(resp.body.buf, 1, resp.body.len, stdout);
+		http_response_free(&resp);
+	}
+	rc = e.code != 0 ? -1 : http_do(&cl, &req, &resp, &e);
 	if (rc != 0) {
 		msg = err_format(&e);
 		fputs(msg, stderr);

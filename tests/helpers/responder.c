@@ -19,6 +19,9 @@
  *	sleep SECONDS		pause between chunks
  *	hangup			after the chunks, close without ending the body
  *	close			close the connection without replying
+ *	raw TEXT		send TEXT as the whole reply (\r, \n, \\ and
+ *				\xHH escapes; repeatable), then close the
+ *				connection: malformed or close-delimited replies
  *	times N			use this reply for the next N requests
  *	# comment
  *
@@ -70,6 +73,8 @@ struct reply {
 	double		 delay;
 	int		 close;
 	int		 hangup;
+	int		 is_raw;	/* raw holds the whole reply */
+	struct strbuf	 raw;
 	int		 times;
 	struct step	*steps;
 	size_t		 nsteps;
@@ -141,6 +146,7 @@ new_reply(void)
 	r->status = 200;
 	r->times = 1;
 	sb_init(&r->body);
+	sb_init(&r->raw);
 	return r;
 }
 
@@ -152,6 +158,33 @@ add_step(struct reply *r, enum step_type type, const char *text, double secs)
 	r->steps[r->nsteps].text = text ? xstrdup(text) : NULL;
 	r->steps[r->nsteps].secs = secs;
 	r->nsteps++;
+}
+
+/* Append TEXT with \r, \n, \\ and \xHH escapes decoded. */
+static void
+unescape(struct strbuf *sb, const char *t)
+{
+	char	 hex[3];
+
+	for (; *t != '\0'; t++) {
+		if (*t != '\\' || t[1] == '\0') {
+			sb_addc(sb, *t);
+			continue;
+		}
+		t++;
+		if (*t == 'r')
+			sb_addc(sb, '\r');
+		else if (*t == 'n')
+			sb_addc(sb, '\n');
+		else if (*t == 'x' && t[1] != '\0' && t[2] != '\0') {
+			hex[0] = t[1];
+			hex[1] = t[2];
+			hex[2] = '\0';
+			sb_addc(sb, (int)strtol(hex, NULL, 16));
+			t += 2;
+		} else
+			sb_addc(sb, *t);
+	}
 }
 
 static void
@@ -205,6 +238,10 @@ load_script(const char *path)
 			r->hangup = 1;
 		else if (strcmp(line, "close") == 0)
 			r->close = 1;
+		else if (strcmp(line, "raw") == 0) {
+			r->is_raw = 1;
+			unescape(&r->raw, arg ? arg : "");
+		}
 		else if (strcmp(line, "times") == 0 && arg != NULL)
 			r->times = atoi(arg);
 		else
@@ -353,6 +390,10 @@ send_reply(struct conn *c, const struct reply *r, int keep)
 	sleep_secs(r->delay);
 	if (r->close)
 		return -1;
+	if (r->is_raw) {
+		conn_write(c, r->raw.buf, r->raw.len);
+		return -1;
+	}
 	sb_init(&out);
 	sb_addf(&out, "HTTP/1.1 %d %s\r\n", r->status,
 	    r->reason ? r->reason : reason_for(r->status));
