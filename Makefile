@@ -25,8 +25,10 @@ SANITIZE ?= 0
 CC	?= cc
 PKGS	= libcurl libcjson yaml-0.1 openssl libevent libevent_openssl sqlite3 libedit
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl is not linked: common/curl_dl.c loads it on first use.
-PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
+# libcurl, SQLite and libedit are not linked: common/curl_dl.c,
+# sqlite_dl.c and edit_dl.c load them on first use (see common/lazylib.h).
+LAZY_PKGS = libcurl sqlite3 libedit
+PKG_LIBS = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null)
 
 VERSION	:= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "edit_dl.h"
 #include "repl.h"
 #include "term.h"
 
@@ -184,7 +185,8 @@ repl_input_open(int tty, const char *histfile, repl_complete_fn fn,
 	HistEvent		 ev;
 	struct stat		 st;
 
-	(void)e;
+	if (tty && edit_dl_load(e) != 0)	/* libedit, loaded now */
+		return NULL;
 	in = xcalloc(1, sizeof *in);
 	in->tty = tty;
 	in->remember = 1;

@@ -1,9 +1,10 @@
 /*
  * version.c: `maasctl version`: this build's version and commit, and the
- * versions of the libraries it runs with.  libcurl is loaded on first use
- * (common/curl_dl.c): the text form names its version only when it is
- * loaded already, so a plain `maasctl version` does not load it; -o json
- * and -o yaml load it to report its version ("not found: ..." without it).
+ * versions of the libraries it runs with.  libcurl, SQLite and libedit
+ * are loaded on first use (common/lazylib.h): the text form names their
+ * versions only when they are loaded already, so a plain `maasctl
+ * version` loads none of them; -o json and -o yaml load them to report
+ * their versions ("not found: ..." when one cannot be loaded).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,37 +18,55 @@
 
 #include "cmd.h"
 #include "curl_dl.h"
+#include "sqlite_dl.h"
 #include "json.h"
 #include "yaml.h"
 
-static cJSON *
-version_object(int load_curl)
+/* A lazily loaded library's version, or why it is not shown. */
+static void
+add_lazy(cJSON *libs, const char *name, int loaded, int load,
+    int (*loader)(struct err *), const char *(*version)(void),
+    const char *soname)
 {
-	cJSON		*o, *libs;
 	struct err	 e = ERR_INIT;
 	char		*s;
+
+	if (loaded || (load && loader(&e) == 0)) {
+		cJSON_AddStringToObject(libs, name, version());
+		return;
+	}
+	if (load) {
+		s = xasprintf("not found: %s", e.msg);
+		err_clear(&e);
+	} else
+		s = xasprintf("not loaded (%s, loaded when needed)", soname);
+	cJSON_AddStringToObject(libs, name, s);
+	free(s);
+}
+
+static const char *
+curl_ver(void)
+{
+	return curl_version_info(CURLVERSION_NOW)->version;
+}
+
+static cJSON *
+version_object(int load)
+{
+	cJSON		*o, *libs;
 
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "version", MAASCTL_VERSION);
 	cJSON_AddStringToObject(o, "gitCommit", MAASCTL_COMMIT);
 	libs = cJSON_AddObjectToObject(o, "libraries");
-	if (curl_dl_loaded() || (load_curl && curl_dl_load(&e) == 0)) {
-		cJSON_AddStringToObject(libs, "libcurl", curl_version_info(
-		    CURLVERSION_NOW)->version);
-	} else if (load_curl) {
-		s = xasprintf("not found: %s", e.msg);
-		cJSON_AddStringToObject(libs, "libcurl", s);
-		free(s);
-		err_clear(&e);
-	} else {
-		cJSON_AddStringToObject(libs, "libcurl", "not loaded (" 
-		    CURL_DL_SONAME ", loaded for proxies and bench)");
-	}
+	add_lazy(libs, "libcurl", curl_dl_loaded(), load, curl_dl_load,
+	    curl_ver, "libcurl.so.4");
 	cJSON_AddStringToObject(libs, "openssl",
 	    OpenSSL_version(OPENSSL_VERSION));
 	cJSON_AddStringToObject(libs, "libyaml", yaml_get_version_string());
 	cJSON_AddStringToObject(libs, "cjson", cJSON_Version());
-	cJSON_AddStringToObject(libs, "sqlite", sqlite3_libversion());
+	add_lazy(libs, "sqlite", sqlite_dl_loaded(), load, sqlite_dl_load,
+	    sqlite3_libversion, "libsqlite3.so.0");
 	cJSON_AddStringToObject(libs, "libevent", event_get_version());
 	return o;
 }

@@ -9,15 +9,13 @@
  */
 #define CURL_DISABLE_TYPECHECK 1
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 
 #include <curl/curl.h>
 
 #include "curl_dl.h"
+#include "lazylib.h"
 
 /* The functions forwarded: name, return type, parameters, arguments. */
 #define CURL_DL_FUNCS(X) \
@@ -62,98 +60,54 @@
 	X(curl_multi_setopt, CURLMcode, (CURLM *, CURLMoption, ...)) \
 	X(curl_share_setopt, CURLSHcode, (CURLSH *, CURLSHoption, ...))
 
-/* Pointers to the real functions. */
-static struct {
-#define X(name, ret, params, args) ret (*name) params;
+enum {
+#define X(name, ret, params, args) I_##name,
 	CURL_DL_FUNCS(X)
 #undef X
-#define X(name, ret, params) ret (*name) params;
+#define X(name, ret, params) I_##name,
 	CURL_DL_VFUNCS(X)
 #undef X
-} real;
+	N_SYMS
+};
 
-static pthread_once_t	 curl_dl_once = PTHREAD_ONCE_INIT;
-static int		 curl_dl_ok;
-static char		 curl_dl_why[512];
+static const char *const names[] = {
+#define X(name, ret, params, args) #name,
+	CURL_DL_FUNCS(X)
+#undef X
+#define X(name, ret, params) #name,
+	CURL_DL_VFUNCS(X)
+#undef X
+	NULL
+};
+
+static void		*slots[N_SYMS];
+static struct lazylib	 libcurl = { CURL_DL_SONAME, CURL_DL_PACKAGE,
+    "libcurl with OpenSSL", names, slots, PTHREAD_ONCE_INIT, 0, "" };
+
+/* The real function behind a name, as its own type. */
+#define REAL(name, ret, params)	((ret (*)params)slots[I_##name])
 
 /* Any function pointer travels through varargs as this type. */
 typedef void (*curl_dl_fn)(void);
 
-static void
-curl_dl_open(void)
-{
-	void		*h;
-	const char	*missing = NULL;
-	const char	*e;
-
-	h = dlopen(CURL_DL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (h == NULL) {
-		e = dlerror();
-		snprintf(curl_dl_why, sizeof curl_dl_why, "%s",
-		    e != NULL ? e : "not found");
-		return;
-	}
-#define X(name, ret, params, args) \
-	if ((*(void **)&real.name = dlsym(h, #name)) == NULL && \
-	    missing == NULL) \
-		missing = #name;
-	CURL_DL_FUNCS(X)
-#undef X
-#define X(name, ret, params) \
-	if ((*(void **)&real.name = dlsym(h, #name)) == NULL && \
-	    missing == NULL) \
-		missing = #name;
-	CURL_DL_VFUNCS(X)
-#undef X
-	if (missing != NULL) {
-		snprintf(curl_dl_why, sizeof curl_dl_why, "it has no %s (too "
-		    "old)", missing);
-		return;
-	}
-	curl_dl_ok = 1;
-}
-
 int
 curl_dl_load(struct err *e)
 {
-	pthread_once(&curl_dl_once, curl_dl_open);
-	if (curl_dl_ok)
-		return 0;
-	err_set(e, EXIT_ERR, "cannot load %s: %s", CURL_DL_SONAME,
-	    curl_dl_why);
-	err_hint(e, "install the %s package (libcurl with OpenSSL)",
-	    CURL_DL_PACKAGE);
-	return -1;
+	return lazylib_load(&libcurl, e);
 }
 
 int
 curl_dl_loaded(void)
 {
-	return curl_dl_ok;
-}
-
-/*
- * The fallback for a curl_* call made without curl_dl_load() first: the
- * same error, printed, and exit status 1 (nothing else can go on).
- */
-static void
-need(void)
-{
-	pthread_once(&curl_dl_once, curl_dl_open);
-	if (curl_dl_ok)
-		return;
-	fprintf(stderr, "maasctl: cannot load %s: %s\nhint: install the %s "
-	    "package (libcurl with OpenSSL)\n", CURL_DL_SONAME, curl_dl_why,
-	    CURL_DL_PACKAGE);
-	exit(EXIT_ERR);
+	return libcurl.ok;
 }
 
 #define X(name, ret, params, args) \
 ret \
 name params \
 { \
-	need(); \
-	return real.name args; \
+	lazylib_need(&libcurl); \
+	return REAL(name, ret, params) args; \
 }
 CURL_DL_FUNCS(X)
 #undef X
@@ -161,21 +115,23 @@ CURL_DL_FUNCS(X)
 CURLcode
 curl_easy_setopt(CURL *c, CURLoption opt, ...)
 {
+	CURLcode	(*f)(CURL *, CURLoption, ...);
 	va_list		 ap;
 	CURLcode	 rc;
 
-	need();
+	lazylib_need(&libcurl);
+	f = (void *)slots[I_curl_easy_setopt];
 	va_start(ap, opt);
 	if (opt < CURLOPTTYPE_OBJECTPOINT)
-		rc = real.curl_easy_setopt(c, opt, va_arg(ap, long));
+		rc = f(c, opt, va_arg(ap, long));
 	else if (opt < CURLOPTTYPE_FUNCTIONPOINT)
-		rc = real.curl_easy_setopt(c, opt, va_arg(ap, void *));
+		rc = f(c, opt, va_arg(ap, void *));
 	else if (opt < CURLOPTTYPE_OFF_T)
-		rc = real.curl_easy_setopt(c, opt, va_arg(ap, curl_dl_fn));
+		rc = f(c, opt, va_arg(ap, curl_dl_fn));
 	else if (opt < CURLOPTTYPE_BLOB)
-		rc = real.curl_easy_setopt(c, opt, va_arg(ap, curl_off_t));
+		rc = f(c, opt, va_arg(ap, curl_off_t));
 	else
-		rc = real.curl_easy_setopt(c, opt, va_arg(ap, void *));
+		rc = f(c, opt, va_arg(ap, void *));
 	va_end(ap);
 	return rc;
 }
@@ -183,12 +139,14 @@ curl_easy_setopt(CURL *c, CURLoption opt, ...)
 CURLcode
 curl_easy_getinfo(CURL *c, CURLINFO info, ...)
 {
+	CURLcode	(*f)(CURL *, CURLINFO, ...);
 	va_list		 ap;
 	CURLcode	 rc;
 
-	need();
+	lazylib_need(&libcurl);
+	f = (void *)slots[I_curl_easy_getinfo];
 	va_start(ap, info);
-	rc = real.curl_easy_getinfo(c, info, va_arg(ap, void *));
+	rc = f(c, info, va_arg(ap, void *));
 	va_end(ap);
 	return rc;
 }
@@ -196,19 +154,21 @@ curl_easy_getinfo(CURL *c, CURLINFO info, ...)
 CURLMcode
 curl_multi_setopt(CURLM *m, CURLMoption opt, ...)
 {
+	CURLMcode	(*f)(CURLM *, CURLMoption, ...);
 	va_list		 ap;
 	CURLMcode	 rc;
 
-	need();
+	lazylib_need(&libcurl);
+	f = (void *)slots[I_curl_multi_setopt];
 	va_start(ap, opt);
 	if (opt < CURLOPTTYPE_OBJECTPOINT)
-		rc = real.curl_multi_setopt(m, opt, va_arg(ap, long));
+		rc = f(m, opt, va_arg(ap, long));
 	else if (opt < CURLOPTTYPE_FUNCTIONPOINT)
-		rc = real.curl_multi_setopt(m, opt, va_arg(ap, void *));
+		rc = f(m, opt, va_arg(ap, void *));
 	else if (opt < CURLOPTTYPE_OFF_T)
-		rc = real.curl_multi_setopt(m, opt, va_arg(ap, curl_dl_fn));
+		rc = f(m, opt, va_arg(ap, curl_dl_fn));
 	else
-		rc = real.curl_multi_setopt(m, opt, va_arg(ap, curl_off_t));
+		rc = f(m, opt, va_arg(ap, curl_off_t));
 	va_end(ap);
 	return rc;
 }
@@ -216,22 +176,24 @@ curl_multi_setopt(CURLM *m, CURLMoption opt, ...)
 CURLSHcode
 curl_share_setopt(CURLSH *s, CURLSHoption opt, ...)
 {
+	CURLSHcode	(*f)(CURLSH *, CURLSHoption, ...);
 	va_list		 ap;
 	CURLSHcode	 rc;
 
-	need();
+	lazylib_need(&libcurl);
+	f = (void *)slots[I_curl_share_setopt];
 	va_start(ap, opt);
 	switch (opt) {
 	case CURLSHOPT_SHARE:
 	case CURLSHOPT_UNSHARE:
-		rc = real.curl_share_setopt(s, opt, va_arg(ap, int));
+		rc = f(s, opt, va_arg(ap, int));
 		break;
 	case CURLSHOPT_LOCKFUNC:
 	case CURLSHOPT_UNLOCKFUNC:
-		rc = real.curl_share_setopt(s, opt, va_arg(ap, curl_dl_fn));
+		rc = f(s, opt, va_arg(ap, curl_dl_fn));
 		break;
 	default:
-		rc = real.curl_share_setopt(s, opt, va_arg(ap, void *));
+		rc = f(s, opt, va_arg(ap, void *));
 		break;
 	}
 	va_end(ap);

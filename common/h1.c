@@ -842,7 +842,7 @@ fail:
 	return NULL;
 }
 
-/* --- reading and writing ---------------------------------------------------- */
+/* --- reading and writing ----------------------------------------- */
 
 /*
  * Send all of buf: 0, or -1 (failure recorded), -2 cancelled.
@@ -1018,7 +1018,7 @@ read_line(struct h1_io *io, const char **line, size_t *len, size_t max)
 	return 1;
 }
 
-/* --- the exchange ----------------------------------------------------------- */
+/* --- the exchange ------------------------------------------------ */
 
 static int
 req_has_header(const char **hdrs, const char *name)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sqlite_dl.h"
 #include "apiserver.h"
 
 struct sbx_store {
@@ -61,6 +62,8 @@ store_open(const char *path, long window, struct err *e)
 	struct sbx_store	*s;
 	char			*msg = NULL;
 
+	if (sqlite_dl_load(e) != 0)	/* SQLite, loaded now */
+		return NULL;
 	s = xcalloc(1, sizeof *s);
 	s->window = window > 0 ? window : STORE_EVENT_WINDOW;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
