@@ -797,6 +797,8 @@ conn_open(struct h1_io *io, const char *key)
 	c = xcalloc(1, sizeof *c);
 	c->fd = -1;
 	c->key = xstrdup(key);
+	c->cap = H1_BUF;
+	c->buf = xmalloc(c->cap);
 	io->c = c;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (term_enabled(TERM_LOG_FULL)) {
@@ -922,7 +924,7 @@ conn_fill(struct h1_io *io)
 			c->len -= c->pos;
 			c->pos = 0;
 		} else {
-			c->cap = c->cap ? c->cap * 2 : H1_BUF;
+			c->cap *= 2;
 			c->buf = xrealloc(c->buf, c->cap);
 		}
 	}
@@ -1379,7 +1381,8 @@ exchange(struct h1_io *io, const struct strbuf *head, int *status,
 		return 0;		/* stopped: the connection is dropped */
 	if (r != 0)
 		return r;
-	*reusable = keepalive && io->c->pos == io->c->len;
+	*reusable = keepalive && io->c->pos == io->c->len &&
+	    (io->c->ssl == NULL || SSL_pending(io->c->ssl) == 0);
 	return 0;
 }
 

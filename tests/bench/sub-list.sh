@@ -170,7 +170,10 @@ report=$RESULTS/sub-list-$stamp.md
 	echo "into its row as it arrives and freed, so its memory is its start-up"
 	echo "plus the rows.  The empty-namespace rows are each tool's own floor:"
 	echo "start-up, kubeconfig, TLS and one request; for maasctl that is mostly"
-	echo "the shared libraries libcurl and OpenSSL map and touch."
+	echo "OpenSSL (libcrypto's pages touched by the TLS handshake) and libc:"
+	echo "maasctl's own HTTP/1.1 client carries the requests, and libcurl, SQLite"
+	echo "and libedit are not loaded by this command (ldd and"
+	echo "tests/cli/startup.bats show which libraries a command maps)."
 } >"$report"
 cat "$report"
 echo "sub-list: report written to ${report#"$ROOT"/}" >&2
