@@ -53,6 +53,8 @@ static struct {
 	long		 prefix_groups;
 	long		 prefix_tokens;
 	int		 cache_bust;
+	long		 turns;
+	long		 sessions;
 	struct strlist	 params;
 	struct strlist	 headers;
 	struct strlist	 record;
@@ -162,6 +164,14 @@ static const struct opt bench_opts[] = {
 	{ "cache-bust", 0, OPT_BOOL, &A.cache_bust, NULL,
 	  "open every prompt with a word unique to the request, so no prefix "
 	  "cache can serve it", 0, NULL, NULL, 0, 0 },
+	{ "turns", 0, OPT_INT, &A.turns, "N",
+	  "multi-turn: conversations of N turns, each turn's prompt carrying "
+	  "every earlier prompt and answer; metrics per turn too", 0, NULL,
+	  NULL, 1, 10000 },
+	{ "sessions", 0, OPT_INT, &A.sessions, "N",
+	  "multi-turn: N conversations in progress at once, their turns "
+	  "interleaved (default: the concurrency)", 0, NULL, NULL, 1,
+	  1000000 },
 	{ "param", 'p', OPT_LIST, &A.params, "KEY=VALUE",
 	  "any other request field, JSON-typed (repeatable)", 0, NULL, NULL,
 	  0, 0 },
@@ -703,6 +713,19 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    A.shared_prompt ? "--shared-prompt" : "--prefix-groups");
 		goto out;
 	}
+	if (A.sessions > 0 && A.turns == 0) {
+		err_set(e, EXIT_USAGE, "bench: --sessions needs --turns");
+		goto out;
+	}
+	if (A.turns > 0 && (A.dataset != NULL || A.trace != NULL ||
+	    A.shared_prompt || A.classes.n > 0 || A.completions)) {
+		err_set(e, EXIT_USAGE, "bench: --turns builds chat "
+		    "conversations from synthetic prompts; it does not combine "
+		    "with %s", A.dataset ? "--dataset" : A.trace ? "--trace" :
+		    A.shared_prompt ? "--shared-prompt" : A.classes.n > 0 ?
+		    "--class" : "--completions");
+		goto out;
+	}
 	if (A.prefix_groups > 0 && A.shared_prompt) {
 		err_set(e, EXIT_USAGE, "bench: --prefix-groups and "
 		    "--shared-prompt: one prompt for all has no groups");
@@ -753,6 +776,9 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	w.prefix_tokens = A.prefix_groups > 0 ? (A.prefix_tokens > 0 ?
 	    A.prefix_tokens : 128) : 0;
 	w.cache_bust = A.cache_bust;
+	w.turns = A.turns;
+	w.sessions = A.sessions > 0 ? A.sessions : A.concurrency > 0 ?
+	    A.concurrency : 1;
 	w.trace = trace.n > 0 ? &trace : NULL;
 	w.extra = extra;
 	w.seed = (uint64_t)A.seed;
@@ -813,6 +839,8 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    "chat/completions" : "completions");
 	bm_init(&run.bm, (const char *const *)mix.names, mix.n);
 	run.bm.slo = slo;
+	if (A.turns > 0)
+		bm_set_turns(&run.bm, (size_t)A.turns);
 	for (i = 0; has_cls_slo && i < mix.n; i++)
 		bm_set_class_slo(&run.bm, i, &cls_slo[i]);
 	if (A.record.n > 0)

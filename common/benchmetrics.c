@@ -58,6 +58,13 @@ static const struct {
 	{ "output_tokens", "tokens", "output tokens per request (server "
 	  "usage.completion_tokens, else per-chunk usage, else content "
 	  "chunks)" },
+	{ "cached_tokens", "tokens", "prompt tokens served by the server's "
+	  "prefix cache per request (usage.prompt_tokens_details."
+	  "cached_tokens; only requests whose usage reports it)" },
+	{ "ttft_cache_hit", "ms", "time to first token of requests with "
+	  "cached prompt tokens (cached_tokens > 0)" },
+	{ "ttft_cache_miss", "ms", "time to first token of requests whose "
+	  "usage reported cached_tokens = 0" },
 };
 
 const char *
@@ -118,6 +125,9 @@ bm_free(struct bm *b)
 	}
 	free(b->cls);
 	free(b->cls_names);
+	for (i = 0; i < b->nturn; i++)
+		bm_set_free(&b->turn[i]);
+	free(b->turn);
 	hist_free(b->sec_ttft);
 	cJSON_Delete(b->series);
 	for (i = 0; i < LG_NCLASS; i++)
@@ -321,6 +331,18 @@ set_add(struct bm_set *s, const struct lg_result *r, int good)
 		s->in_tokens += (uint64_t)r->prompt_tokens;
 		hadd(s->h[BM_IN_TOK], r->prompt_tokens);
 	}
+	if (r->cached_tokens >= 0) {
+		s->cache_reqs++;
+		s->cached_tokens += (uint64_t)r->cached_tokens;
+		if (r->prompt_tokens >= 0)
+			s->cache_in_tokens += (uint64_t)r->prompt_tokens;
+		if (r->cached_tokens > 0)
+			s->cache_hit_reqs++;
+		hadd(s->h[BM_CACHED_TOK], r->cached_tokens);
+		if (r->first_token >= 0)
+			hadd(s->h[r->cached_tokens > 0 ? BM_TTFT_HIT :
+			    BM_TTFT_MISS], r->first_token - r->sent);
+	}
 	if (r->first_byte >= 0)
 		hadd(s->h[BM_TTFB], r->first_byte - r->attempt_sent);
 	e2e = r->end - r->sent;
@@ -402,12 +424,19 @@ raw_write(struct bm *b, const struct lg_result *r)
 	raw_time(f, "connect_ms", r->t_connect);
 	raw_time(f, "tls_ms", r->t_tls);
 	raw_time(f, "ttfb_curl_ms", r->t_ttfb);
+	if (r->cached_tokens >= 0)
+		fprintf(f, ",\"cached_tokens\":%ld", r->cached_tokens);
+	else
+		fputs(",\"cached_tokens\":null", f);
 	fprintf(f, ",\"reused\":%s,\"prompt_tokens\":%ld,\"usage_tokens\":%ld,"
 	    "\"chunk_usage_tokens\":%ld,\"content_chunks\":%zu,\"chunks\":%zu,"
 	    "\"bytes_in\":%zu,\"bytes_out\":%zu,\"request_id\":\"%s\"",
 	    r->reused ? "true" : "false", r->prompt_tokens, r->usage_tokens,
 	    r->chunk_usage_tokens, r->content_chunks, r->chunks, r->bytes_in,
 	    r->bytes_out, r->request_id);
+	if (r->turn >= 0)
+		fprintf(f, ",\"session\":%ld,\"turn\":%ld", r->session,
+		    r->turn + 1);
 	if (r->http_version > 0)
 		fprintf(f, ",\"http_version\":\"%s\"", r->http_version == 10 ?
 		    "1.0" : r->http_version == 11 ? "1.1" :
@@ -443,6 +472,18 @@ raw_write(struct bm *b, const struct lg_result *r)
 	fputs("}\n", f);
 }
 
+/* Keep metrics per turn of n-turn conversations too. */
+void
+bm_set_turns(struct bm *b, size_t n)
+{
+	size_t	 i;
+
+	b->turn = xcalloc(n ? n : 1, sizeof *b->turn);
+	b->nturn = n;
+	for (i = 0; i < n; i++)
+		bm_set_init(&b->turn[i]);
+}
+
 void
 bm_add(struct bm *b, const struct lg_result *r)
 {
@@ -475,6 +516,11 @@ bm_add(struct bm *b, const struct lg_result *r)
 		set_add(&b->cls[r->cls], r, good);
 		if (good)
 			b->cls[r->cls].good++;
+	}
+	if (r->turn >= 0 && (size_t)r->turn < b->nturn) {
+		set_add(&b->turn[r->turn], r, good);
+		if (good)
+			b->turn[r->turn].good++;
 	}
 	b->sec_done++;
 	if (r->klass != LG_OK) {
@@ -600,6 +646,12 @@ metrics_json(const struct bm_set *s, int open_loop, const double *pc,
 		if (!open_loop && (m == BM_TTFT_SCHED || m == BM_E2E_SCHED ||
 		    m == BM_LAG))
 			continue;
+		/* Prefix-cache metrics only where the server reports it. */
+		if (s->cache_reqs == 0 && m == BM_CACHED_TOK)
+			continue;
+		if ((m == BM_TTFT_HIT || m == BM_TTFT_MISS) &&
+		    hist_count(s->h[m]) == 0)
+			continue;
 		cJSON_AddItemToObject(o, metric_info[m].name,
 		    dist_json(s->h[m], (enum bm_metric)m, pc, npc));
 	}
@@ -660,6 +712,37 @@ counts_json(const struct bm_set *s)
 	return o;
 }
 
+/* What the server's prefix cache did, from usage.prompt_tokens_details. */
+static cJSON *
+prefix_cache_json(const struct bm_set *s)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "reported", s->cache_reqs > 0);
+	cJSON_AddNumberToObject(o, "reporting_requests",
+	    (double)s->cache_reqs);
+	cJSON_AddNumberToObject(o, "hit_requests", (double)s->cache_hit_reqs);
+	cJSON_AddNumberToObject(o, "cached_tokens", (double)s->cached_tokens);
+	cJSON_AddNumberToObject(o, "prompt_tokens",
+	    (double)s->cache_in_tokens);
+	if (s->cache_in_tokens > 0)
+		cJSON_AddNumberToObject(o, "hit_rate", round((double)
+		    s->cached_tokens / (double)s->cache_in_tokens * 1e4) / 1e4);
+	else
+		cJSON_AddNullToObject(o, "hit_rate");
+	if (s->cache_reqs > 0)
+		cJSON_AddNumberToObject(o, "request_hit_rate", round((double)
+		    s->cache_hit_reqs / (double)s->cache_reqs * 1e4) / 1e4);
+	else
+		cJSON_AddNullToObject(o, "request_hit_rate");
+	cJSON_AddStringToObject(o, "definition", "hit_rate: cached prompt "
+	    "tokens / prompt tokens of the requests whose usage reports "
+	    "prompt_tokens_details.cached_tokens (vLLM's prefix_cache_hits / "
+	    "prefix_cache_queries); request_hit_rate: share of them with "
+	    "cached_tokens > 0");
+	return o;
+}
+
 static cJSON *
 tokens_json(const struct bm_set *s)
 {
@@ -678,6 +761,7 @@ tokens_json(const struct bm_set *s)
 	    (double)s->chunks_exceed);
 	cJSON_AddNumberToObject(src, "multi_token_chunk_requests",
 	    (double)s->multi_token_chunks);
+	cJSON_AddItemToObject(o, "prefix_cache", prefix_cache_json(s));
 	cJSON_AddStringToObject(o, "output_source", s->usage_missing == 0 ?
 	    "server usage" : s->usage_missing == s->ok ? "content chunks" :
 	    "server usage where present, else content chunks");
@@ -988,6 +1072,23 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 			cJSON_AddItemToArray(cls, stage_json(b, &b->stg[i],
 			    run));
 	}
+	if (b->nturn > 0) {
+		cls = cJSON_AddArrayToObject(o, "turns");
+		for (i = 0; i < b->nturn; i++) {
+			y = cJSON_CreateObject();
+			cJSON_AddNumberToObject(y, "turn", (double)(i + 1));
+			cJSON_AddItemToObject(y, "requests",
+			    counts_json(&b->turn[i]));
+			cJSON_AddItemToObject(y, "throughput",
+			    throughput_json(&b->turn[i]));
+			cJSON_AddItemToObject(y, "tokens",
+			    tokens_json(&b->turn[i]));
+			cJSON_AddItemToObject(y, "metrics", metrics_json(
+			    &b->turn[i], run->rate > 0, run->percentiles,
+			    run->npercentiles));
+			cJSON_AddItemToArray(cls, y);
+		}
+	}
 	if (b->nhdr > 0) {
 		cls = cJSON_AddObjectToObject(o, "response_headers");
 		for (i = 0; i < b->nhdr; i++)
@@ -1038,6 +1139,9 @@ bm_report_slo_met(const cJSON *r)
 	X(in_tokens) X(out_tokens) X(good_out_tokens) X(usage_missing) \
 	X(chunk_usage_reqs) X(chunk_usage_mismatch) X(chunks_exceed) \
 	X(multi_token_chunks) X(reused)
+/* Counters added later: optional in a saved state (0 when absent). */
+#define OPT_COUNTERS(X) \
+	X(cache_reqs) X(cache_hit_reqs) X(cached_tokens) X(cache_in_tokens)
 
 cJSON *
 bm_set_export(const struct bm_set *s)
@@ -1047,6 +1151,7 @@ bm_set_export(const struct bm_set *s)
 
 #define X(f) cJSON_AddNumberToObject(o, #f, (double)s->f);
 	COUNTERS(X)
+	OPT_COUNTERS(X)
 #undef X
 	cJSON_AddNumberToObject(o, "t_first_ns", (double)s->t_first);
 	cJSON_AddNumberToObject(o, "t_last_ns", (double)s->t_last);
@@ -1077,6 +1182,9 @@ bm_set_import(struct bm_set *s, const cJSON *o, struct err *e)
 	s->f = (uint64_t)v->valuedouble;
 	COUNTERS(X)
 #undef X
+#define X(f) s->f = (uint64_t)json_num(o, #f, 0);
+	OPT_COUNTERS(X)
+#undef X
 	s->t_first = (int64_t)json_num(o, "t_first_ns", -1);
 	s->t_last = (int64_t)json_num(o, "t_last_ns", -1);
 	k = cJSON_GetObjectItem(o, "by_outcome");
@@ -1106,6 +1214,7 @@ bm_set_merge(struct bm_set *d, const struct bm_set *s, struct err *e)
 
 #define X(f) d->f += s->f;
 	COUNTERS(X)
+	OPT_COUNTERS(X)
 #undef X
 	for (i = 0; i < LG_NCLASS; i++)
 		d->klass[i] += s->klass[i];

@@ -41,6 +41,9 @@ enum bm_metric {
 	BM_CONNECT,	/* libcurl connect time (new connections) */
 	BM_IN_TOK,	/* prompt tokens per request */
 	BM_OUT_TOK,	/* output tokens per request */
+	BM_CACHED_TOK,	/* prompt tokens served by a prefix cache */
+	BM_TTFT_HIT,	/* TTFT of requests with cached tokens */
+	BM_TTFT_MISS,	/* TTFT of requests without (cache reported) */
 	BM_NMETRIC
 };
 
@@ -80,6 +83,11 @@ struct bm_set {
 	uint64_t	 chunks_exceed;	/* more content chunks than tokens */
 	uint64_t	 multi_token_chunks; /* fewer chunks than tokens */
 	uint64_t	 reused;	/* requests on a reused connection */
+	uint64_t	 cache_reqs;	/* ok requests whose usage reported
+					 * prompt_tokens_details.cached_tokens */
+	uint64_t	 cache_hit_reqs; /* of them with cached tokens > 0 */
+	uint64_t	 cached_tokens;	/* their cached prompt tokens */
+	uint64_t	 cache_in_tokens; /* their prompt tokens */
 	int64_t		 t_first;	/* first measured intended time, ns */
 	int64_t		 t_last;	/* last measured end, ns */
 };
@@ -117,6 +125,8 @@ struct bm {
 					 * NULL: slo for every class */
 	struct bm_hdr	*hdr;		/* recorded response headers */
 	size_t		 nhdr;
+	struct bm_set	*turn;		/* multi-turn: per turn, or NULL */
+	size_t		 nturn;
 	struct bm_stage	*stg;		/* stages, or NULL */
 	size_t		 nstg;
 	int		 stg_rate;	/* stages are rates (else concurrency) */
@@ -145,6 +155,8 @@ void	 bm_set_headers(struct bm *, const char *const *names, size_t n);
  * (rates when rate is set, else concurrency), offered requests scheduled. */
 void	 bm_add_stage(struct bm *, const char *spec, double start,
 	    double end, double from, double to, int rate, uint64_t offered);
+/* Keep metrics per turn of n-turn conversations too. */
+void	 bm_set_turns(struct bm *, size_t n);
 /* Account one finished request. */
 void	 bm_add(struct bm *, const struct lg_result *);
 /* The per-second tick: write a series row. */

@@ -933,6 +933,7 @@ start_request(struct lg *lg, uint64_t seq, int64_t intended, int waited)
 	}
 	memset(&s->body, 0, sizeof s->body);
 	s->body.chat = 1;
+	s->body.session = s->body.turn = -1;
 	if (lg->c->body(lg->c->body_arg, seq, &s->body, lg->e) != 0) {
 		lg->failed = 1;
 		slot_put(lg, s);
@@ -1115,6 +1116,8 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->seq = s->seq;
 	r->warmup = s->warmup;
 	r->cls = s->body.cls;
+	r->session = s->body.session;
+	r->turn = s->body.turn;
 	r->klass = k;
 	r->status = s->status;
 	r->attempts = s->attempts;
@@ -1149,6 +1152,7 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->bytes_in = s->bytes_in;
 	r->bytes_out = s->body.len;
 	r->prompt_tokens = s->acc.prompt_tokens;
+	r->cached_tokens = s->acc.cached_tokens;
 	r->usage_tokens = s->acc.completion_tokens;
 	r->chunk_usage = s->chunk_mode == 1;
 	r->chunk_usage_tokens = r->chunk_usage ? s->chunk_usage : -1;

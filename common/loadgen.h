@@ -65,6 +65,8 @@ struct lg_body {
 	size_t		 len;		/* bytes of data */
 	int		 owned;		/* free data when done */
 	unsigned	 cls;		/* workload class index */
+	long		 session;	/* multi-turn: conversation, or -1 */
+	long		 turn;		/* multi-turn: turn from 0, or -1 */
 	const char	*url;		/* URL, or NULL for the default */
 	int		 chat;		/* chat (1) or completions (0) */
 };
@@ -78,6 +80,8 @@ struct lg_result {
 	uint64_t	 seq;		/* request number, from 0 */
 	int		 warmup;	/* a warm-up request (not measured) */
 	unsigned	 cls;		/* workload class index */
+	long		 session;	/* multi-turn: conversation, or -1 */
+	long		 turn;		/* multi-turn: turn from 0, or -1 */
 	enum lg_class	 klass;		/* how it ended */
 	int		 status;	/* last HTTP status, 0 if none */
 	int		 attempts;	/* attempts made (1 + retries) */
@@ -105,6 +109,8 @@ struct lg_result {
 	size_t		 bytes_out;	/* request body bytes */
 	/* Tokens: -1 when a source gave nothing. */
 	long		 prompt_tokens;	/* server usage.prompt_tokens */
+	long		 cached_tokens;	/* usage.prompt_tokens_details.
+					 * cached_tokens (prefix cache) */
 	long		 usage_tokens;	/* server usage.completion_tokens */
 	long		 chunk_usage_tokens; /* sum of per-chunk usage deltas */
 	size_t		 content_chunks; /* chunks with content/reasoning */

@@ -112,6 +112,7 @@ oai_acc_init(struct oai_acc *a, int chat)
 	memset(a, 0, sizeof *a);
 	a->chat = chat;
 	a->prompt_tokens = a->completion_tokens = a->total_tokens = -1;
+	a->cached_tokens = -1;
 }
 
 void
@@ -206,6 +207,9 @@ take_usage(struct oai_acc *a, const cJSON *u)
 		a->completion_tokens = (long)n->valuedouble;
 	if (cJSON_IsNumber(n = cJSON_GetObjectItem(u, "total_tokens")))
 		a->total_tokens = (long)n->valuedouble;
+	if (cJSON_IsNumber(n = cJSON_GetObjectItem(cJSON_GetObjectItem(u,
+	    "prompt_tokens_details"), "cached_tokens")))
+		a->cached_tokens = (long)n->valuedouble;
 }
 
 /* Common top-level fields of a response or chunk. */

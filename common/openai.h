@@ -57,6 +57,8 @@ struct oai_acc {
 	long		 prompt_tokens;	 /* from usage; -1 when none */
 	long		 completion_tokens;
 	long		 total_tokens;
+	long		 cached_tokens;	 /* usage.prompt_tokens_details.
+					  * cached_tokens; -1 when none */
 	size_t		 content_chunks; /* stream chunks carrying content */
 	size_t		 reasoning_chunks; /* chunks carrying reasoning */
 	size_t		 chunks;	 /* stream chunks seen */

@@ -75,6 +75,15 @@ report_csv(const cJSON *r)
 		scalar(&sb, "achieved_rate", "requests/s", json_num(r,
 		    "offered_vs_achieved.achieved_rate", 0), pk.n);
 	}
+	if (cJSON_IsTrue(json_path(r, "tokens.prefix_cache.reported"))) {
+		scalar(&sb, "cached_input_tokens", "tokens", json_num(r,
+		    "tokens.prefix_cache.cached_tokens", 0), pk.n);
+		scalar(&sb, "prefix_cache_hit_rate", "fraction", json_num(r,
+		    "tokens.prefix_cache.hit_rate", 0), pk.n);
+		scalar(&sb, "prefix_cache_request_hit_rate", "fraction",
+		    json_num(r, "tokens.prefix_cache.request_hit_rate", 0),
+		    pk.n);
+	}
 	scalar(&sb, "valid", "bool", cJSON_IsTrue(json_path(r,
 	    "verdict.valid")), pk.n);
 	sl_free(&pk);

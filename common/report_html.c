@@ -211,6 +211,10 @@ group_row(struct strbuf *sb, const char *name, const char *load,
 	    "throughput.requests", 0), json_num(g, "throughput.output_tokens",
 	    0), json_num(g, "metrics.ttft.p50", 0), json_num(g,
 	    "metrics.ttft.p99", 0), json_num(g, "metrics.tpot.p50", 0));
+	if (cJSON_IsTrue(json_path(g, "tokens.prefix_cache.reported")))
+		sb_addf(sb, "%.2f%%", json_num(g,
+		    "tokens.prefix_cache.hit_rate", 0) * 100);
+	sb_adds(sb, "</td><td>");
 	if (cJSON_GetObjectItem(g, "slo") != NULL)
 		sb_addf(sb, "%.0f good (%.2f%%), %.2f req/s: %s", json_num(g,
 		    "slo.good", 0), json_num(g, "slo.good_fraction", 0) * 100,
@@ -222,7 +226,7 @@ group_row(struct strbuf *sb, const char *name, const char *load,
 static const char group_head[] = "<table><tr><th>name</th><th>load</th>"
     "<th>sent</th><th>ok</th><th>req/s</th><th>output tok/s</th>"
     "<th>TTFT p50 ms</th><th>TTFT p99 ms</th><th>TPOT p50 ms</th>"
-    "<th>SLO</th></tr>\n";
+    "<th>prefix cache hit</th><th>SLO</th></tr>\n";
 
 /* Classes, stages (with a latency-by-stage chart) and recorded headers. */
 static void
@@ -270,6 +274,14 @@ groups_html(struct strbuf *sb, const cJSON *r)
 		free(x);
 		free(p50);
 		free(p99);
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(r, "turns")) > 0) {
+		sb_addf(sb, "<h2>Turns</h2>\n%s", group_head);
+		cJSON_ArrayForEach(g, cJSON_GetObjectItem(r, "turns")) {
+			snprintf(l, sizeof l, "turn %g", json_num(g, "turn", 0));
+			group_row(sb, l, "", g);
+		}
+		sb_adds(sb, "</table>\n");
 	}
 	if (cJSON_GetObjectItem(r, "response_headers") != NULL) {
 		sb_adds(sb, "<h2>Response headers</h2>\n<table><tr><th>header"
@@ -349,6 +361,17 @@ report_html(const cJSON *r)
 		    "achieved_rate", 0), json_num(r, "offered_vs_achieved."
 		    "dispatch_lag_p99_ms", 0));
 		figure_row(&sb, "load", v);
+		free(v);
+	}
+	if (cJSON_IsTrue(json_path(r, "tokens.prefix_cache.reported"))) {
+		v = xasprintf("%.0f of %.0f prompt tokens cached (%.2f%%), "
+		    "%.0f of %.0f requests hit", json_num(r,
+		    "tokens.prefix_cache.cached_tokens", 0), json_num(r,
+		    "tokens.prefix_cache.prompt_tokens", 0), json_num(r,
+		    "tokens.prefix_cache.hit_rate", 0) * 100, json_num(r,
+		    "tokens.prefix_cache.hit_requests", 0), json_num(r,
+		    "tokens.prefix_cache.reporting_requests", 0));
+		figure_row(&sb, "prefix cache", v);
 		free(v);
 	}
 	sb_adds(&sb, "</table>\n<table><tr><th>metric</th><th>unit</th>"

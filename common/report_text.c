@@ -15,7 +15,7 @@
 static const char *const shown[] = {
 	"ttfb", "ttft", "ttfo", "tpot", "ntpot", "itl_chunk", "itl_token",
 	"e2e", "ttft_from_schedule", "e2e_from_schedule", "dispatch_lag",
-	"connect", "input_tokens", "output_tokens", NULL
+	"connect", "input_tokens", "cached_tokens", "output_tokens", NULL
 };
 
 static void
@@ -68,18 +68,44 @@ metrics_table(struct strbuf *sb, const cJSON *metrics)
 	sl_free(&pk);
 }
 
+/* The prefix-cache line of a report, class or stage, when its server
+ * reported cached tokens. */
+static void
+cache_line(struct strbuf *sb, const char *indent, const cJSON *o)
+{
+	const cJSON	*pc = json_path(o, "tokens.prefix_cache");
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(pc, "reported")))
+		return;
+	sb_addf(sb, "%sprefix cache: %.0f of %.0f prompt tokens cached "
+	    "(%.2f%%), %.0f of %.0f requests hit", indent,
+	    json_num(pc, "cached_tokens", 0), json_num(pc, "prompt_tokens", 0),
+	    json_num(pc, "hit_rate", 0) * 100, json_num(pc, "hit_requests", 0),
+	    json_num(pc, "reporting_requests", 0));
+	if (json_num(o, "metrics.ttft_cache_hit.count", 0) > 0)
+		sb_addf(sb, "; ttft p50 %.3f ms on hits", json_num(o,
+		    "metrics.ttft_cache_hit.p50", 0));
+	if (json_num(o, "metrics.ttft_cache_miss.count", 0) > 0)
+		sb_addf(sb, ", %.3f ms on misses", json_num(o,
+		    "metrics.ttft_cache_miss.p50", 0));
+	sb_addc(sb, '\n');
+}
+
 /* One line per stage: its load, what it did, its latencies. */
 static void
 stages_table(struct strbuf *sb, const cJSON *stages)
 {
 	const cJSON	*st, *load;
-	int		 rate;
+	int		 rate, cache = 0;
 
 	if (cJSON_GetArraySize(stages) == 0)
 		return;
-	sb_addf(sb, "\n%-16s %-15s %7s %7s %9s %10s %10s %10s %10s\n",
+	cJSON_ArrayForEach(st, stages)
+		cache |= cJSON_IsTrue(json_path(st,
+		    "tokens.prefix_cache.reported"));
+	sb_addf(sb, "\n%-16s %-15s %7s %7s %9s %10s %10s %10s %10s%s\n",
 	    "stage", "load", "sent", "ok", "req/s", "tok/s", "ttft p50",
-	    "ttft p99", "tpot p50");
+	    "ttft p99", "tpot p50", cache ? "    cached" : "");
 	cJSON_ArrayForEach(st, stages) {
 		char	 l[96];
 
@@ -101,6 +127,44 @@ stages_table(struct strbuf *sb, const cJSON *stages)
 		    json_num(st, "metrics.ttft.p50", 0),
 		    json_num(st, "metrics.ttft.p99", 0),
 		    json_num(st, "metrics.tpot.p50", 0));
+		if (cache) {
+			sb->len--;
+			sb->buf[sb->len] = '\0';
+			sb_addf(sb, " %8.2f%%\n", json_num(st,
+			    "tokens.prefix_cache.hit_rate", 0) * 100);
+		}
+	}
+}
+
+/* One line per turn of multi-turn conversations. */
+static void
+turns_table(struct strbuf *sb, const cJSON *turns)
+{
+	const cJSON	*t;
+	int		 cache = 0;
+
+	if (cJSON_GetArraySize(turns) == 0)
+		return;
+	cJSON_ArrayForEach(t, turns)
+		cache |= cJSON_IsTrue(json_path(t,
+		    "tokens.prefix_cache.reported"));
+	sb_addf(sb, "\n%-6s %7s %7s %10s %10s %10s %10s %10s%s\n", "turn",
+	    "sent", "ok", "input tok", "tok/s", "ttft p50", "ttft p99",
+	    "tpot p50", cache ? "    cached" : "");
+	cJSON_ArrayForEach(t, turns) {
+		sb_addf(sb, "%-6.0f %7.0f %7.0f %10.1f %10.1f %10.3f %10.3f "
+		    "%10.3f", json_num(t, "turn", 0),
+		    json_num(t, "requests.sent", 0),
+		    json_num(t, "requests.ok", 0),
+		    json_num(t, "metrics.input_tokens.mean", 0),
+		    json_num(t, "throughput.output_tokens", 0),
+		    json_num(t, "metrics.ttft.p50", 0),
+		    json_num(t, "metrics.ttft.p99", 0),
+		    json_num(t, "metrics.tpot.p50", 0));
+		if (cache)
+			sb_addf(sb, " %8.2f%%", json_num(t,
+			    "tokens.prefix_cache.hit_rate", 0) * 100);
+		sb_addc(sb, '\n');
 	}
 }
 
@@ -177,6 +241,7 @@ report_text(const cJSON *r)
 	    json_num(r, "tokens.sources.usage_missing", 0),
 	    json_num(r, "tokens.sources.per_chunk_usage_mismatch", 0) +
 	    json_num(r, "tokens.sources.chunks_exceed_usage", 0));
+	cache_line(&sb, "", r);
 	if (json_path(r, "slo.ttft_ms") || json_path(r, "slo.tpot_ms") ||
 	    json_path(r, "slo.itl_ms") || json_path(r, "slo.e2e_ms"))
 		sb_addf(&sb, "slo: %.0f good of %.0f (%.2f%%, need %.2f%%): "
@@ -208,9 +273,11 @@ report_text(const cJSON *r)
 			    json_num(it, "slo.goodput_requests", 0),
 			    cJSON_IsTrue(json_path(it, "slo.met")) ? "met" :
 			    "MISSED");
+		cache_line(&sb, "  ", it);
 		metrics_table(&sb, cJSON_GetObjectItem(it, "metrics"));
 	}
 	stages_table(&sb, cJSON_GetObjectItem(r, "stages"));
+	turns_table(&sb, cJSON_GetObjectItem(r, "turns"));
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "response_headers")) {
 		const cJSON *hv;
 

@@ -91,6 +91,14 @@ report_vllm(const cJSON *r)
 	    "tokens.input_total", 0));
 	cJSON_AddNumberToObject(o, "total_output_tokens", json_num(r,
 	    "tokens.output_total", 0));
+	/* Prefix-cache figures (not in vLLM's own result) only where the
+	 * server reported cached tokens. */
+	if (cJSON_IsTrue(json_path(r, "tokens.prefix_cache.reported"))) {
+		cJSON_AddNumberToObject(o, "total_cached_input_tokens",
+		    json_num(r, "tokens.prefix_cache.cached_tokens", 0));
+		cJSON_AddNumberToObject(o, "prefix_cache_hit_rate",
+		    json_num(r, "tokens.prefix_cache.hit_rate", 0));
+	}
 	cJSON_AddNumberToObject(o, "request_throughput", json_num(r,
 	    "throughput.requests", 0));
 	if (json_path(r, "slo.ttft_ms") || json_path(r, "slo.tpot_ms") ||

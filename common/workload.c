@@ -322,6 +322,95 @@ prepend_message(cJSON *msgs, const char *text)
 	}
 }
 
+/*
+ * Multi-turn: sessions conversations are in progress at once and their
+ * turns interleave, so request seq is turn (seq / S) mod N of conversation
+ * (seq / (S N)) S + seq mod S, S = sessions, N = turns.
+ */
+void
+wl_session_of(const struct workload *w, uint64_t seq, long *session,
+    long *turn)
+{
+	uint64_t	 s = w->sessions > 0 ? (uint64_t)w->sessions : 1;
+	uint64_t	 n = w->turns > 0 ? (uint64_t)w->turns : 1;
+
+	*turn = (long)((seq % (s * n)) / s);
+	*session = (long)((seq / (s * n)) * s + seq % s);
+}
+
+/* The user prompt, the answer length and (when answer is set) the
+ * synthetic answer of turn t of conversation c: the same every time. */
+static long
+turn_text(const struct workload *w, long c, long t, struct strbuf *user,
+    struct strbuf *answer)
+{
+	uint64_t	 rng = w->seed ^ ((uint64_t)(c + 1) *
+			    0x9e3779b97f4a7c15ULL) ^ ((uint64_t)(t + 1) *
+			    0xc2b2ae3d27d4eb4fULL) ^ 0x5e551075eedULL;
+	uint64_t	 arng;
+	long		 in, out;
+
+	lg_rand(&rng);
+	in = draw(&w->in, &rng);
+	out = draw(&w->out, &rng);
+	arng = rng ^ 0xa5a5a5a5a5a5a5a5ULL;
+	if (t == 0 && w->cache_bust) {
+		/* The conversation's own first word: no other conversation
+		 * of this seed shares its prefix, its turns still do. */
+		uint64_t nr = w->seed ^ ((uint64_t)c * 0xd6e8feb86659fd93ULL) ^
+		    0xcb5e0b1a5eedULL;
+
+		sb_addf(user, "%016llx", (unsigned long long)lg_rand(&nr));
+		in--;
+	} else if (t == 0 && w->prefix_groups > 0) {
+		group_prefix(w, (uint64_t)c % (uint64_t)w->prefix_groups, user);
+	}
+	add_words(user, in, &rng);
+	if (answer != NULL)
+		add_words(answer, out, &arng);
+	return out;
+}
+
+/* A multi-turn request: every earlier turn of its conversation, each user
+ * prompt followed by its (synthetic) answer, then this turn's prompt. */
+static char *
+session_body(struct workload *w, uint64_t seq)
+{
+	struct oai_params	 p;
+	struct strbuf		 u = STRBUF_INIT, a = STRBUF_INIT;
+	cJSON			*body, *msgs, *so;
+	long			 c, t, i;
+	char			*s;
+
+	wl_session_of(w, seq, &c, &t);
+	oai_params_init(&p);
+	p.model = w->model;
+	p.stream = w->stream;
+	p.include_usage = 1;
+	p.extra = w->extra;
+	msgs = cJSON_CreateArray();
+	for (i = 0; i <= t; i++) {
+		sb_reset(&u);
+		sb_reset(&a);
+		p.max_tokens = turn_text(w, c, i, &u, i < t ? &a : NULL);
+		oai_messages_add(msgs, "user", u.buf ? u.buf : "");
+		if (i < t)
+			oai_messages_add(msgs, "assistant", a.buf ? a.buf : "");
+	}
+	body = oai_chat_request(&p, msgs);
+	if (w->ignore_eos && cJSON_GetObjectItem(body, "ignore_eos") == NULL)
+		cJSON_AddBoolToObject(body, "ignore_eos", 1);
+	if (w->stream && w->continuous_usage &&
+	    (so = cJSON_GetObjectItem(body, "stream_options")) != NULL)
+		cJSON_AddBoolToObject(so, "continuous_usage_stats", 1);
+	s = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	cJSON_Delete(msgs);
+	sb_free(&u);
+	sb_free(&a);
+	return s;
+}
+
 static char *
 make_body(struct workload *w, uint64_t seq)
 {
@@ -427,6 +516,13 @@ wl_body(void *arg, uint64_t seq, struct lg_body *b, struct err *e)
 	b->chat = w->chat;
 	b->cls = 0;
 	b->url = NULL;
+	if (w->turns > 0) {
+		wl_session_of(w, seq, &b->session, &b->turn);
+		b->data = session_body(w, seq);
+		b->len = strlen(b->data);
+		b->owned = 1;
+		return 0;
+	}
 	if (w->shared_prompt) {
 		if (w->cached == NULL) {
 			w->cached = make_body(w, 0);
@@ -492,6 +588,10 @@ wl_describe(const struct workload *w, const char *dataset)
 		    (double)w->prefix_tokens);
 	}
 	cJSON_AddBoolToObject(o, "cache_bust", w->cache_bust);
+	if (w->turns > 0) {
+		cJSON_AddNumberToObject(o, "turns", (double)w->turns);
+		cJSON_AddNumberToObject(o, "sessions", (double)w->sessions);
+	}
 	if (w->trace != NULL) {
 		cJSON_AddNumberToObject(o, "trace_entries", (double)w->trace->n);
 		cJSON_AddNumberToObject(o, "trace_span_s", w->trace->span);

@@ -67,6 +67,10 @@ struct workload {
 	long		 prefix_groups;	/* shared-prefix groups, 0: none */
 	long		 prefix_tokens;	/* tokens of each group's prefix */
 	int		 cache_bust;	/* a unique word opens every prompt */
+	long		 turns;		/* multi-turn: turns per conversation
+					 * (0: single requests) */
+	long		 sessions;	/* conversations in progress at once,
+					 * their turns interleaved */
 	const struct wl_trace *trace;	/* replayed trace, or NULL */
 	const cJSON	*extra;		/* further body fields, or NULL */
 	struct wl_dist	 in, out;	/* synthetic lengths */
@@ -91,6 +95,9 @@ int	 wl_trace_load(struct wl_trace *, const char *path,
 /* The trace's schedule: n deadlines in ns (caller frees). */
 int64_t	*wl_trace_schedule(const struct wl_trace *);
 void	 wl_trace_free(struct wl_trace *);
+/* Multi-turn: the conversation and turn of request seq. */
+void	 wl_session_of(const struct workload *, uint64_t seq, long *session,
+	    long *turn);
 /* The body of request seq (an lg_body_fn). */
 int	 wl_body(void *workload, uint64_t seq, struct lg_body *,
 	    struct err *);

@@ -97,6 +97,7 @@ struct msim_model {
 	int			 nwaiting;
 	struct msim_reqq	 waiting;	/* FIFO of queued requests */
 	long			 seen;		/* requests, for rate-limit-first */
+	struct msim_cache	*cache;		/* prefix cache, or NULL */
 };
 
 struct modelsim {
@@ -150,6 +151,7 @@ struct msim_req {
 	struct msim_piece	*epieces[2];	/* their tokens in etext */
 	time_t			 created;
 	int			 prompt_tokens;
+	int			 cached_tokens;	/* of them from the prefix cache */
 	char			*reasoning;	/* reasoning text, or NULL */
 	struct msim_piece	*rpieces;
 	size_t			 nr;
@@ -766,7 +768,8 @@ admit(struct msim_req *r)
 	r->ms->stats.running++;
 	t0 = r->arrived;
 	r->first_at = t0 + c->header_delay +
-	    msim_ttft(c, &r->rng, r->prompt_tokens, m->running);
+	    msim_ttft(c, &r->rng, r->prompt_tokens - r->cached_tokens,
+	    m->running);
 	if (c->header_delay > 0 && r->stream) {
 		r->state = RQ_HEADERS;
 		schedule_at(r, t0 + c->header_delay);
@@ -780,8 +783,12 @@ static void
 add_usage(struct strbuf *sb, const struct msim_req *r, size_t completion)
 {
 	sb_addf(sb, "\"usage\":{\"prompt_tokens\":%d,\"total_tokens\":%zu,"
-	    "\"completion_tokens\":%zu}", r->prompt_tokens,
+	    "\"completion_tokens\":%zu", r->prompt_tokens,
 	    (size_t)r->prompt_tokens + completion, completion);
+	if (r->cfg->c.kv_cache)
+		sb_addf(sb, ",\"prompt_tokens_details\":{\"cached_tokens\":"
+		    "%d}", r->cached_tokens);
+	sb_addc(sb, '}');
 }
 
 static void
@@ -1099,7 +1106,11 @@ whole_answer(struct msim_req *r)
 	cJSON_AddNumberToObject(u, "total_tokens",
 	    (double)(r->prompt_tokens + r->nr + r->n));
 	cJSON_AddNumberToObject(u, "completion_tokens", (double)(r->nr + r->n));
-	cJSON_AddNullToObject(u, "prompt_tokens_details");
+	if (r->cfg->c.kv_cache)
+		cJSON_AddNumberToObject(cJSON_AddObjectToObject(u,
+		    "prompt_tokens_details"), "cached_tokens", r->cached_tokens);
+	else
+		cJSON_AddNullToObject(u, "prompt_tokens_details");
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return s;
@@ -1495,6 +1506,7 @@ req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
 	r->drop_at = -1;
 	r->fd = -1;
 	r->prompt_tokens = pt;
+	r->cached_tokens = msim_cache_request(&mod->cache, c, body, chat);
 	r->created = time(NULL);
 	TAILQ_INSERT_TAIL(&ms->all, r, all);
 	r->hidx = NOT_QUEUED;
@@ -1700,6 +1712,7 @@ model_free(struct modelsim *ms, struct msim_model *m)
 	free(msg);
 	TAILQ_REMOVE(&ms->models, m, entry);
 	cfg_unref(m->cfg);
+	msim_cache_free(m->cache);
 	free(m->name);
 	free(m);
 }

@@ -62,6 +62,9 @@ struct msim_config {
 	double		 busy_poll;	/* poll the loop from this long before
 					   a deadline, s; 0 never, HUGE_VAL
 					   always (never sleep) */
+	int		 kv_cache;	/* prefix cache on (enable-kvcache) */
+	int		 kv_cache_size;	/* blocks it holds per model */
+	int		 block_size;	/* tokens per block */
 };
 
 /* A small, fast, seedable PRNG (splitmix64 seeded xoshiro256**). */
@@ -91,6 +94,24 @@ double	 msim_ttft(const struct msim_config *, struct msim_rng *,
 	    int prompt_tokens, int running);
 /* One inter-token latency with `running` sequences active. */
 double	 msim_itl(const struct msim_config *, struct msim_rng *, int running);
+
+/* modelsim_cache.c: the prefix cache (an LRU of chained block hashes). */
+struct msim_cache;
+struct msim_cache *msim_cache_new(size_t blocks);
+void	 msim_cache_free(struct msim_cache *);
+size_t	 msim_cache_capacity(const struct msim_cache *);
+void	 msim_cache_stats(const struct msim_cache *, uint64_t *queries,
+	    uint64_t *hits);
+/* How many lead blocks are resident; then store every block. */
+size_t	 msim_cache_lookup(struct msim_cache *, const uint64_t *blocks,
+	    size_t n);
+/* The chained hashes of a body's cacheable prompt blocks (caller frees). */
+size_t	 msim_prompt_blocks(const cJSON *body, int chat, int block_size,
+	    uint64_t **out);
+
+/* The cached tokens of a request; makes the model's cache *cp on demand. */
+int	 msim_cache_request(struct msim_cache **cp, const struct msim_config *,
+	    const cJSON *body, int chat);
 
 /* modelsim_text.c */
 void	 msim_rng_seed(struct msim_rng *, uint64_t);

@@ -6,7 +6,8 @@
  * Latency model (llm-d-inference-sim's, reference/BENCH-ANCHORS.md 4.3):
  *	load   = 1 + (time-factor-under-load - 1) * (running - 1)
  *		     / (max-num-seqs - 1)		(1 when max-num-seqs <= 1)
- *	TTFT   = (ttft~jitter + prompt_tokens * prefill-per-token) * load
+ *	TTFT   = (ttft~jitter + (prompt_tokens - cached_tokens)
+ *		     * prefill-per-token) * load
  *	ITL    = itl~jitter * load, before every token after the first
  * where `running` is the number of sequences holding a slot when the delay
  * is drawn, so the inter-token latency grows linearly with the batch, up
@@ -155,6 +156,8 @@ msim_config_init(struct msim_config *c)
 	c->error_status = 503;
 	c->retry_after = 1.0;
 	c->drop_after = 2;
+	c->kv_cache_size = 1024;
+	c->block_size = 16;
 }
 
 /* Free what *c owns. */
@@ -401,6 +404,12 @@ apply_one(struct msim_config *c, const char *key, const cJSON *v,
 		return get_duration(v, key, &c->header_delay, e);
 	if (strcmp(key, "busy-poll") == 0)
 		return get_busy_poll(v, key, &c->busy_poll, e);
+	if (strcmp(key, "enable-kvcache") == 0)
+		return get_bool(v, key, &c->kv_cache, e);
+	if (strcmp(key, "kv-cache-size") == 0)
+		return get_int(v, key, 1, 1 << 24, &c->kv_cache_size, e);
+	if (strcmp(key, "block-size") == 0)
+		return get_int(v, key, 1, 1 << 16, &c->block_size, e);
 	return err_set(e, EXIT_USAGE, "unknown setting \"%s\"", key);
 }
 

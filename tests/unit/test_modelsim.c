@@ -340,6 +340,85 @@ TEST(busy_poll_setting)
 	msim_config_free(&c);
 }
 
+/* The cached tokens of one chat request with these messages. */
+static int
+chat_cached(struct msim_cache **cp, const struct msim_config *c,
+    const char *messages)
+{
+	char *j = xasprintf("{\"messages\":%s}", messages);
+	cJSON *b = cJSON_Parse(j);
+	int n;
+
+	n = msim_cache_request(cp, c, b, 1);
+	cJSON_Delete(b);
+	free(j);
+	return n;
+}
+
+TEST(prefix_cache)
+{
+	struct msim_config c;
+	struct msim_cache *cache = NULL, *small;
+	struct err e = ERR_INIT;
+	uint64_t *h = NULL, *h2 = NULL, k[3];
+	cJSON *b;
+	size_t n, n2;
+	/* 40 words: 40 tokens; with the role marker 41. */
+	const char *p40 = "[{\"role\":\"user\",\"content\":\"a b c d e f g h "
+	    "i j a b c d e f g h i j a b c d e f g h i j a b c d e f g h i "
+	    "j\"}]";
+	/* Word 26 changed: token 27, in the fourth block (tokens 25-32). */
+	const char *p40x = "[{\"role\":\"user\",\"content\":\"a b c d e f g "
+	    "h i j a b c d e f g h i j a b c d e XX g h i j a b c d e f g h "
+	    "i j\"}]";
+	const char *other = "[{\"role\":\"user\",\"content\":\"z b c d e f g "
+	    "h i j a b c d e f g h i j a b c d e f g h i j a b c d e f g h "
+	    "i j\"}]";
+
+	msim_config_init(&c);
+	ok(chat_cached(&cache, &c, p40) == 0 && cache == NULL,
+	    "no cache unless enable-kvcache");
+	ok(apply(&c, "{\"enable-kvcache\":true,\"block-size\":8,"
+	    "\"kv-cache-size\":64}", &e) == 0, "kv-cache settings apply");
+	ok(chat_cached(&cache, &c, p40) == 0, "a cold cache hits nothing");
+	ok(chat_cached(&cache, &c, p40) == 40, "the same prompt: 5 blocks "
+	    "of 8 (the last token is never cached)");
+	ok(chat_cached(&cache, &c, p40x) == 24, "a word changed in the "
+	    "fourth block keeps the 3 blocks before it");
+	ok(chat_cached(&cache, &c, other) == 0, "a changed first word "
+	    "changes every block");
+	b = cJSON_Parse("{\"prompt\":\"one two three four five six seven "
+	    "eight nine\"}");
+	n = msim_prompt_blocks(b, 0, 4, &h);
+	cJSON_Delete(b);
+	b = cJSON_Parse("{\"prompt\":[\"one two three four five six seven "
+	    "eight nine\"]}");
+	n2 = msim_prompt_blocks(b, 0, 4, &h2);
+	cJSON_Delete(b);
+	ok(n == 2 && n2 == 2 && memcmp(h, h2, 2 * sizeof(*h)) == 0,
+	    "completions prompts: a string and [string] hash alike");
+	free(h);
+	free(h2);
+	msim_cache_free(cache);
+
+	/* LRU: a cache of 2 blocks evicts the least recently used. */
+	small = msim_cache_new(2);
+	k[0] = 1; k[1] = 2; k[2] = 3;
+	ok(msim_cache_lookup(small, k, 2) == 0, "cold");
+	ok(msim_cache_lookup(small, k, 1) == 1, "block 1 resident");
+	ok(msim_cache_lookup(small, k + 2, 1) == 0, "block 3 evicts 2");
+	ok(msim_cache_lookup(small, k + 1, 1) == 0, "block 2 was evicted");
+	ok(msim_cache_lookup(small, k + 2, 1) == 1, "block 3 resident");
+	msim_cache_free(small);
+	ok(apply(&c, "{\"block-size\":0}", &e) == -1 && e.msg != NULL &&
+	    strstr(e.msg, "block-size") != NULL, "block-size 0 is refused");
+	err_clear(&e);
+	ok(apply(&c, "{\"enable-kvcache\":\"maybe\"}", &e) == -1,
+	    "enable-kvcache wants a boolean");
+	err_clear(&e);
+	msim_config_free(&c);
+}
+
 int
 main(void)
 {
@@ -351,5 +430,6 @@ main(void)
 	RUN(latency_model);
 	RUN(settings);
 	RUN(busy_poll_setting);
+	RUN(prefix_cache);
 	return tap_done();
 }
