@@ -21,6 +21,7 @@
 #include "json.h"
 #include "loadgen.h"
 #include "openai.h"
+#include "replay.h"
 #include "report.h"
 #include "stages.h"
 #include "target.h"
@@ -40,6 +41,7 @@ static struct {
 	const char	*stages;
 	const char	*trace;
 	double		 trace_scale;
+	const char	*replay;
 	long		 warmup;
 	long		 seed;
 	const char	*input;
@@ -81,7 +83,7 @@ static struct {
 	double		 start_at;
 } A = {
 	.concurrency = -1, .arrival = "poisson", .burstiness = 1,
-	.max_inflight = 10000, .seed = 1, .input = "32", .output = "16",
+	.max_inflight = 10000, .seed = -1, .input = "32", .output = "16",
 	.stream = 1, .ignore_eos = 1, .percentiles = "50,90,95,99,99.9",
 	.retry = "never", .max_retries = 3, .retry_cap = 10, .progress = -1,
 	.max_lag = 0.001, .min_achieved = 0.98, .max_cpu = 0.9,
@@ -127,10 +129,15 @@ static const struct opt bench_opts[] = {
 	{ "trace-scale", 0, OPT_DOUBLE, &A.trace_scale, "F",
 	  "multiply the trace's time offsets by F (default 1; 0.5 is twice "
 	  "as fast)", 0, NULL, NULL, 0, 0 },
+	{ "replay", 0, OPT_STR, &A.replay, "FILE",
+	  "send again, at the same times, the measured requests of a run's "
+	  "--raw FILE (request numbers, classes; its seed unless --seed)", 0,
+	  NULL, "file", 0, 0 },
 	{ "warmup", 0, OPT_INT, &A.warmup, "N",
 	  "send N unmeasured requests first", 0, NULL, NULL, 0, 1000000 },
 	{ "seed", 0, OPT_INT, &A.seed, "N",
-	  "seed of the schedule and the workload (default 1)", 0, NULL, NULL,
+	  "seed of the schedule and the workload (default 1; with --replay "
+	  "the replayed run's)", 0, NULL, NULL,
 	  0, 2147483647 },
 	{ "input-tokens", 0, OPT_STR, &A.input, "DIST",
 	  "prompt length: N, uniform:MIN:MAX or normal:MEAN:SD (default 32)",
@@ -255,6 +262,7 @@ on_sigint(int sig)
 /* What the engine's callbacks share. */
 struct run {
 	struct bm	 bm;
+	struct rp	*rp;		/* --replay, or NULL */
 	int		 progress;
 	int		 tty;
 	int		 drawn;
@@ -265,6 +273,8 @@ on_done(void *arg, const struct lg_result *r)
 {
 	struct run	*run = arg;
 
+	if (run->rp != NULL)
+		rp_check(run->rp, r);
 	bm_add(&run->bm, r);
 }
 
@@ -523,9 +533,11 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	struct sigaction	 sa, old;
 	struct strlist		 keys = STRLIST_INIT;
 	struct wl_trace		 trace;
+	struct rp		 rp;
 	struct stage		*stg = NULL;
 	struct lg_step		*steps = NULL;
 	int64_t			*sched = NULL;
+	uint64_t		*rp_seq = NULL;
 	size_t			 nstg = 0, nsteps = 0, nsched = 0;
 	int			 stg_rate = 0, open;
 	const char		**hdrs = NULL;
@@ -546,8 +558,25 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	memset(&info, 0, sizeof info);
 	memset(&slo, 0, sizeof slo);
 	memset(&trace, 0, sizeof trace);
+	memset(&rp, 0, sizeof rp);
 
 	/* Flags first: every usage error before any network traffic. */
+	if (A.replay != NULL) {
+		if (A.rate > 0 || A.stages != NULL || A.trace != NULL ||
+		    A.warmup > 0 || A.worker != NULL) {
+			err_set(e, EXIT_USAGE, "bench: --replay sets the "
+			    "schedule; it does not combine with %s", A.rate > 0 ?
+			    "--rate" : A.stages ? "--stages" : A.trace ?
+			    "--trace" : A.warmup > 0 ? "--warmup" : "--worker");
+			goto out;
+		}
+		if (rp_load(&rp, A.replay, e) != 0)
+			goto out;
+		if (A.seed < 0 && rp.has_seed)
+			A.seed = (long)rp.seed;
+	}
+	if (A.seed < 0)
+		A.seed = 1;
 	if (A.rate < 0 || (A.rate > 0 && A.rate > 1e7)) {
 		err_set(e, EXIT_USAGE, "bench: invalid --rate %g: want a "
 		    "positive number of requests per second", A.rate);
@@ -762,9 +791,10 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			goto out;
 		}
 	}
-	if (A.requests == 0 && A.duration <= 0 && nstg == 0 && trace.n == 0)
+	if (A.requests == 0 && A.duration <= 0 && nstg == 0 && trace.n == 0 &&
+	    rp.n == 0)
 		A.requests = 100;
-	open = A.rate > 0 || (nstg > 0 && stg_rate) || trace.n > 0;
+	open = A.rate > 0 || (nstg > 0 && stg_rate) || trace.n > 0 || rp.n > 0;
 
 	w.model = A.model;
 	w.chat = !A.completions;
@@ -839,6 +869,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    "chat/completions" : "completions");
 	bm_init(&run.bm, (const char *const *)mix.names, mix.n);
 	run.bm.slo = slo;
+	run.bm.seed = (uint64_t)A.seed;
 	if (A.turns > 0)
 		bm_set_turns(&run.bm, (size_t)A.turns);
 	for (i = 0; has_cls_slo && i < mix.n; i++)
@@ -889,6 +920,21 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		c.concurrency = (long)stages_peak(stg, nstg);
 		if (c.duration <= 0 || c.duration > stages_duration(stg, nstg))
 			c.duration = stages_duration(stg, nstg);
+	} else if (rp.n > 0) {
+		/* The replayed run's realised schedule. */
+		if (rp_bind(&rp, &mix, A.replay, e) != 0)
+			goto out;
+		sched = rp_schedule(&rp);
+		c.schedule = sched;
+		c.nschedule = rp.n;
+		c.rate = rp.span > 0 ? (double)(rp.n - 1) / rp.span :
+		    (double)rp.n;
+		c.body = rp_body;
+		c.body_arg = &rp;
+		run.rp = &rp;
+		rp_seq = rp_seqs(&rp);
+		run.bm.seq_map = rp_seq;
+		run.bm.nseq_map = rp.n;
 	} else if (nstg > 0 || trace.n > 0) {
 		/* Open loop on the caller's deadlines. */
 		c.schedule = sched;
@@ -946,7 +992,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	info.rate = c.rate;
 	info.stages = A.stages;
 	info.trace = A.trace;
-	info.arrival = A.arrival;
+	info.arrival = rp.n > 0 ? "replay" : A.arrival;
 	info.burstiness = A.burstiness;
 	info.max_inflight = c.max_inflight;
 	info.seed = (uint64_t)A.seed;
@@ -975,6 +1021,20 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	report = bm_report(&run.bm, &sum, &info, &lim);
 	cJSON_Delete(info.workload);
+	if (rp.n > 0) {
+		cJSON *x = cJSON_AddObjectToObject(report, "replay");
+
+		cJSON_AddStringToObject(x, "file", A.replay);
+		cJSON_AddNumberToObject(x, "requests", (double)rp.n);
+		cJSON_AddNumberToObject(x, "span_s", rp.span);
+		cJSON_AddNumberToObject(x, "compared", (double)rp.compared);
+		cJSON_AddNumberToObject(x, "prompt_tokens_differ",
+		    (double)rp.differ);
+		cJSON_AddStringToObject(x, "definition", "compared: requests "
+		    "that succeeded in both runs with server prompt_tokens; "
+		    "prompt_tokens_differ: of them, those whose prompt length "
+		    "differs (other workload flags or seed)");
+	}
 	if (A.save != NULL) {
 		s = json_print(report, 1);
 		rc = bench_write_file(A.save, s, e);
@@ -1052,6 +1112,8 @@ out:
 	free(mix.cum);
 	wl_free(&w);
 	wl_trace_free(&trace);
+	rp_free(&rp);
+	free(rp_seq);
 	stages_free(stg, nstg);
 	free(steps);
 	free(sched);

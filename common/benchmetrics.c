@@ -134,8 +134,11 @@ bm_free(struct bm *b)
 		free(b->err_first[i]);
 	free(b->cls_slo);
 	for (i = 0; i < b->nhdr; i++) {
-		for (j = 0; j < b->hdr[i].n; j++)
+		for (j = 0; j < b->hdr[i].n; j++) {
 			free(b->hdr[i].vals[j]);
+			bm_set_free(&b->hdr[i].sets[j]);
+		}
+		free(b->hdr[i].sets);
 		free(b->hdr[i].vals);
 		free(b->hdr[i].counts);
 		free(b->hdr[i].name);
@@ -176,6 +179,7 @@ bm_set_headers(struct bm *b, const char *const *names, size_t n)
 		b->hdr[i].vals = xcalloc(BM_HDR_MAX, sizeof *b->hdr[i].vals);
 		b->hdr[i].counts = xcalloc(BM_HDR_MAX,
 		    sizeof *b->hdr[i].counts);
+		b->hdr[i].sets = xcalloc(BM_HDR_MAX, sizeof *b->hdr[i].sets);
 	}
 }
 
@@ -212,8 +216,12 @@ stage_of(const struct bm *b, int64_t t)
 	return &b->stg[i];
 }
 
+static void	set_add(struct bm_set *, const struct lg_result *, int);
+
+/* Count a value of a recorded header and measure the request under it. */
 static void
-hdr_add(struct bm_hdr *h, const char *v)
+hdr_add(struct bm_hdr *h, const char *v, const struct lg_result *r,
+    int good)
 {
 	size_t	 i;
 
@@ -222,16 +230,21 @@ hdr_add(struct bm_hdr *h, const char *v)
 		return;
 	}
 	for (i = 0; i < h->n; i++)
-		if (strcmp(h->vals[i], v) == 0) {
-			h->counts[i]++;
+		if (strcmp(h->vals[i], v) == 0)
+			break;
+	if (i == h->n) {
+		if (h->n == BM_HDR_MAX) {
+			h->other++;
 			return;
 		}
-	if (h->n == BM_HDR_MAX) {
-		h->other++;
-		return;
+		h->vals[h->n] = xstrdup(v);
+		bm_set_init(&h->sets[h->n]);
+		h->n++;
 	}
-	h->vals[h->n] = xstrdup(v);
-	h->counts[h->n++] = 1;
+	h->counts[i]++;
+	set_add(&h->sets[i], r, good);
+	if (good)
+		h->sets[i].good++;
 }
 
 static long
@@ -396,7 +409,8 @@ raw_write(struct bm *b, const struct lg_result *r)
 	struct bm_stage	*st;
 
 	fprintf(f, "{\"seq\":%llu,\"warmup\":%s,\"class\":",
-	    (unsigned long long)r->seq, r->warmup ? "true" : "false");
+	    (unsigned long long)(r->seq < b->nseq_map ? b->seq_map[r->seq] :
+	    r->seq), r->warmup ? "true" : "false");
 	s = cJSON_CreateString(r->cls < b->ncls ? b->cls_names[r->cls] : "");
 	t = cJSON_PrintUnformatted(s);
 	fputs(t, f);
@@ -434,6 +448,7 @@ raw_write(struct bm *b, const struct lg_result *r)
 	    r->reused ? "true" : "false", r->prompt_tokens, r->usage_tokens,
 	    r->chunk_usage_tokens, r->content_chunks, r->chunks, r->bytes_in,
 	    r->bytes_out, r->request_id);
+	fprintf(f, ",\"seed\":%llu", (unsigned long long)b->seed);
 	if (r->turn >= 0)
 		fprintf(f, ",\"session\":%ld,\"turn\":%ld", r->session,
 		    r->turn + 1);
@@ -511,7 +526,7 @@ bm_add(struct bm *b, const struct lg_result *r)
 	}
 	for (i = 0; i < b->nhdr; i++)
 		hdr_add(&b->hdr[i], r->header_values != NULL ?
-		    r->header_values[i] : NULL);
+		    r->header_values[i] : NULL, r, good);
 	if (r->cls < b->ncls) {
 		set_add(&b->cls[r->cls], r, good);
 		if (good)
@@ -851,11 +866,17 @@ stage_json(const struct bm *b, const struct bm_stage *st,
 	return y;
 }
 
+/*
+ * A recorded header: its values' counts, every metric per value (per
+ * backend when the header names one, e.g. x-inference-pod) and how evenly
+ * requests were spread over the values.
+ */
 static cJSON *
-hdr_json(const struct bm_hdr *h)
+hdr_json(const struct bm_hdr *h, const struct bm_run *run)
 {
-	cJSON	*y = cJSON_CreateObject(), *v;
-	size_t	 i;
+	cJSON		*y = cJSON_CreateObject(), *v, *x;
+	uint64_t	 tot = 0, hi = 0, lo = UINT64_MAX;
+	size_t		 i;
 
 	v = cJSON_AddObjectToObject(y, "values");
 	for (i = 0; i < h->n; i++)
@@ -863,6 +884,37 @@ hdr_json(const struct bm_hdr *h)
 	cJSON_AddNumberToObject(y, "distinct", (double)h->n);
 	cJSON_AddNumberToObject(y, "missing", (double)h->missing);
 	cJSON_AddNumberToObject(y, "other", (double)h->other);
+	v = cJSON_AddObjectToObject(y, "by_value");
+	for (i = 0; i < h->n; i++) {
+		x = cJSON_AddObjectToObject(v, h->vals[i]);
+		cJSON_AddItemToObject(x, "requests", counts_json(&h->sets[i]));
+		cJSON_AddItemToObject(x, "throughput",
+		    throughput_json(&h->sets[i]));
+		cJSON_AddItemToObject(x, "tokens", tokens_json(&h->sets[i]));
+		cJSON_AddItemToObject(x, "metrics", metrics_json(&h->sets[i],
+		    run->rate > 0, run->percentiles, run->npercentiles));
+		tot += h->counts[i];
+		if (h->counts[i] > hi)
+			hi = h->counts[i];
+		if (h->counts[i] < lo)
+			lo = h->counts[i];
+	}
+	x = cJSON_AddObjectToObject(y, "balance");
+	if (h->n > 0 && tot > 0) {
+		cJSON_AddNumberToObject(x, "max_share", round((double)hi /
+		    (double)tot * 1e4) / 1e4);
+		cJSON_AddNumberToObject(x, "min_share", round((double)lo /
+		    (double)tot * 1e4) / 1e4);
+		cJSON_AddNumberToObject(x, "max_over_mean", round((double)hi *
+		    (double)h->n / (double)tot * 1e4) / 1e4);
+	} else {
+		cJSON_AddNullToObject(x, "max_share");
+		cJSON_AddNullToObject(x, "min_share");
+		cJSON_AddNullToObject(x, "max_over_mean");
+	}
+	cJSON_AddStringToObject(x, "definition", "shares of the requests "
+	    "carrying the header, per value; max_over_mean 1 is a perfect "
+	    "spread, the number of values all on one");
 	return y;
 }
 
@@ -1093,7 +1145,7 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 		cls = cJSON_AddObjectToObject(o, "response_headers");
 		for (i = 0; i < b->nhdr; i++)
 			cJSON_AddItemToObject(cls, b->hdr[i].name,
-			    hdr_json(&b->hdr[i]));
+			    hdr_json(&b->hdr[i], run));
 	}
 	cJSON_AddItemToObject(o, "timeseries", cJSON_Duplicate(b->series, 1));
 	st = cJSON_AddObjectToObject(o, "state");

@@ -97,6 +97,7 @@ struct bm_hdr {
 	char		*name;		/* header name as given */
 	char		**vals;		/* distinct values seen */
 	uint64_t	*counts;	/* measured requests per value */
+	struct bm_set	*sets;		/* every metric per value */
 	size_t		 n;
 	uint64_t	 missing;	/* measured requests without it */
 	uint64_t	 other;		/* requests beyond BM_HDR_MAX values */
@@ -131,6 +132,10 @@ struct bm {
 	size_t		 nstg;
 	int		 stg_rate;	/* stages are rates (else concurrency) */
 	int		 open_loop;
+	uint64_t	 seed;		/* the run's seed (in --raw) */
+	const uint64_t	*seq_map;	/* --raw seq of engine request i (a
+					 * replay's original numbers), or NULL */
+	size_t		 nseq_map;
 	FILE		*raw;		/* per-request NDJSON, or NULL */
 	FILE		*ts;		/* per-second series, or NULL */
 	int		 ts_csv;	/* series as CSV (else NDJSON) */

@@ -234,6 +234,13 @@ report_text(const cJSON *r)
 		    json_num(r, "offered_vs_achieved.dispatch_lag_p99_ms", 0),
 		    json_num(r, "offered_vs_achieved.waited_for_cap", 0),
 		    json_num(r, "offered_vs_achieved.dropped", 0));
+	if (cJSON_GetObjectItem(r, "replay") != NULL)
+		sb_addf(&sb, "replay: %s, %.0f requests over %.3f s; prompt "
+		    "lengths differ from the original in %.0f of %.0f\n",
+		    json_str(r, "replay.file"), json_num(r, "replay.requests",
+		    0), json_num(r, "replay.span_s", 0), json_num(r,
+		    "replay.prompt_tokens_differ", 0), json_num(r,
+		    "replay.compared", 0));
 	sb_addf(&sb, "tokens: %.0f in, %.0f out (%s); usage missing %.0f, "
 	    "source mismatches %.0f\n", json_num(r, "tokens.input_total", 0),
 	    json_num(r, "tokens.output_total", 0),
@@ -289,6 +296,28 @@ report_text(const cJSON *r)
 			sb_addf(&sb, ", other values %.0f",
 			    json_num(it, "other", 0));
 		sb_addc(&sb, '\n');
+		/* Per value (per backend): share and latency. */
+		cJSON_ArrayForEach(hv, cJSON_GetObjectItem(it, "by_value")) {
+			sb_addf(&sb, "  %s: %.0f ok of %.0f, ttft p50 %.3f ms "
+			    "p99 %.3f ms, e2e p50 %.3f ms", hv->string,
+			    json_num(hv, "requests.ok", 0),
+			    json_num(hv, "requests.sent", 0),
+			    json_num(hv, "metrics.ttft.p50", 0),
+			    json_num(hv, "metrics.ttft.p99", 0),
+			    json_num(hv, "metrics.e2e.p50", 0));
+			if (cJSON_IsTrue(json_path(hv,
+			    "tokens.prefix_cache.reported")))
+				sb_addf(&sb, ", prefix cache %.2f%%",
+				    json_num(hv, "tokens.prefix_cache.hit_rate",
+				    0) * 100);
+			sb_addc(&sb, '\n');
+		}
+		if (cJSON_IsNumber(json_path(it, "balance.max_over_mean")))
+			sb_addf(&sb, "  balance: shares %.2f%% to %.2f%%, "
+			    "busiest/mean %.2f\n", json_num(it,
+			    "balance.min_share", 0) * 100, json_num(it,
+			    "balance.max_share", 0) * 100, json_num(it,
+			    "balance.max_over_mean", 0));
 	}
 	return sb_detach(&sb);
 }

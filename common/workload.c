@@ -374,15 +374,14 @@ turn_text(const struct workload *w, long c, long t, struct strbuf *user,
 /* A multi-turn request: every earlier turn of its conversation, each user
  * prompt followed by its (synthetic) answer, then this turn's prompt. */
 static char *
-session_body(struct workload *w, uint64_t seq)
+session_body(struct workload *w, long c, long t)
 {
 	struct oai_params	 p;
 	struct strbuf		 u = STRBUF_INIT, a = STRBUF_INIT;
 	cJSON			*body, *msgs, *so;
-	long			 c, t, i;
+	long			 i;
 	char			*s;
 
-	wl_session_of(w, seq, &c, &t);
 	oai_params_init(&p);
 	p.model = w->model;
 	p.stream = w->stream;
@@ -518,10 +517,7 @@ wl_body(void *arg, uint64_t seq, struct lg_body *b, struct err *e)
 	b->url = NULL;
 	if (w->turns > 0) {
 		wl_session_of(w, seq, &b->session, &b->turn);
-		b->data = session_body(w, seq);
-		b->len = strlen(b->data);
-		b->owned = 1;
-		return 0;
+		return wl_turn_body(w, b->session, b->turn, b);
 	}
 	if (w->shared_prompt) {
 		if (w->cached == NULL) {
@@ -534,6 +530,18 @@ wl_body(void *arg, uint64_t seq, struct lg_body *b, struct err *e)
 		return 0;
 	}
 	b->data = make_body(w, seq);
+	b->len = strlen(b->data);
+	b->owned = 1;
+	return 0;
+}
+
+int
+wl_turn_body(struct workload *w, long session, long turn, struct lg_body *b)
+{
+	b->chat = 1;
+	b->session = session;
+	b->turn = turn;
+	b->data = session_body(w, session, turn);
 	b->len = strlen(b->data);
 	b->owned = 1;
 	return 0;

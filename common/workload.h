@@ -98,6 +98,9 @@ void	 wl_trace_free(struct wl_trace *);
 /* Multi-turn: the conversation and turn of request seq. */
 void	 wl_session_of(const struct workload *, uint64_t seq, long *session,
 	    long *turn);
+/* The body of turn `turn` (from 0) of conversation `session`. */
+int	 wl_turn_body(struct workload *, long session, long turn,
+	    struct lg_body *);
 /* The body of request seq (an lg_body_fn). */
 int	 wl_body(void *workload, uint64_t seq, struct lg_body *,
 	    struct err *);
