@@ -517,6 +517,16 @@ header_name_ok(const char *s)
 	return 1;
 }
 
+/* How many of the request numbers 0 .. x-1 are this worker's. */
+static uint64_t
+worker_share(uint64_t x, const struct lg_config *c)
+{
+	uint64_t	 n = (uint64_t)c->worker_count, i = (uint64_t)
+			    c->worker_index;
+
+	return x > i ? (x - i - 1) / n + 1 : 0;
+}
+
 static int
 bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
@@ -944,9 +954,18 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    nstg) : trace.span > 0 ? (double)(nsched - 1) / trace.span :
 		    (double)nsched;
 	}
-	for (i = 0; i < nstg; i++)
+	for (i = 0, j = 0; i < nstg; i++) {
+		/* A worker is offered its share of each stage: the global
+		 * request numbers in the stage that are I modulo N. */
+		uint64_t offered = stg[i].count;
+
+		if (c.worker_count > 1)
+			offered = worker_share((uint64_t)j + stg[i].count,
+			    &c) - worker_share((uint64_t)j, &c);
+		j += (size_t)stg[i].count;
 		bm_add_stage(&run.bm, stg[i].spec, stg[i].start, stg[i].start +
-		    stg[i].dur, stg[i].from, stg[i].to, stg_rate, stg[i].count);
+		    stg[i].dur, stg[i].from, stg[i].to, stg_rate, offered);
+	}
 	/* Open-loop runs need the whole schedule in memory: bound it. */
 	if (A.rate > 0 && A.requests <= 0 && A.rate * A.duration > 5e7) {
 		err_set(e, EXIT_USAGE, "bench: --rate %g for %g s is more than "

@@ -111,38 +111,146 @@ rate_sum(cJSON *const *r, int n, const char *path)
 	return s;
 }
 
+/* A class's objectives from its report entry (ms back to seconds). */
+static void
+class_slo(const cJSON *c, struct bm_slo *slo)
+{
+	memset(slo, 0, sizeof *slo);
+	slo->ttft = json_num(c, "slo.ttft_ms", 0) / 1e3;
+	slo->tpot = json_num(c, "slo.tpot_ms", 0) / 1e3;
+	slo->itl = json_num(c, "slo.itl_ms", 0) / 1e3;
+	slo->e2e = json_num(c, "slo.e2e_ms", 0) / 1e3;
+	slo->attainment = json_num(c, "slo.attainment", 0.99);
+}
+
+/*
+ * Set b up like the first report: its classes (with their objectives),
+ * stages, turns and recorded headers, so every input's saved state merges
+ * into each of them.
+ */
+static int
+merge_setup(struct bm *b, const cJSON *r0, const char *path, struct err *e)
+{
+	struct strlist	 names = STRLIST_INIT;
+	const cJSON	*it, *load, *st = cJSON_GetObjectItem(r0, "state");
+	struct bm_slo	 slo;
+	size_t		 i = 0;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r0, "classes"))
+		sl_add(&names, json_str(it, "name") ? json_str(it, "name") :
+		    "?");
+	if (names.n > 1 && cJSON_GetArraySize(cJSON_GetObjectItem(st,
+	    "classes")) != (int)names.n) {
+		sl_free(&names);
+		return err_set(e, EXIT_USAGE, "bench merge: %s has classes but "
+		    "no per-class state", path);
+	}
+	if (names.n <= 1) {
+		sl_free(&names);
+		sl_add(&names, "default");
+	}
+	bm_init(b, (const char *const *)names.v, names.n);
+	sl_free(&names);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r0, "classes")) {
+		if (cJSON_GetObjectItem(it, "slo") != NULL) {
+			class_slo(it, &slo);
+			bm_set_class_slo(b, i, &slo);
+		}
+		i++;
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(r0, "stages")) !=
+	    cJSON_GetArraySize(cJSON_GetObjectItem(st, "stages")))
+		return err_set(e, EXIT_USAGE, "bench merge: %s has stages but "
+		    "no per-stage state (saved by an older maasctl)", path);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r0, "stages")) {
+		b->stg_rate = (load = cJSON_GetObjectItem(it, "rate")) != NULL;
+		if (load == NULL)
+			load = cJSON_GetObjectItem(it, "concurrency");
+		bm_add_stage(b, json_str(it, "spec") ? json_str(it, "spec") :
+		    "?", json_num(it, "start_s", 0), json_num(it, "end_s", 0),
+		    json_num(load, "from", 0), json_num(load, "to", 0),
+		    b->stg_rate, 0);
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(st, "turns")) > 0)
+		bm_set_turns(b, (size_t)cJSON_GetArraySize(
+		    cJSON_GetObjectItem(st, "turns")));
+	if (cJSON_GetObjectItem(st, "headers") != NULL) {
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(st, "headers"))
+			sl_add(&names, it->string);
+		bm_set_headers(b, (const char *const *)names.v, names.n);
+		sl_free(&names);
+	}
+	return 0;
+}
+
+/* Whether report r has the stages and classes of the first, in order. */
+static int
+merge_same(const cJSON *r0, const cJSON *r, const char *path, struct err *e)
+{
+	static const char *const what[] = { "classes", "stages" };
+	static const char *const key[] = { "name", "spec" };
+	const cJSON	*a, *b;
+	int		 k, i;
+
+	for (k = 0; k < 2; k++) {
+		a = cJSON_GetObjectItem(r0, what[k]);
+		b = cJSON_GetObjectItem(r, what[k]);
+		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+			goto differ;
+		for (i = 0; i < cJSON_GetArraySize(a); i++)
+			if (json_str(cJSON_GetArrayItem(a, i), key[k]) == NULL ||
+			    json_str(cJSON_GetArrayItem(b, i), key[k]) == NULL ||
+			    strcmp(json_str(cJSON_GetArrayItem(a, i), key[k]),
+			    json_str(cJSON_GetArrayItem(b, i), key[k])) != 0)
+				goto differ;
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(r0, "turns")) !=
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r, "turns"))) {
+		k = 2;
+		goto differ;
+	}
+	return 0;
+differ:
+	return err_set(e, EXIT_USAGE, "bench merge: %s has other %s than the "
+	    "first report", path, k < 2 ? what[k] : "turns");
+}
+
 static int
 merge_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
 	struct bm		 b;
-	struct bm_set		 one;
 	struct lg_summary	 sum;
 	struct bm_run		 info;
 	struct bm_limits	 lim;
-	const char		*names[] = { "default" };
 	const cJSON		*it;
 	cJSON			**r, *out = NULL, *reasons, *x;
 	double			 pcs[16];
 	size_t			 npc = 0;
 	char			*s, key[32];
 	int			 i, rc = -1, valid = 1;
+	size_t			 j;
 
 	(void)ctx;
 	r = xcalloc((size_t)argc, sizeof *r);
-	bm_init(&b, names, 1);
+	memset(&b, 0, sizeof b);
 	memset(&sum, 0, sizeof sum);
 	memset(&info, 0, sizeof info);
 	for (i = 0; i < argc; i++) {
 		if ((r[i] = bench_read_report(argv[i], e)) == NULL)
 			goto out;
-		bm_set_init(&one);
-		if (bm_set_import(&one, json_path(r[i], "state.all"), e) != 0 ||
-		    bm_set_merge(&b.all, &one, e) != 0) {
-			bm_set_free(&one);
+		if (i == 0 && merge_setup(&b, r[0], argv[0], e) != 0)
+			goto out;
+		if (i > 0 && merge_same(r[0], r[i], argv[i], e) != 0)
+			goto out;
+		if (bm_merge_state(&b, cJSON_GetObjectItem(r[i], "state"),
+		    e) != 0) {
 			err_wrap(e, "bench merge: %s", argv[i]);
 			goto out;
 		}
-		bm_set_free(&one);
+		for (j = 0; j < b.nstg; j++)
+			b.stg[j].offered += (uint64_t)json_num(cJSON_GetArrayItem(
+			    cJSON_GetObjectItem(r[i], "stages"), (int)j),
+			    "offered_requests", 0);
 		b.warmup += (uint64_t)json_num(r[i], "requests.warmup", 0);
 		if (!bm_report_valid(r[i]))
 			valid = 0;

@@ -839,9 +839,49 @@ slo_json(const struct bm_slo *slo, const struct bm_set *s)
 }
 
 /* One stage: its load, and every metric of the requests intended in it. */
+/* A stage's own validity: what the run's verdict checks, on the requests
+ * whose intended time fell in the stage. */
+static cJSON *
+stage_verdict(const struct bm *b, const struct bm_stage *st,
+    const struct bm_limits *lim)
+{
+	cJSON			*x = cJSON_CreateObject(), *reasons;
+	const struct bm_set	*s = &st->set;
+	double			 ratio, lag99;
+
+	reasons = cJSON_CreateArray();
+	if (s->sent == 0)
+		add_reason(reasons, "no request was measured");
+	else if (s->ok == 0)
+		add_reason(reasons, "every request failed");
+	if (b->stg_rate && st->offered > 0) {
+		ratio = (double)s->sent / (double)st->offered;
+		if (ratio < lim->min_achieved)
+			add_reason(reasons, "%llu of %llu scheduled requests "
+			    "done (%.1f%%, limit %.0f%%)", (unsigned long long)
+			    s->sent, (unsigned long long)st->offered,
+			    ratio * 100, lim->min_achieved * 100);
+		lag99 = (double)hist_percentile(s->h[BM_LAG], 99) / 1e9;
+		if (hist_count(s->h[BM_LAG]) > 0 && lag99 > lim->max_lag)
+			add_reason(reasons, "p99 dispatch lag %.3f ms is above "
+			    "%.3f ms", lag99 * 1e3, lim->max_lag * 1e3);
+		if (s->waited > 0)
+			add_reason(reasons, "%llu requests waited for the "
+			    "in-flight cap", (unsigned long long)s->waited);
+	}
+	if (s->ok > 0 && (double)(s->chunk_usage_mismatch + s->chunks_exceed) >
+	    lim->max_token_mismatch * (double)s->ok)
+		add_reason(reasons, "token sources disagree on %llu of %llu "
+		    "requests", (unsigned long long)(s->chunk_usage_mismatch +
+		    s->chunks_exceed), (unsigned long long)s->ok);
+	cJSON_AddBoolToObject(x, "valid", cJSON_GetArraySize(reasons) == 0);
+	cJSON_AddItemToObject(x, "reasons", reasons);
+	return x;
+}
+
 static cJSON *
 stage_json(const struct bm *b, const struct bm_stage *st,
-    const struct bm_run *run)
+    const struct bm_run *run, const struct bm_limits *lim)
 {
 	cJSON	*y = cJSON_CreateObject(), *x;
 	double	 len = st->end - st->start;
@@ -863,6 +903,7 @@ stage_json(const struct bm *b, const struct bm_stage *st,
 	cJSON_AddItemToObject(y, "tokens", tokens_json(&st->set));
 	cJSON_AddItemToObject(y, "metrics", metrics_json(&st->set,
 	    run->rate > 0, run->percentiles, run->npercentiles));
+	cJSON_AddItemToObject(y, "verdict", stage_verdict(b, st, lim));
 	return y;
 }
 
@@ -1122,7 +1163,7 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 		cls = cJSON_AddArrayToObject(o, "stages");
 		for (i = 0; i < b->nstg; i++)
 			cJSON_AddItemToArray(cls, stage_json(b, &b->stg[i],
-			    run));
+			    run, lim));
 	}
 	if (b->nturn > 0) {
 		cls = cJSON_AddArrayToObject(o, "turns");
@@ -1154,6 +1195,34 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 		cls = cJSON_AddArrayToObject(st, "classes");
 		for (i = 0; i < b->ncls; i++)
 			cJSON_AddItemToArray(cls, bm_set_export(&b->cls[i]));
+	}
+	/* Stages, turns and recorded headers, for bench merge. */
+	if (b->nstg > 0) {
+		cls = cJSON_AddArrayToObject(st, "stages");
+		for (i = 0; i < b->nstg; i++)
+			cJSON_AddItemToArray(cls,
+			    bm_set_export(&b->stg[i].set));
+	}
+	if (b->nturn > 0) {
+		cls = cJSON_AddArrayToObject(st, "turns");
+		for (i = 0; i < b->nturn; i++)
+			cJSON_AddItemToArray(cls, bm_set_export(&b->turn[i]));
+	}
+	if (b->nhdr > 0) {
+		cJSON	*hs = cJSON_AddObjectToObject(st, "headers"), *h, *v;
+		size_t	 j;
+
+		for (i = 0; i < b->nhdr; i++) {
+			h = cJSON_AddObjectToObject(hs, b->hdr[i].name);
+			cJSON_AddNumberToObject(h, "missing",
+			    (double)b->hdr[i].missing);
+			cJSON_AddNumberToObject(h, "other",
+			    (double)b->hdr[i].other);
+			v = cJSON_AddObjectToObject(h, "values");
+			for (j = 0; j < b->hdr[i].n; j++)
+				cJSON_AddItemToObject(v, b->hdr[i].vals[j],
+				    bm_set_export(&b->hdr[i].sets[j]));
+		}
 	}
 	return o;
 }
@@ -1255,6 +1324,98 @@ bm_set_import(struct bm_set *s, const cJSON *o, struct err *e)
 		}
 		hist_free(s->h[i]);
 		s->h[i] = x;
+	}
+	return 0;
+}
+
+/* Import one saved set and add it into d. */
+static int
+merge_one(struct bm_set *d, const cJSON *state, const char *what,
+    struct err *e)
+{
+	struct bm_set	 one;
+	int		 rc;
+
+	bm_set_init(&one);
+	rc = bm_set_import(&one, state, e);
+	if (rc == 0)
+		rc = bm_set_merge(d, &one, e);
+	bm_set_free(&one);
+	if (rc != 0)
+		err_wrap(e, "%s", what);
+	return rc;
+}
+
+/* Add a report's saved state into b, set up with the same classes,
+ * stages, turns and recorded headers. */
+int
+bm_merge_state(struct bm *b, const cJSON *st, struct err *e)
+{
+	const cJSON	*a, *h, *v;
+	char		 what[96];
+	size_t		 i, j;
+
+	if (merge_one(&b->all, cJSON_GetObjectItem(st, "all"), "the run",
+	    e) != 0)
+		return -1;
+	a = cJSON_GetObjectItem(st, "classes");
+	if (b->ncls > 1 && (size_t)cJSON_GetArraySize(a) != b->ncls)
+		return err_set(e, EXIT_USAGE, "the reports have different "
+		    "classes");
+	for (i = 0; b->ncls > 1 && i < b->ncls; i++) {
+		snprintf(what, sizeof what, "class %s", b->cls_names[i]);
+		if (merge_one(&b->cls[i], cJSON_GetArrayItem(a, (int)i), what,
+		    e) != 0)
+			return -1;
+	}
+	a = cJSON_GetObjectItem(st, "stages");
+	if ((size_t)cJSON_GetArraySize(a) != b->nstg)
+		return err_set(e, EXIT_USAGE, "the reports have different "
+		    "stages");
+	for (i = 0; i < b->nstg; i++) {
+		snprintf(what, sizeof what, "stage %s", b->stg[i].spec);
+		if (merge_one(&b->stg[i].set, cJSON_GetArrayItem(a, (int)i),
+		    what, e) != 0)
+			return -1;
+	}
+	a = cJSON_GetObjectItem(st, "turns");
+	if ((size_t)cJSON_GetArraySize(a) != b->nturn)
+		return err_set(e, EXIT_USAGE, "the reports have different "
+		    "numbers of turns");
+	for (i = 0; i < b->nturn; i++) {
+		snprintf(what, sizeof what, "turn %zu", i + 1);
+		if (merge_one(&b->turn[i], cJSON_GetArrayItem(a, (int)i), what,
+		    e) != 0)
+			return -1;
+	}
+	for (i = 0; i < b->nhdr; i++) {
+		struct bm_hdr	*hd = &b->hdr[i];
+
+		if ((h = cJSON_GetObjectItem(cJSON_GetObjectItem(st,
+		    "headers"), hd->name)) == NULL)
+			return err_set(e, EXIT_USAGE, "a report did not "
+			    "record header %s", hd->name);
+		hd->missing += (uint64_t)json_num(h, "missing", 0);
+		hd->other += (uint64_t)json_num(h, "other", 0);
+		cJSON_ArrayForEach(v, cJSON_GetObjectItem(h, "values")) {
+			for (j = 0; j < hd->n; j++)
+				if (strcmp(hd->vals[j], v->string) == 0)
+					break;
+			if (j == hd->n) {
+				if (hd->n == BM_HDR_MAX) {
+					hd->other += (uint64_t)json_num(v,
+					    "sent", 0);
+					continue;
+				}
+				hd->vals[hd->n] = xstrdup(v->string);
+				bm_set_init(&hd->sets[hd->n]);
+				hd->n++;
+			}
+			snprintf(what, sizeof what, "header %s", hd->name);
+			if (merge_one(&hd->sets[j], v, what, e) != 0)
+				return -1;
+			hd->counts[j] = hd->sets[j].sent;
+		}
 	}
 	return 0;
 }

@@ -204,6 +204,9 @@ int	 bm_report_slo_met(const cJSON *report);
 /* Rebuild a set's state from a report's "state" member (for merge). */
 int	 bm_set_import(struct bm_set *, const cJSON *state, struct err *);
 cJSON	*bm_set_export(const struct bm_set *);
+/* Add a report's saved "state" into b, whose classes, stages, turns and
+ * recorded headers are set up like the report's. */
+int	 bm_merge_state(struct bm *, const cJSON *state, struct err *);
 /* Add src into dst. */
 int	 bm_set_merge(struct bm_set *dst, const struct bm_set *src,
 	    struct err *);

@@ -260,6 +260,9 @@ groups_html(struct strbuf *sb, const cJSON *r)
 			    "rate" : "concurrency", json_num(load, "from", 0),
 			    json_num(load, "to", 0), json_num(g, "start_s", 0),
 			    json_num(g, "end_s", 0));
+			if (cJSON_IsFalse(json_path(g, "verdict.valid")))
+				strncat(l, " (INVALID)", sizeof l - strlen(l) -
+				    1);
 			group_row(sb, json_str(g, "spec"), l, g);
 			x[i] = (double)(i + 1);
 			p50[i] = json_num(g, "metrics.ttft.p50", 0);

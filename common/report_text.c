@@ -134,6 +134,20 @@ stages_table(struct strbuf *sb, const cJSON *stages)
 			    "tokens.prefix_cache.hit_rate", 0) * 100);
 		}
 	}
+	/* Stages whose own verdict failed, with why. */
+	cJSON_ArrayForEach(st, stages) {
+		const cJSON	*why;
+		int		 first = 1;
+
+		if (!cJSON_IsFalse(json_path(st, "verdict.valid")))
+			continue;
+		sb_addf(sb, "stage %s INVALID:", json_str(st, "spec"));
+		cJSON_ArrayForEach(why, json_path(st, "verdict.reasons")) {
+			sb_addf(sb, "%s %s", first ? "" : ";", why->valuestring);
+			first = 0;
+		}
+		sb_addc(sb, '\n');
+	}
 }
 
 /* One line per turn of multi-turn conversations. */
