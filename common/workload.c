@@ -371,6 +371,26 @@ turn_text(const struct workload *w, long c, long t, struct strbuf *user,
 	return out;
 }
 
+/*
+ * The workload's own fields on a request body (ignore_eos, and
+ * continuous_usage_stats when streaming), printed; body is freed.
+ */
+static char *
+body_finish(const struct workload *w, cJSON *body)
+{
+	cJSON	*so;
+	char	*s;
+
+	if (w->ignore_eos && cJSON_GetObjectItem(body, "ignore_eos") == NULL)
+		cJSON_AddBoolToObject(body, "ignore_eos", 1);
+	if (w->stream && w->continuous_usage &&
+	    (so = cJSON_GetObjectItem(body, "stream_options")) != NULL)
+		cJSON_AddBoolToObject(so, "continuous_usage_stats", 1);
+	s = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	return s;
+}
+
 /* A multi-turn request: every earlier turn of its conversation, each user
  * prompt followed by its (synthetic) answer, then this turn's prompt. */
 static char *
@@ -378,7 +398,7 @@ session_body(struct workload *w, long c, long t)
 {
 	struct oai_params	 p;
 	struct strbuf		 u = STRBUF_INIT, a = STRBUF_INIT;
-	cJSON			*body, *msgs, *so;
+	cJSON			*body, *msgs;
 	long			 i;
 	char			*s;
 
@@ -397,13 +417,7 @@ session_body(struct workload *w, long c, long t)
 			oai_messages_add(msgs, "assistant", a.buf ? a.buf : "");
 	}
 	body = oai_chat_request(&p, msgs);
-	if (w->ignore_eos && cJSON_GetObjectItem(body, "ignore_eos") == NULL)
-		cJSON_AddBoolToObject(body, "ignore_eos", 1);
-	if (w->stream && w->continuous_usage &&
-	    (so = cJSON_GetObjectItem(body, "stream_options")) != NULL)
-		cJSON_AddBoolToObject(so, "continuous_usage_stats", 1);
-	s = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
+	s = body_finish(w, body);
 	cJSON_Delete(msgs);
 	sb_free(&u);
 	sb_free(&a);
@@ -417,7 +431,7 @@ make_body(struct workload *w, uint64_t seq)
 	struct strbuf		 text = STRBUF_INIT, pre = STRBUF_INIT;
 	const struct wl_item	*it = NULL;
 	const struct wl_trace_item *tr = NULL;
-	cJSON			*body, *msgs = NULL, *so;
+	cJSON			*body, *msgs = NULL;
 	uint64_t		 rng = w->seed ^ (seq * 0x9e3779b97f4a7c15ULL);
 	uint64_t		 nr;
 	const char		*prompt;
@@ -492,13 +506,7 @@ make_body(struct workload *w, uint64_t seq)
 		body = oai_completion_request(&p, text.buf ? text.buf : "");
 	} else
 		body = oai_completion_request(&p, prompt);
-	if (w->ignore_eos && cJSON_GetObjectItem(body, "ignore_eos") == NULL)
-		cJSON_AddBoolToObject(body, "ignore_eos", 1);
-	if (w->stream && w->continuous_usage &&
-	    (so = cJSON_GetObjectItem(body, "stream_options")) != NULL)
-		cJSON_AddBoolToObject(so, "continuous_usage_stats", 1);
-	s = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
+	s = body_finish(w, body);
 	cJSON_Delete(msgs);
 	sb_free(&text);
 	sb_free(&pre);
