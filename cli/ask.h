@@ -17,6 +17,27 @@
 #include "openai.h"
 #include "target.h"
 
+/*
+ * The sampling rows chat and repl share in their option tables: struct s
+ * has temperature, top_p (double), max_tokens, seed (int), stop and
+ * params (struct strlist); maxtok_help is --max-tokens' help text.
+ */
+#define ASK_SAMPLING_OPTS(s, maxtok_help)				\
+	{ "temperature", 0, OPT_DOUBLE, &(s).temperature, "T",		\
+	  "sampling temperature", 0, NULL, NULL, 0, 0 },		\
+	{ "top-p", 0, OPT_DOUBLE, &(s).top_p, "P",			\
+	  "nucleus sampling probability", 0, NULL, NULL, 0, 0 },	\
+	{ "max-tokens", 0, OPT_INT, &(s).max_tokens, "N",		\
+	  maxtok_help, 0, NULL, NULL, 1, 100000000 },			\
+	{ "seed", 0, OPT_INT, &(s).seed, "N",				\
+	  "sampling seed (same seed, same answer)", 0, NULL, NULL, 0,	\
+	  2147483647 },							\
+	{ "stop", 0, OPT_LIST, &(s).stop, "TEXT",			\
+	  "stop sequence (repeatable)", 0, NULL, NULL, 0, 0 },		\
+	{ "param", 'p', OPT_LIST, &(s).params, "KEY=VALUE",		\
+	  "any other request field, JSON-typed (repeatable)", 0, NULL,	\
+	  NULL, 0, 0 }
+
 /* Called with each piece of the answer as it streams in. */
 typedef void (*ask_delta_fn)(const char *text, void *arg);
 

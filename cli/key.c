@@ -800,15 +800,7 @@ key_revoke(struct ctx *ctx, int argc, char **argv, struct err *e)
 		free(what);
 		if (o == NULL) {
 			/* Report each failure; the first decides the exit. */
-			if (!failed)
-				err_move(e, &one);
-			else {
-				char *m = err_format(&one);
-
-				fputs(m, stderr);
-				free(m);
-				err_clear(&one);
-			}
+			err_keep_first(e, &one);
 			failed = 1;
 			continue;
 		}

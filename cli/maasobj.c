@@ -474,15 +474,7 @@ maasobj_get(struct ctx *ctx, const struct maasobj_kind *k,
 			cJSON_AddItemToArray(items, o);
 			continue;
 		}
-		if (e->code == 0)
-			err_move(e, &one);
-		else {
-			char *m = err_format(&one);
-
-			fputs(m, stderr);
-			free(m);
-			err_clear(&one);
-		}
+		err_keep_first(e, &one);
 	}
 	memset(&oc, 0, sizeof oc);
 	oc.namespace = ns;
@@ -652,15 +644,7 @@ maasobj_delete(struct ctx *ctx, const struct maasobj_kind *k, int argc,
 			continue;
 		}
 		/* Report each failure; the first decides the exit. */
-		if (e->code == 0)
-			err_move(e, &one);
-		else {
-			char *m = err_format(&one);
-
-			fputs(m, stderr);
-			free(m);
-			err_clear(&one);
-		}
+		err_keep_first(e, &one);
 	}
 	kube_resource_free(&res);
 	return e->code == 0 ? 0 : -1;

@@ -1195,6 +1195,16 @@ out:
 
 #define OPT_LAST { NULL, 0, OPT_END, NULL, NULL, NULL, 0, NULL, NULL, 0, 0 }
 
+/* The --external and --dry-run rows publish and unpublish share. */
+#define EXTERNAL_DRY_ROWS						\
+	{ "external", 0, OPT_BOOL, &P.external, NULL,			\
+	  "MODEL is an ExternalModel, not an LLMInferenceService", 0,	\
+	  NULL, NULL, 0, 0 },						\
+	{ "dry-run", 0, OPT_FUNC, NULL, "MODE",				\
+	  "client: say what would change, change nothing; server: let "	\
+	  "the server check every write, store nothing", OPT_OPTARG,	\
+	  dry_fn, "client|server|none", 0, 0 }
+
 static const struct opt publish_opts[] = {
 	{ "group", 0, OPT_LIST, &P.groups, "GROUP",
 	  "grant this group access and make it an owner of the subscription "
@@ -1224,13 +1234,7 @@ static const struct opt publish_opts[] = {
 	{ "description", 0, OPT_STR, &P.description, "TEXT",
 	  "the model's description (annotation on the MaaSModelRef)", 0,
 	  NULL, NULL, 0, 0 },
-	{ "external", 0, OPT_BOOL, &P.external, NULL,
-	  "MODEL is an ExternalModel, not an LLMInferenceService", 0, NULL,
-	  NULL, 0, 0 },
-	{ "dry-run", 0, OPT_FUNC, NULL, "MODE",
-	  "client: say what would change, change nothing; server: let the "
-	  "server check every write, store nothing", OPT_OPTARG, dry_fn,
-	  "client|server|none", 0, 0 },
+	EXTERNAL_DRY_ROWS,
 	WAIT_OPT_ROWS(&P.wait, "wait until the model is Ready and the policy "
 	    "and subscription Active, at most TIMEOUT (default: on, 5m)"),
 	OPT_LAST
@@ -1249,13 +1253,7 @@ static const struct opt unpublish_opts[] = {
 	{ "keep-gateway-ref", 0, OPT_BOOL, &P.keep_gateway, NULL,
 	  "leave the maas-default-gateway ref on the LLMInferenceService", 0,
 	  NULL, NULL, 0, 0 },
-	{ "external", 0, OPT_BOOL, &P.external, NULL,
-	  "MODEL is an ExternalModel, not an LLMInferenceService", 0, NULL,
-	  NULL, 0, 0 },
-	{ "dry-run", 0, OPT_FUNC, NULL, "MODE",
-	  "client: say what would change, change nothing; server: let the "
-	  "server check every write, store nothing", OPT_OPTARG, dry_fn,
-	  "client|server|none", 0, 0 },
+	EXTERNAL_DRY_ROWS,
 	WAIT_OPT_ROWS(&P.wait, "wait until the MaaSModelRef is gone, at most "
 	    "TIMEOUT (default: off)"),
 	OPT_LAST

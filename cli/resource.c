@@ -1097,6 +1097,26 @@ out:
 	return ret;
 }
 
+/*
+ * One object of several failed with e2: kubectl goes on to the next, so
+ * print the error held from an earlier failure, keep this one in e (the
+ * last error sets the exit status) and mark *failed; -1 when the failure
+ * is the server being unreachable or timing out, which ends the run.
+ */
+static int
+one_failed(struct err *e, struct err *e2, int *failed)
+{
+	int	 fatal = e2->code == EXIT_UNREACHABLE ||
+		    e2->code == EXIT_TIMEOUT;
+
+	if (fatal)
+		err_move(e, e2);
+	else
+		err_keep_last(e, e2);
+	*failed = 1;
+	return fatal ? -1 : 0;
+}
+
 /* Read the -f manifests and run fn over every one; kubectl goes on after
  * a failure, prints every error and exits with the last one's status. */
 static int
@@ -1108,27 +1128,15 @@ for_each_manifest(struct ctx *ctx, int (*fn)(struct ctx *, struct kube *,
 	struct kube	*k;
 	size_t		 i;
 	int		 failed = 0;
-	char		*s;
 
 	if (read_manifests(&m, e) != 0 || (k = ctx_kube(ctx, e)) == NULL) {
 		manifests_free(&m);
 		return -1;
 	}
 	for (i = 0; i < m.n; i++) {
-		if (fn(ctx, k, &m.v[i], mode, &e2) == 0)
-			continue;
-		if (e2.code == EXIT_UNREACHABLE || e2.code == EXIT_TIMEOUT) {
-			err_move(e, &e2);
-			manifests_free(&m);
-			return -1;
-		}
-		if (failed) {
-			s = err_format(e);
-			fputs(s, stderr);
-			free(s);
-		}
-		err_move(e, &e2);
-		failed = 1;
+		if (fn(ctx, k, &m.v[i], mode, &e2) != 0 &&
+		    one_failed(e, &e2, &failed) == -1)
+			break;
 	}
 	manifests_free(&m);
 	return failed ? -1 : 0;
@@ -1230,7 +1238,6 @@ delete_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	struct kube		*k;
 	struct err		 e2 = ERR_INIT;
 	const char		*ns;
-	char			*s;
 	int			 mode, i, failed = 0;
 
 	if ((mode = dry_run_mode(e)) < 0)
@@ -1259,20 +1266,9 @@ delete_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		return -1;
 	ns = res.namespaced ? ctx_namespace(ctx) : NULL;
 	for (i = 1; i < argc; i++) {
-		if (delete_named(k, &res, ns, argv[i], NULL, mode, &e2) == 0)
-			continue;
-		if (e2.code == EXIT_UNREACHABLE || e2.code == EXIT_TIMEOUT) {
-			err_move(e, &e2);
-			kube_resource_free(&res);
-			return -1;
-		}
-		if (failed) {
-			s = err_format(e);
-			fputs(s, stderr);
-			free(s);
-		}
-		err_move(e, &e2);
-		failed = 1;
+		if (delete_named(k, &res, ns, argv[i], NULL, mode, &e2) != 0 &&
+		    one_failed(e, &e2, &failed) == -1)
+			break;
 	}
 	kube_resource_free(&res);
 	return failed ? -1 : 0;

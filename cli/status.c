@@ -104,6 +104,31 @@ covers(const cJSON *obj, const char *ns, const char *name)
 	return 0;
 }
 
+/*
+ * Add to o an array `key` of the "NS/NAME" of every object in list that
+ * covers model ns/name; how many there are.
+ */
+static int
+add_covering(cJSON *o, const char *key, const cJSON *list, const char *ns,
+    const char *name)
+{
+	cJSON		*names = cJSON_AddArrayToObject(o, key);
+	const cJSON	*x;
+	int		 n = 0;
+
+	cJSON_ArrayForEach(x, cJSON_GetObjectItem(list, "items"))
+		if (covers(x, ns, name)) {
+			char *s = xasprintf("%s/%s", str_or(x,
+			    "metadata.namespace", ""), str_or(x,
+			    "metadata.name", ""));
+
+			cJSON_AddItemToArray(names, cJSON_CreateString(s));
+			free(s);
+			n++;
+		}
+	return n;
+}
+
 static int
 model_exists(const cJSON *models, const char *ns, const char *name)
 {
@@ -139,32 +164,8 @@ build(const cJSON *models, const cJSON *aps, const cJSON *subs)
 		    "status.endpoint", ""));
 		cJSON_AddStringToObject(o, "backend", str_or(m,
 		    "spec.modelRef.kind", ""));
-		names = cJSON_AddArrayToObject(o, "authPolicies");
-		nap = 0;
-		cJSON_ArrayForEach(x, cJSON_GetObjectItem(aps, "items"))
-			if (covers(x, ns, name)) {
-				char *s = xasprintf("%s/%s", str_or(x,
-				    "metadata.namespace", ""), str_or(x,
-				    "metadata.name", ""));
-
-				cJSON_AddItemToArray(names,
-				    cJSON_CreateString(s));
-				free(s);
-				nap++;
-			}
-		names = cJSON_AddArrayToObject(o, "subscriptions");
-		nsub = 0;
-		cJSON_ArrayForEach(x, cJSON_GetObjectItem(subs, "items"))
-			if (covers(x, ns, name)) {
-				char *s = xasprintf("%s/%s", str_or(x,
-				    "metadata.namespace", ""), str_or(x,
-				    "metadata.name", ""));
-
-				cJSON_AddItemToArray(names,
-				    cJSON_CreateString(s));
-				free(s);
-				nsub++;
-			}
+		nap = add_covering(o, "authPolicies", aps, ns, name);
+		nsub = add_covering(o, "subscriptions", subs, ns, name);
 		cJSON_AddItemToArray(arr, o);
 		if (nap == 0) {
 			char *s = xasprintf("model %s/%s has no MaaSAuthPolicy:"

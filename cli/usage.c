@@ -239,25 +239,39 @@ fmt_time(double t)
 	return xasprintf("%.3f", t);
 }
 
-/* An instant query at t: the result array (caller deletes). */
+/*
+ * GET api/v1/<api>?params and take data.result, which must be an array
+ * (a "vector" or "matrix", named in the error); caller deletes.
+ */
 static cJSON *
-prom_query(struct prom *p, const char *q, double t, struct err *e)
+prom_result(struct prom *p, const char *api, const char *params,
+    const char *q, const char *kind, struct err *e)
 {
-	char	*eq = http_escape(q), *ts = fmt_time(t), *params;
 	cJSON	*data, *res = NULL;
 
-	params = xasprintf("query=%s&time=%s", eq, ts);
-	term_log(2, "usage: query %s at %s", q, ts);
-	if ((data = prom_get(p, "query", params, q, e)) != NULL) {
+	if ((data = prom_get(p, api, params, q, e)) != NULL) {
 		res = cJSON_DetachItemFromObject(data, "result");
 		if (!cJSON_IsArray(res)) {
 			cJSON_Delete(res);
 			res = NULL;
 			err_set(e, EXIT_UNREACHABLE, "usage: Prometheus at %s: "
-			    "no result vector for %s", p->url, q);
+			    "no result %s for %s", p->url, kind, q);
 		}
 	}
 	cJSON_Delete(data);
+	return res;
+}
+
+/* An instant query at t: the result array (caller deletes). */
+static cJSON *
+prom_query(struct prom *p, const char *q, double t, struct err *e)
+{
+	char	*eq = http_escape(q), *ts = fmt_time(t), *params;
+	cJSON	*res;
+
+	params = xasprintf("query=%s&time=%s", eq, ts);
+	term_log(2, "usage: query %s at %s", q, ts);
+	res = prom_result(p, "query", params, q, "vector", e);
 	free(params);
 	free(eq);
 	free(ts);
@@ -271,21 +285,12 @@ prom_range(struct prom *p, const char *q, double start, double end,
 {
 	char	*eq = http_escape(q), *s = fmt_time(start), *en = fmt_time(end);
 	char	*params;
-	cJSON	*data, *res = NULL;
+	cJSON	*res;
 
 	params = xasprintf("query=%s&start=%s&end=%s&step=%.3f", eq, s, en,
 	    step);
 	term_log(2, "usage: query_range %s [%s, %s] step %.3f", q, s, en, step);
-	if ((data = prom_get(p, "query_range", params, q, e)) != NULL) {
-		res = cJSON_DetachItemFromObject(data, "result");
-		if (!cJSON_IsArray(res)) {
-			cJSON_Delete(res);
-			res = NULL;
-			err_set(e, EXIT_UNREACHABLE, "usage: Prometheus at %s: "
-			    "no result matrix for %s", p->url, q);
-		}
-	}
-	cJSON_Delete(data);
+	res = prom_result(p, "query_range", params, q, "matrix", e);
 	free(params);
 	free(eq);
 	free(s);

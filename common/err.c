@@ -1,6 +1,7 @@
 /*
  * err.c: error values and their mapping to exit statuses.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,33 @@ err_move(struct err *dst, struct err *src)
 	err_clear(dst);
 	*dst = *src;
 	memset(src, 0, sizeof *src);
+}
+
+static void
+err_print(struct err *e)
+{
+	char	*m = err_format(e);
+
+	fputs(m, stderr);
+	free(m);
+	err_clear(e);
+}
+
+void
+err_keep_first(struct err *dst, struct err *src)
+{
+	if (dst->code == 0)
+		err_move(dst, src);
+	else
+		err_print(src);
+}
+
+void
+err_keep_last(struct err *dst, struct err *src)
+{
+	if (dst->code != 0)
+		err_print(dst);
+	err_move(dst, src);
 }
 
 int

@@ -51,6 +51,14 @@ void	 err_wrap(struct err *, const char *fmt, ...)
 void	 err_clear(struct err *);
 /* Move src into dst (dst cleared first); src is left empty. */
 void	 err_move(struct err *dst, struct err *src);
+/*
+ * For commands that go on after one object of several fails.  Keep the
+ * first error: move src into dst when dst holds none, else print src to
+ * stderr (as err_format) and clear it.  Keep the last: print what dst
+ * holds, if anything, and move src into it.
+ */
+void	 err_keep_first(struct err *dst, struct err *src);
+void	 err_keep_last(struct err *dst, struct err *src);
 /* The exit status for an HTTP status code (401->3, 404->4, 409->5, ...). */
 int	 err_code_for_http(int status);
 /* The user-facing text: "maasctl: msg\nhint: ...\n" or the raw message. */

@@ -1635,6 +1635,25 @@ t_op(struct jp_exec *x, const char *op, const struct jv *a, const struct jv *b)
 	return x_fail(x, "unrecognized filter operator %s", op);
 }
 
+/*
+ * A filter comparison's operand: the result of evaluating it (rc, vals).
+ * 1 with exactly one value, 0 with none (the element does not match),
+ * -1 on an evaluation error or more than one value (x's error set).
+ */
+static int
+one_operand(struct jp_exec *x, int rc, const struct jvlist *vals)
+{
+	if (rc == -1)
+		return -1;
+	if (vals->n == 0)
+		return 0;
+	if (vals->n > 1) {
+		x_fail(x, "can only compare one element at a time");
+		return -1;
+	}
+	return 1;
+}
+
 static int
 eval_filter(struct jp_exec *x, const struct jvlist *in,
     const struct jp_node *n, struct jvlist *out)
@@ -1645,7 +1664,7 @@ eval_filter(struct jp_exec *x, const struct jvlist *in,
 	const cJSON	*c;
 	const char	*op = n->text;
 	size_t		 i;
-	int		 rc = 0, lrc, pass;
+	int		 rc = 0, lrc, pass, one;
 
 	for (i = 0; i < in->n && rc == 0; i++) {
 		const struct jv	*v = &in->v[i];
@@ -1675,34 +1694,16 @@ eval_filter(struct jp_exec *x, const struct jvlist *in,
 				x->err = NULL;
 				continue;
 			}
-			if (lrc == -1) {
+			if ((one = one_operand(x, lrc, &lefts)) == 1)
+				one = one_operand(x, eval_list(x, &tmp,
+				    n->nodes[1], &rights), &rights);
+			if (one == -1) {
 				jl_copy(out, in);
 				rc = -1;
 				break;
 			}
-			if (lefts.n == 0)
+			if (one == 0)
 				continue;
-			if (lefts.n > 1) {
-				x_fail(x, "can only compare one element at a "
-				    "time");
-				jl_copy(out, in);
-				rc = -1;
-				break;
-			}
-			if (eval_list(x, &tmp, n->nodes[1], &rights) == -1) {
-				jl_copy(out, in);
-				rc = -1;
-				break;
-			}
-			if (rights.n == 0)
-				continue;
-			if (rights.n > 1) {
-				x_fail(x, "can only compare one element at a "
-				    "time");
-				jl_copy(out, in);
-				rc = -1;
-				break;
-			}
 			if ((pass = t_op(x, op, &lefts.v[0], &rights.v[0])) ==
 			    -1) {
 				rc = -1;

@@ -604,6 +604,38 @@ list_add(struct kc_list *l, const char *name, const cJSON *body,
 	l->n++;
 }
 
+/* Append copies of every entry of src to dst. */
+static void
+list_copy_all(struct kc_list *dst, const struct kc_list *src)
+{
+	size_t	 i;
+
+	for (i = 0; i < src->n; i++)
+		list_add(dst, src->v[i].name, src->v[i].body, src->v[i].origin);
+}
+
+/*
+ * Append a copy of src's entry `name` (a context's "cluster" or "user",
+ * named `kind` in the error) to dst; nothing when name is NULL; -1 with
+ * kubectl's "cannot locate" error when src has no such entry.
+ */
+static int
+list_copy_ref(struct kc_list *dst, const struct kc_list *src,
+    const char *kind, const char *name, struct err *e)
+{
+	const struct kc_entry	*x;
+
+	if (name == NULL)
+		return 0;
+	if ((x = list_find(src, name)) == NULL) {
+		err_set_raw(e, EXIT_AUTH, "error: cannot locate %s %s", kind,
+		    name);
+		return -1;
+	}
+	list_add(dst, x->name, x->body, x->origin);
+	return 0;
+}
+
 static void
 list_free(struct kc_list *l)
 {
@@ -1209,8 +1241,8 @@ kubeconfig_view(const struct kubeconfig *kc, const char *context, int flags,
 {
 	struct kc_list	 clusters = { NULL, 0, 0 }, users = { NULL, 0, 0 };
 	struct kc_list	 contexts = { NULL, 0, 0 };
-	struct kc_entry	*ctx, *x;
-	const char	*cur, *cn, *un;
+	struct kc_entry	*ctx;
+	const char	*cur;
 	cJSON		*out = NULL, *prefs;
 	size_t		 i;
 	int		 raw = (flags & (KUBECONFIG_RAW | KUBECONFIG_FLATTEN)) != 0;
@@ -1230,34 +1262,15 @@ kubeconfig_view(const struct kubeconfig *kc, const char *context, int flags,
 			return NULL;
 		}
 		list_add(&contexts, ctx->name, ctx->body, ctx->origin);
-		cn = json_str(ctx->body, "cluster");
-		if (cn != NULL) {
-			if ((x = list_find(&kc->clusters, cn)) == NULL) {
-				err_set_raw(e, EXIT_AUTH, "error: cannot locate "
-				    "cluster %s", cn);
-				goto out;
-			}
-			list_add(&clusters, x->name, x->body, x->origin);
-		}
-		un = json_str(ctx->body, "user");
-		if (un != NULL) {
-			if ((x = list_find(&kc->users, un)) == NULL) {
-				err_set_raw(e, EXIT_AUTH, "error: cannot locate "
-				    "user %s", un);
-				goto out;
-			}
-			list_add(&users, x->name, x->body, x->origin);
-		}
+		if (list_copy_ref(&clusters, &kc->clusters, "cluster",
+		    json_str(ctx->body, "cluster"), e) == -1 ||
+		    list_copy_ref(&users, &kc->users, "user",
+		    json_str(ctx->body, "user"), e) == -1)
+			goto out;
 	} else {
-		for (i = 0; i < kc->clusters.n; i++)
-			list_add(&clusters, kc->clusters.v[i].name,
-			    kc->clusters.v[i].body, kc->clusters.v[i].origin);
-		for (i = 0; i < kc->users.n; i++)
-			list_add(&users, kc->users.v[i].name,
-			    kc->users.v[i].body, kc->users.v[i].origin);
-		for (i = 0; i < kc->contexts.n; i++)
-			list_add(&contexts, kc->contexts.v[i].name,
-			    kc->contexts.v[i].body, kc->contexts.v[i].origin);
+		list_copy_all(&clusters, &kc->clusters);
+		list_copy_all(&users, &kc->users);
+		list_copy_all(&contexts, &kc->contexts);
 	}
 	if (flags & KUBECONFIG_FLATTEN) {
 		for (i = 0; i < users.n; i++) {
