@@ -22,6 +22,7 @@
 #include "err.h"
 
 struct event_base;
+struct evhttp;
 struct evhttp_request;
 struct modelsim;
 
@@ -39,6 +40,11 @@ struct modelsim_stats {
 	unsigned long	 late_max_us;	/* microseconds */
 	unsigned long	 polls;		/* loop turns taken to busy-poll
 					   (busy-poll setting) */
+	unsigned long	 stamped;	/* requests timed from the kernel's
+					   receive time (watched arrivals) */
+	unsigned long	 intake_p50_us;	/* of those, how long from arrival */
+	unsigned long	 intake_p99_us;	/* to the handler: median, p99 */
+	unsigned long	 intake_max_us;	/* and max, microseconds */
 };
 
 /* Create a simulator with no models on base. */
@@ -60,9 +66,11 @@ int		 modelsim_remove_model(struct modelsim *, const char *name,
  * or GET .../models (any path prefix).  When model is not NULL the gateway
  * has already routed the request to that model; otherwise the body's
  * "model" picks it.  The reply is always sent (perhaps later, by timers).
- * TTFT counts from the start of the event loop's turn that delivered the
- * request (its cached time: create the base with
- * EVENT_BASE_FLAG_PRECISE_TIMER for microseconds), not from the call.
+ * TTFT counts from the request's arrival: the kernel's receive time of
+ * its first byte when its connection came through an evhttp given to
+ * modelsim_watch_arrivals(), else the start of the event loop's turn that
+ * delivered it (its cached time: create the base with
+ * EVENT_BASE_FLAG_PRECISE_TIMER for microseconds), never from the call.
  */
 void		 modelsim_handle(struct modelsim *, struct evhttp_request *,
 		    const char *model);
@@ -77,6 +85,17 @@ typedef void	(*modelsim_done_fn)(void *arg, int status, long total_tokens);
  * request is over, however it ends (also when the simulator is freed). */
 void		 modelsim_handle_cb(struct modelsim *, struct evhttp_request *,
 		    const char *model, modelsim_done_fn done, void *arg);
+/*
+ * Count TTFT from the kernel's receive time (SO_TIMESTAMPNS) of the first
+ * byte of each request coming through http, as a real server's arrival
+ * time, instead of the loop turn that read it: a request that waits for a
+ * busy loop is not given a longer TTFT.  Sets http's bufferevent callback
+ * (plain HTTP only) and gives the base two event priorities, the peek at
+ * new data running before the reads (the base must have no active events
+ * yet).  Call once, before http accepts connections.
+ */
+int		 modelsim_watch_arrivals(struct modelsim *, struct evhttp *,
+		    struct err *);
 /* Fill *st with the simulator's counters. */
 void		 modelsim_get_stats(const struct modelsim *,
 		    struct modelsim_stats *st);

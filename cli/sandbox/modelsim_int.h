@@ -113,6 +113,20 @@ size_t	 msim_prompt_blocks(const cJSON *body, int chat, int block_size,
 int	 msim_cache_request(struct msim_cache **cp, const struct msim_config *,
 	    const cJSON *body, int chat);
 
+/* modelsim_arrival.c: requests' receive times from the kernel. */
+struct event_base;
+struct evhttp;
+struct evhttp_request;
+struct msim_arrivals;
+/* Watch the arrivals of requests on http's connections (sets its
+ * bufferevent callback; gives base two priorities). */
+struct msim_arrivals *msim_arrivals_new(struct event_base *, struct evhttp *,
+	    struct err *);
+void	 msim_arrivals_free(struct msim_arrivals *);
+/* The receive time (monotonic s) of req's first byte, once: 0, or -1. */
+int	 msim_arrivals_take(struct msim_arrivals *, struct evhttp_request *,
+	    double *at);
+
 /* modelsim_text.c */
 void	 msim_rng_seed(struct msim_rng *, uint64_t);
 uint64_t msim_rng_next(struct msim_rng *);

@@ -128,3 +128,18 @@ check_stream() {
 	[ "$(modelsim_stat completed)" = 20 ]
 	[ "$(modelsim_stat tokens)" = 100 ]
 }
+
+@test "stream-load --lag --cpu-file: the client's own lateness per stream and its CPU time" {
+	modelsim_start '{"models": {"m": {"ttft": "20ms", "itl": "5ms"}}}'
+	run -0 --separate-stderr "$MAASCTL_TEST_ROOT/$BUILD/tests/helpers/stream-load" --url "$MODELSIM_URL/chat/completions" \
+	    --body '{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":6,"ignore_eos":true,"stream":true}' \
+	    -n 10 --ramp 0.1 --lag --cpu-file "$BATS_TEST_TMPDIR/cpu"
+	echo "$output"
+	[ "$(wc -l <<<"$output")" = 10 ]
+	# Eight columns; the lags (kernel receive time to the client's read)
+	# are measured (> 0) and well under a second on any machine.
+	[ "$(awk '$1 == 200 && NF == 8 && $7 > 0 && $7 < 1 && $8 > 0 && $8 < 1' <<<"$output" | wc -l)" = 10 ]
+	[ "$(awk '$1 == "cpu" && $2 > 0 { c = 1 } $1 == "wall" && $2 >= 0.1 { w = 1 } END { print c + w }' "$BATS_TEST_TMPDIR/cpu")" = 2 ]
+	modelsim_stop
+	[ "$(modelsim_stat tokens)" = 60 ]
+}

@@ -4,7 +4,7 @@
  *
  *	modelsim-serve --port-file FILE [--config FILE] [--model NAME]...
  *	    [--port N] [--lifetime SECONDS] [--stats-file FILE]
- *	    [--busy-poll true|false|DURATION]
+ *	    [--busy-poll true|false|DURATION] [--arrival kernel|loop]
  *
  * Binds 127.0.0.1 (on a port the OS picks unless --port is given), writes
  * the port to the port file atomically, and serves the simulator's routes
@@ -14,7 +14,11 @@
  * (default 120) or on SIGTERM/SIGINT, writing the simulator's counters
  * to --stats-file if given.  --busy-poll sets the busy-poll setting of
  * every model (precision mode: the loop polls instead of sleeping, always
- * or from DURATION before each deadline; see maasctl-sandbox(1)).  A bad
+ * or from DURATION before each deadline; see maasctl-sandbox(1)).
+ * --arrival says where TTFT counts from: kernel (the default) the
+ * kernel's receive time of the request's first byte, as a real server's
+ * arrival time (modelsim_watch_arrivals()); loop the start of the event
+ * loop's turn that read it (what the sandbox's gateway does).  A bad
  * option or value is one line on stderr and exit status 2.
  */
 #include <sys/socket.h>
@@ -135,7 +139,7 @@ int
 main(int argc, char **argv)
 {
 	const char *port_file = NULL, *config = NULL, *stats_file = NULL;
-	const char *busy = NULL;
+	const char *busy = NULL, *arrival = "kernel";
 	struct err e = ERR_INIT;
 	struct event_config *ec;
 	struct event_base *base;
@@ -159,6 +163,10 @@ main(int argc, char **argv)
 	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	base = event_base_new_with_config(ec);
 	event_config_free(ec);
+	/* Two priorities before any event exists: everything at 1, the
+	 * simulator's peek at arriving requests (--arrival kernel) at 0. */
+	if (base != NULL)
+		event_base_priority_init(base, 2);
 	if (base == NULL || (sim = modelsim_new(base, &e)) == NULL)
 		die("%s", e.msg ? e.msg : "cannot create the event loop");
 	for (i = 1; i < argc; i++) {
@@ -168,7 +176,8 @@ main(int argc, char **argv)
 		    strcmp(argv[i], "--lifetime") != 0 &&
 		    strcmp(argv[i], "--port") != 0 &&
 		    strcmp(argv[i], "--model") != 0 &&
-		    strcmp(argv[i], "--busy-poll") != 0)
+		    strcmp(argv[i], "--busy-poll") != 0 &&
+		    strcmp(argv[i], "--arrival") != 0)
 			usage_error("unknown option %s", argv[i]);
 		if (i + 1 >= argc)
 			usage_error("%s needs a value", argv[i]);
@@ -182,7 +191,13 @@ main(int argc, char **argv)
 			life.tv_sec = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--port") == 0)
 			port = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--busy-poll") == 0) {
+		else if (strcmp(argv[i], "--arrival") == 0) {
+			arrival = argv[++i];
+			if (strcmp(arrival, "kernel") != 0 &&
+			    strcmp(arrival, "loop") != 0)
+				usage_error("--arrival: want kernel or loop, "
+				    "not %s", arrival);
+		} else if (strcmp(argv[i], "--busy-poll") == 0) {
 			busy = argv[++i];
 			if (modelsim_check_setting("busy-poll", busy, &e) == -1)
 				usage_error("--busy-poll: %s", e.msg);
@@ -227,6 +242,9 @@ main(int argc, char **argv)
 	evhttp_set_timeout(http, 3600);
 	if (evhttp_accept_socket(http, fd) == -1)
 		die("%s", "cannot accept on the listening socket");
+	if (strcmp(arrival, "kernel") == 0 &&
+	    modelsim_watch_arrivals(sim, http, &e) == -1)
+		die("%s", e.msg);
 	write_port(port_file, ntohs(sin.sin_port));
 
 	ev_life = evtimer_new(base, on_stop, base);
@@ -242,10 +260,12 @@ main(int argc, char **argv)
 		fprintf(f, "requests %lu\ncompleted %lu\nfailed %lu\n"
 		    "cancelled %lu\ntokens %lu\nrunning %lu\nwaiting %lu\n"
 		    "late_p50_us %lu\nlate_p99_us %lu\nlate_max_us %lu\n"
-		    "polls %lu\n",
+		    "polls %lu\nstamped %lu\nintake_p50_us %lu\n"
+		    "intake_p99_us %lu\nintake_max_us %lu\n",
 		    st.requests, st.completed, st.failed, st.cancelled,
 		    st.tokens, st.running, st.waiting, st.late_p50_us,
-		    st.late_p99_us, st.late_max_us, st.polls);
+		    st.late_p99_us, st.late_max_us, st.polls, st.stamped,
+		    st.intake_p50_us, st.intake_p99_us, st.intake_max_us);
 		fclose(f);
 	}
 	modelsim_free(sim);

@@ -5,7 +5,7 @@
  * thousands of curl processes (tests/bench/modelsim.sh).
  *
  *	stream-load --url URL --body JSON -n N [--ramp SECONDS]
- *	    [--timeout SECONDS] [--busy-poll]
+ *	    [--timeout SECONDS] [--busy-poll] [--lag] [--cpu-file FILE]
  *
  * Starts N POST requests, all at once or spread evenly over --ramp
  * seconds (so connection set-up does not all land in one instant), and
@@ -29,7 +29,24 @@
  * ~2 ms at p99 on a VM -- does not add to the times libcurl records: a
  * byte is read, and timed, within one turn of its arrival.  It costs the
  * client's whole core.
+ *
+ * --lag (a diagnosis, it costs a recvmsg per read) says how late the
+ * client itself is: before libcurl reads a socket, a 1-byte MSG_PEEK takes
+ * the kernel's receive time of the oldest unread byte (SO_TIMESTAMPNS),
+ * and each write callback of that read measures now minus that time.  Two
+ * more columns: the first read's lag (the status line and first token:
+ * what the client adds to TTFT) and the 99th percentile of the lag of the
+ * token-bearing reads, in seconds.
+ *
+ * --cpu-file FILE gets "cpu SECONDS" (user + system time of the process)
+ * and "wall SECONDS" (from the first start to the last stream's end): how
+ * busy the client's core was, for telling a slow client from a late
+ * server.
  */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +64,10 @@ struct xfer {
 	double		*gaps;		/* gaps between them, s */
 	size_t		 ngaps, cap;
 	char		 tail[4];	/* last bytes, for a match across reads */
+	curl_socket_t	 fd;		/* its socket (--lag) */
+	double		 lag_first;	/* first read's lag, s; -1 none */
+	double		*lags;		/* token reads' lags, s (--lag) */
+	size_t		 nlags, lcap;
 };
 
 /* One socket curl asked us to watch. */
@@ -62,6 +83,11 @@ static struct xfer		*xs;
 static int			 running, started, total, finished;
 static double			 ramp, t_start;
 static double			*starts;	/* start offsets, s */
+static int			 lag;		/* --lag */
+static double			 rt_off;	/* REALTIME - MONOTONIC, s */
+static double			 rt_off_at;
+static curl_socket_t		 cur_fd = -1;	/* being read (--lag) */
+static double			 cur_rx;	/* its receive time, 0 none */
 
 static double
 now(void)
@@ -70,6 +96,67 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, read at most once a second. */
+static void
+offset_update(void)
+{
+	struct timespec r;
+	double m1 = now(), m2;
+
+	if (rt_off_at > 0 && m1 - rt_off_at < 1.0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &r);
+	m2 = now();
+	rt_off = (double)r.tv_sec + (double)r.tv_nsec / 1e9 - (m1 + m2) / 2;
+	rt_off_at = m2;
+}
+
+/* The kernel's receive time (monotonic s) of the oldest unread byte on
+ * fd, or 0: a 1-byte MSG_PEEK bringing SCM_TIMESTAMPNS. */
+static double
+peek_rx(curl_socket_t fd)
+{
+	union {
+		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr	 align;
+	} u;
+	struct msghdr mh;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	struct timespec ts;
+	char b;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = &b;
+	iov.iov_len = 1;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	if (recvmsg(fd, &mh, MSG_PEEK | MSG_DONTWAIT) <= 0)
+		return 0;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+			return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 -
+			    rt_off;
+		}
+	return 0;
+}
+
+static int
+on_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	int one = 1;
+
+	(void)arg;
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+		    sizeof(one));
+	return CURL_SOCKOPT_OK;
 }
 
 static void
@@ -124,7 +211,14 @@ on_event(evutil_socket_t fd, short what, void *arg)
 		flags |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
+	if (lag && (what & EV_READ)) {
+		offset_update();
+		cur_fd = fd;
+		cur_rx = peek_rx(fd);
+	}
 	curl_multi_socket_action(multi, fd, flags, &still);
+	cur_fd = -1;
+	cur_rx = 0;
 	check_done();
 }
 
@@ -163,8 +257,14 @@ socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 	struct sock *k = sockp;
 	short kind;
 
-	(void)e;
 	(void)arg;
+	if (lag && e != NULL) {
+		struct xfer *x = NULL;
+
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+		if (x != NULL)
+			x->fd = s;
+	}
 	if (what == CURL_POLL_REMOVE) {
 		if (k != NULL) {
 			event_free(k->ev);
@@ -213,25 +313,36 @@ has_token(struct xfer *x, const char *buf, size_t len)
 	return found;
 }
 
+/* Append v to a growing array. */
+static void
+push(double **a, size_t *n, size_t *cap, double v)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		if ((*a = realloc(*a, *cap * sizeof(**a))) == NULL)
+			abort();
+	}
+	(*a)[(*n)++] = v;
+}
+
 static size_t
 on_write(char *buf, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
 	size_t len = size * n;
-	double t;
+	double t, l = -1;
 
+	if (lag && cur_rx > 0 && cur_fd == x->fd) {
+		l = now() - cur_rx;
+		if (x->lag_first < 0)
+			x->lag_first = l;
+	}
 	if (has_token(x, buf, len)) {
 		t = now();
-		if (x->last > 0) {
-			if (x->ngaps == x->cap) {
-				x->cap = x->cap ? 2 * x->cap : 64;
-				x->gaps = realloc(x->gaps, x->cap *
-				    sizeof(*x->gaps));
-				if (x->gaps == NULL)
-					abort();
-			}
-			x->gaps[x->ngaps++] = t - x->last;
-		}
+		if (l >= 0)
+			push(&x->lags, &x->nlags, &x->lcap, l);
+		if (x->last > 0)
+			push(&x->gaps, &x->ngaps, &x->cap, t - x->last);
 		x->last = t;
 	}
 	return len;
@@ -248,17 +359,25 @@ cmp_double(const void *a, const void *b)
 int
 main(int argc, char **argv)
 {
-	const char *url = NULL, *body = NULL;
+	const char *url = NULL, *body = NULL, *cpu_file = NULL;
+	struct rusage ru;
+	double wall;
+	FILE *cf;
 	struct curl_slist *h = NULL;
 	long timeout = 600, code;
 	curl_off_t st, tt, pt;
-	double p99, mx;
+	double p99, mx, l99;
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;
 	int i, n = 0, poll = 0;
 
 	for (i = 1; i < argc; i += 2) {
 		if (strcmp(argv[i], "--busy-poll") == 0) {
 			poll = 1;
+			i--;
+			continue;
+		}
+		if (strcmp(argv[i], "--lag") == 0) {
+			lag = 1;
 			i--;
 			continue;
 		}
@@ -275,6 +394,8 @@ main(int argc, char **argv)
 			n = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--ramp") == 0)
 			ramp = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--cpu-file") == 0)
+			cpu_file = argv[i + 1];
 		else if (strcmp(argv[i], "--timeout") == 0)
 			timeout = atol(argv[i + 1]);
 		else {
@@ -285,7 +406,8 @@ main(int argc, char **argv)
 	}
 	if (url == NULL || body == NULL || n <= 0) {
 		fprintf(stderr, "usage: stream-load --url URL --body JSON -n N "
-		    "[--ramp SECONDS] [--timeout SECONDS] [--busy-poll]\n");
+		    "[--ramp SECONDS] [--timeout SECONDS] [--busy-poll] [--lag] "
+		    "[--cpu-file FILE]\n");
 		return 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -302,6 +424,11 @@ main(int argc, char **argv)
 		CURL *e = curl_easy_init();
 
 		xs[i].easy = e;
+		xs[i].fd = -1;
+		xs[i].lag_first = -1;
+		curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)&xs[i]);
+		if (lag)
+			curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
 		curl_easy_setopt(e, CURLOPT_URL, url);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
@@ -332,6 +459,15 @@ main(int argc, char **argv)
 			;
 	else
 		event_base_dispatch(base);
+	wall = now() - t_start;
+	if (cpu_file != NULL && getrusage(RUSAGE_SELF, &ru) == 0 &&
+	    (cf = fopen(cpu_file, "w")) != NULL) {
+		fprintf(cf, "cpu %.3f\nwall %.3f\n",
+		    (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6,
+		    wall);
+		fclose(cf);
+	}
 	for (i = 0; i < n; i++) {
 		code = 0;
 		st = tt = pt = 0;
@@ -348,12 +484,25 @@ main(int argc, char **argv)
 			    1) + 0.5)];
 			mx = xs[i].gaps[xs[i].ngaps - 1];
 		}
-		printf("%03ld %.6f %.6f %.6f %.6f %.6f\n", code,
+		printf("%03ld %.6f %.6f %.6f %.6f %.6f", code,
 		    (double)st / 1e6, (double)tt / 1e6, (double)pt / 1e6, mx,
 		    p99);
+		if (lag) {
+			l99 = 0;
+			if (xs[i].nlags > 0) {
+				qsort(xs[i].lags, xs[i].nlags, sizeof(double),
+				    cmp_double);
+				l99 = xs[i].lags[(size_t)(0.99 *
+				    (double)(xs[i].nlags - 1) + 0.5)];
+			}
+			printf(" %.6f %.6f", xs[i].lag_first < 0 ? 0 :
+			    xs[i].lag_first, l99);
+		}
+		putchar('\n');
 		curl_multi_remove_handle(multi, xs[i].easy);
 		curl_easy_cleanup(xs[i].easy);
 		free(xs[i].gaps);
+		free(xs[i].lags);
 	}
 	free(xs);
 	free(starts);
