@@ -77,6 +77,7 @@ static struct {
 	double		 max_cpu;
 	double		 max_token_mismatch;
 	int		 http2;
+	const char	*transport;
 	const char	*request_id_prefix;
 	const char	*calibration;
 	const char	*worker;
@@ -85,7 +86,7 @@ static struct {
 	.concurrency = -1, .arrival = "poisson", .burstiness = 1,
 	.max_inflight = 10000, .seed = -1, .input = "32", .output = "16",
 	.stream = 1, .ignore_eos = 1, .percentiles = "50,90,95,99,99.9",
-	.retry = "never", .max_retries = 3, .retry_cap = 10, .progress = -1,
+	.retry = "never", .transport = "auto", .max_retries = 3, .retry_cap = 10, .progress = -1,
 	.max_lag = 0.001, .min_achieved = 0.98, .max_cpu = 0.9,
 	.max_token_mismatch = 0.01, .trace_scale = 1,
 };
@@ -237,6 +238,10 @@ static const struct opt bench_opts[] = {
 	{ "http2", 0, OPT_BOOL, &A.http2, NULL,
 	  "HTTP/2 with multiplexing (default HTTP/1.1 keep-alive)", 0, NULL,
 	  NULL, 0, 0 },
+	{ "transport", 0, OPT_STR, &A.transport, "CLIENT",
+	  "HTTP client: auto (default: the native HTTP/1.1 client for plain "
+	  "http:// without a proxy, else libcurl), native or curl", 0, NULL,
+	  "auto|native|curl", 0, 0 },
 	{ "request-id-prefix", 0, OPT_STR, &A.request_id_prefix, "TEXT",
 	  "x-request-id prefix (default bench-)", 0, NULL, NULL, 0, 0 },
 	{ "worker", 0, OPT_STR, &A.worker, "I/N",
@@ -654,6 +659,22 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			    "want I/N with 0 <= I < N", A.worker);
 			goto out;
 		}
+	}
+	if (strcmp(A.transport, "auto") == 0)
+		c.transport = LG_TRANSPORT_AUTO;
+	else if (strcmp(A.transport, "native") == 0)
+		c.transport = LG_TRANSPORT_NATIVE;
+	else if (strcmp(A.transport, "curl") == 0)
+		c.transport = LG_TRANSPORT_CURL;
+	else {
+		err_set(e, EXIT_USAGE, "bench: invalid --transport \"%s\": "
+		    "want auto, native or curl", A.transport);
+		goto out;
+	}
+	if (c.transport == LG_TRANSPORT_NATIVE && A.http2) {
+		err_set(e, EXIT_USAGE, "bench: --transport native speaks "
+		    "HTTP/1.1 only: drop --http2 or use --transport curl");
+		goto out;
 	}
 	if (A.start_at < 0 || (A.start_at > 0 && A.start_at >
 	    (double)time(NULL) + 86400)) {

@@ -1082,6 +1082,9 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 	cJSON_AddNumberToObject(x, "cpu_sys_s", r3(sum->cpu_sys));
 	cJSON_AddNumberToObject(x, "cpu_share", round(cpu * 1000) / 1000);
 	cJSON_AddNumberToObject(x, "max_rss_kib", (double)sum->max_rss_kib);
+	cJSON_AddStringToObject(x, "transport", sum->curl_attempts == 0 ?
+	    "native" : sum->native_attempts == 0 ? "libcurl" :
+	    "native+libcurl");
 	cJSON_AddNumberToObject(x, "kernel_rx_share", sum->rx_kernel +
 	    sum->rx_user > 0 ? round((double)sum->rx_kernel / (double)
 	    (sum->rx_kernel + sum->rx_user) * 1000) / 1000 : 0);

@@ -19,7 +19,9 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "curl_dl.h"
 #include "http.h"
+#include "lgh1.h"
 #include "loadgen.h"
 #include "openai.h"
 #include "sse.h"
@@ -34,7 +36,15 @@ struct lg;
 /* One request in flight (reused for the next one). */
 struct slot {
 	struct lg	*lg;
-	CURL		*easy;		/* set up once, never reset */
+	CURL		*easy;		/* set up once, never reset; NULL
+					 * until a request needs libcurl */
+	int		 native;	/* this attempt: native HTTP/1.1 */
+	int		 in_native;	/* an attempt is with lgh1 */
+	struct lgh1_req	 nr;		/* its native request */
+	struct strbuf	 nhdr;		/* its header lines (secret) */
+	int64_t		 nrt;		/* kernel time of the bytes being
+					 * parsed (native), or -1 */
+	size_t		 keyi;		/* its API key (several keys) */
 	const char	*url;		/* the URL the handle has */
 	struct sse	*sse;
 	struct oai_acc	 acc;
@@ -92,7 +102,15 @@ struct sockw {
 struct lg {
 	const struct lg_config *c;
 	struct event_base *base;
-	CURLM		*multi;
+	CURLM		*multi;		/* NULL until a request needs it */
+	struct lgh1	*h1;		/* native HTTP/1.1 transport */
+	char		*h1_hdrs;	/* its constant request headers */
+	size_t		 h1_hdrs_len;
+	const char	*url_seen[8];	/* URLs checked for the native */
+	int		 url_native[8];	/* transport, and the verdicts */
+	size_t		 nurl_seen;
+	uint64_t	 native_attempts, curl_attempts;
+	long		 maxconn;
 	struct event	*curl_timer;
 	struct event	*sched_timer;
 	struct event	*tick_timer;
@@ -338,6 +356,58 @@ rx_time(struct slot *s)
 	return rel_ns(lg);
 }
 
+/*
+ * The kernel's receive time rt (CLOCK_REALTIME ns, from the native
+ * transport's read) in ns since t0, else now.
+ */
+static int64_t
+native_time(struct lg *lg, int64_t rt)
+{
+	int64_t		 t, now = rel_ns(lg);
+
+	if (rt >= 0) {
+		t = rt - lg->rt_off - lg->t0;
+		/* A clock step between two offset readings: not trusted. */
+		if (t <= now && t >= now - 10000000000LL) {
+			lg->rx_kernel++;
+			return t;
+		}
+	}
+	lg->rx_user++;
+	return now;
+}
+
+/* When the bytes being handled reached the host (see rx_time). */
+static int64_t
+slot_rx(struct slot *s)
+{
+	return s->native ? native_time(s->lg, s->nrt) : rx_time(s);
+}
+
+/* Response body bytes, their arrival time in s->rx: 0, or -1 to stop. */
+static int
+slot_body(struct slot *s, const char *p, size_t len)
+{
+	s->bytes_in += len;
+	if (s->status / 100 != 2) {
+		if (s->errbody.len < ERRBODY_MAX)
+			sb_add(&s->errbody, p, len < ERRBODY_MAX ? len :
+			    ERRBODY_MAX);
+		return 0;
+	}
+	if (!s->lg->c->stream) {
+		sb_add(&s->body_all, p, len);
+		return 0;
+	}
+	if (sse_feed(s->sse, p, len, NULL) < 0) {
+		s->stream_bad = 1;
+		if (s->errmsg == NULL)
+			s->errmsg = xstrdup("unparseable event stream");
+		return -1;
+	}
+	return 0;
+}
+
 static size_t
 on_write(char *p, size_t sz, size_t n, void *arg)
 {
@@ -348,28 +418,11 @@ on_write(char *p, size_t sz, size_t n, void *arg)
 	/* The arrival time of every event in these bytes: taken first, so
 	 * that parsing them (and the events before them) adds nothing. */
 	s->rx = rx_time(s);
-	s->bytes_in += len;
 	if (s->status == 0) {
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
 		s->status = (int)code;
 	}
-	if (s->status / 100 != 2) {
-		if (s->errbody.len < ERRBODY_MAX)
-			sb_add(&s->errbody, p, len < ERRBODY_MAX ? len :
-			    ERRBODY_MAX);
-		return len;
-	}
-	if (!s->lg->c->stream) {
-		sb_add(&s->body_all, p, len);
-		return len;
-	}
-	if (sse_feed(s->sse, p, len, NULL) < 0) {
-		s->stream_bad = 1;
-		if (s->errmsg == NULL)
-			s->errmsg = xstrdup("unparseable event stream");
-		return 0;
-	}
-	return len;
+	return slot_body(s, p, len) == 0 ? len : 0;
 }
 
 /* Keep header line p if it is the k-th recorded header. */
@@ -394,16 +447,16 @@ record_header(struct slot *s, size_t k, const char *p, size_t len)
 	s->hval[k] = xstrndup(p, len > 1024 ? 1024 : len);
 }
 
-static size_t
-on_header(char *p, size_t sz, size_t n, void *arg)
+/* A response header line (either transport). */
+static void
+slot_header(struct slot *s, const char *p, size_t len)
 {
-	struct slot	*s = arg;
-	size_t		 len = sz * n, total = sz * n, k;
+	size_t		 k;
 	char		 v[32];
 
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* A new status line (also after 100 Continue). */
-		s->first_byte = rx_time(s);
+		s->first_byte = slot_rx(s);
 		s->status = 0;
 		for (k = 5; k < len && p[k] != ' '; k++)
 			;
@@ -412,7 +465,7 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		    p[k + 3] <= '9')
 			s->status = (p[k + 1] - '0') * 100 + (p[k + 2] - '0') *
 			    10 + (p[k + 3] - '0');
-		return len;
+		return;
 	}
 	if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
 		p += 12;
@@ -429,7 +482,13 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 	}
 	for (k = 0; k < s->lg->c->nrecord; k++)
 		record_header(s, k, p, len);
-	return total;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	slot_header(arg, p, sz * n);
+	return sz * n;
 }
 
 static int
@@ -790,15 +849,11 @@ slot_get(struct lg *lg)
 	}
 	s = xcalloc(1, sizeof *s);
 	s->lg = lg;
-	if ((s->easy = curl_easy_init()) == NULL) {
-		free(s);
-		return NULL;
-	}
 	s->sse = sse_new(on_sse, s);
 	oai_acc_init(&s->acc, 1);
 	s->acc.lean = 1;
 	s->retry_ev = evtimer_new(lg->base, on_retry, s);
-	slot_setup(lg, s);
+	s->nr.arg = s;
 	if (lg->nslots == lg->capslots) {
 		lg->capslots = lg->capslots ? lg->capslots * 2 : 64;
 		lg->all_slots = xrealloc(lg->all_slots, lg->capslots *
@@ -854,12 +909,16 @@ slot_destroy(struct slot *s)
 {
 	size_t	 k;
 
-	curl_easy_cleanup(s->easy);
+	if (s->easy != NULL)
+		curl_easy_cleanup(s->easy);
+	lgh1_req_free(&s->nr);
+	sb_free_secret(&s->nhdr);
 	sse_free(s->sse);
 	oai_acc_free(&s->acc);
 	if (s->auth_hdr != NULL)
 		explicit_bzero(s->auth_hdr, strlen(s->auth_hdr));
-	curl_slist_free_all(s->hdrs);
+	if (s->hdrs != NULL)
+		curl_slist_free_all(s->hdrs);
 	if (s->body.owned)
 		free(s->body.data);
 	event_free(s->retry_ev);
@@ -874,16 +933,131 @@ slot_destroy(struct slot *s)
 	free(s);
 }
 
-/* Hand an attempt of s to libcurl: only what changes per request is set
- * (the handle keeps its options; no curl_easy_reset()). */
+/* libcurl's multi handle, set up on first use. */
+static CURLM *
+lg_multi(struct lg *lg)
+{
+	const struct lg_config	*c = lg->c;
+
+	if (lg->multi != NULL)
+		return lg->multi;
+	if (curl_dl_load(lg->e) != 0)
+		return NULL;
+	http_global_init();
+	if ((lg->multi = curl_multi_init()) == NULL) {
+		err_set(lg->e, EXIT_ERR, "bench: cannot set up libcurl");
+		return NULL;
+	}
+	/* HTTP/2: HTTPS negotiates it by ALPN.  On plain HTTP, libcurl
+	 * before 8.0.0 fails every request on a reused prior-knowledge h2c
+	 * connection ("Error in the HTTP2 framing layer", curl #10634, fixed
+	 * in 8.0.0), so there the first request of a connection upgrades
+	 * (Upgrade: h2c) and the rest are multiplexed on it. */
+	lg->h2_version = curl_version_info(CURLVERSION_NOW)->version_num >=
+	    0x080000 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE :
+	    (long)CURL_HTTP_VERSION_2_0;
+	curl_multi_setopt(lg->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_multi_setopt(lg->multi, CURLMOPT_SOCKETDATA, lg);
+	curl_multi_setopt(lg->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(lg->multi, CURLMOPT_TIMERDATA, lg);
+	/* The keep-alive pool holds one connection per concurrent request. */
+	curl_multi_setopt(lg->multi, CURLMOPT_MAXCONNECTS, lg->maxconn);
+	if (c->http2)
+		curl_multi_setopt(lg->multi, CURLMOPT_PIPELINING,
+		    (long)CURLPIPE_MULTIPLEX);
+	else
+		curl_multi_setopt(lg->multi, CURLMOPT_PIPELINING,
+		    (long)CURLPIPE_NOTHING);
+	return lg->multi;
+}
+
+/* Whether url goes over the native HTTP/1.1 transport (lgh1.h): plain
+ * http:// without user info or a proxy, unless --transport or --http2
+ * says libcurl. */
+static int
+url_native(struct lg *lg, const char *url)
+{
+	const struct lg_config	*c = lg->c;
+	size_t			 i;
+	int			 ok;
+
+	if (c->transport == LG_TRANSPORT_CURL || c->http2)
+		return 0;
+	for (i = 0; i < lg->nurl_seen; i++)
+		if (lg->url_seen[i] == url)
+			return lg->url_native[i];
+	ok = lgh1_url_ok(url) && !http_uses_proxy(NULL, url);
+	if (lg->nurl_seen < sizeof lg->url_seen / sizeof lg->url_seen[0]) {
+		lg->url_seen[lg->nurl_seen] = url;
+		lg->url_native[lg->nurl_seen++] = ok;
+	}
+	return ok;
+}
+
+/* The native transport's header lines for s's request: the constant ones
+ * (built once), its request id and its key. */
+static void
+native_headers(struct lg *lg, struct slot *s, const char *url)
+{
+	const struct lg_config	*c = lg->c;
+
+	sb_reset(&s->nhdr);
+	sb_add(&s->nhdr, lg->h1_hdrs, lg->h1_hdrs_len);
+	sb_addf(&s->nhdr, "X-Request-Id: %s\r\n", s->reqid);
+	if (c->nkeys > 0)
+		sb_addf(&s->nhdr, "Authorization: Bearer %s\r\n",
+		    c->keys[s->keyi]);
+	s->nr.url = url;
+	s->nr.headers = s->nhdr.buf;
+	s->nr.headers_len = s->nhdr.len;
+	s->nr.body = s->body.data;
+	s->nr.body_len = s->body.len;
+}
+
+/* Hand an attempt of s to its transport: the native one, or libcurl
+ * (only what changes per request is set: the handle keeps its options;
+ * no curl_easy_reset()). */
 static int
 slot_start(struct lg *lg, struct slot *s)
 {
 	const char	*url = s->body.url ? s->body.url : lg->c->url;
-	CURL		*h = s->easy;
+	CURL		*h;
 
 	slot_clear_attempt(s);
 	s->attempts++;
+	s->native = url_native(lg, url);
+	if (s->native) {
+		native_headers(lg, s, url);
+		s->attempt_sent = rel_ns(lg);
+		if (s->attempts == 1)
+			s->dispatched = s->sent = s->attempt_sent;
+		s->in_native = 1;
+		lg->native_attempts++;
+		lgh1_start(lg->h1, &s->nr);
+		return 0;
+	}
+	if (lg->c->transport == LG_TRANSPORT_NATIVE) {
+		err_set(lg->e, EXIT_USAGE, "bench: --transport native needs "
+		    "a plain http:// URL without a proxy, not %s", url);
+		return -2;
+	}
+	if (lg_multi(lg) == NULL)
+		return -2;
+	if (s->easy == NULL) {
+		if ((s->easy = curl_easy_init()) == NULL)
+			return -1;
+		slot_setup(lg, s);
+		s->url = NULL;
+	}
+	h = s->easy;
+	lg->curl_attempts++;
+	if (s->reqid_hdr != NULL)
+		snprintf(s->reqid_hdr, strlen("X-Request-Id: ") +
+		    s->reqid_cap + 1, "X-Request-Id: %s", s->reqid);
+	if (s->auth_hdr != NULL)
+		snprintf(s->auth_hdr, strlen("Authorization: Bearer ") +
+		    s->auth_cap + 1, "Authorization: Bearer %s",
+		    lg->c->keys[s->keyi]);
 	if (s->url != url) {
 		curl_easy_setopt(h, CURLOPT_URL, url);
 		s->url = url;
@@ -910,13 +1084,7 @@ set_request_headers(struct lg *lg, struct slot *s)
 	snprintf(s->reqid, sizeof s->reqid, "%s%llu",
 	    c->request_id_prefix ? c->request_id_prefix : "bench-",
 	    (unsigned long long)s->seq);
-	if (s->reqid_hdr != NULL)
-		snprintf(s->reqid_hdr, strlen("X-Request-Id: ") +
-		    s->reqid_cap + 1, "X-Request-Id: %s", s->reqid);
-	if (s->auth_hdr != NULL)
-		snprintf(s->auth_hdr, strlen("Authorization: Bearer ") +
-		    s->auth_cap + 1, "Authorization: Bearer %s",
-		    c->keys[lg->key_next++ % c->nkeys]);
+	s->keyi = c->nkeys > 1 ? lg->key_next++ % c->nkeys : 0;
 }
 
 /* Begin request seq (intended at `intended` ns, -1: now). */
@@ -924,6 +1092,7 @@ static int
 start_request(struct lg *lg, uint64_t seq, int64_t intended, int waited)
 {
 	struct slot	*s;
+	int		 rc;
 
 	if ((s = slot_get(lg)) == NULL) {
 		err_set(lg->e, EXIT_ERR, "bench: cannot create a libcurl "
@@ -945,8 +1114,10 @@ start_request(struct lg *lg, uint64_t seq, int64_t intended, int waited)
 	s->throttled = 0;
 	s->waited = waited;
 	set_request_headers(lg, s);
-	if (slot_start(lg, s) != 0) {
-		err_set(lg->e, EXIT_ERR, "bench: libcurl refused a request");
+	if ((rc = slot_start(lg, s)) != 0) {
+		if (rc == -1)
+			err_set(lg->e, EXIT_ERR, "bench: libcurl refused a "
+			    "request");
 		lg->failed = 1;
 		slot_put(lg, s);
 		return -1;
@@ -1106,12 +1277,39 @@ on_sched(evutil_socket_t fd, short what, void *arg)
 	arm_sched(lg);
 }
 
+/* libcurl's timings, connection reuse and HTTP version of s's attempt. */
+static void
+curl_getinfo_times(struct slot *s, struct lg_result *r)
+{
+	curl_off_t	 v;
+	long		 n = 0;
+
+	if (curl_easy_getinfo(s->easy, CURLINFO_NAMELOOKUP_TIME_T, &v) ==
+	    CURLE_OK)
+		r->t_dns = (int64_t)v * 1000;
+	if (curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &v) ==
+	    CURLE_OK)
+		r->t_connect = (int64_t)v * 1000;
+	if (curl_easy_getinfo(s->easy, CURLINFO_APPCONNECT_TIME_T, &v) ==
+	    CURLE_OK)
+		r->t_tls = (int64_t)v * 1000;
+	if (curl_easy_getinfo(s->easy, CURLINFO_STARTTRANSFER_TIME_T, &v) ==
+	    CURLE_OK)
+		r->t_ttfb = (int64_t)v * 1000;
+	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &n) ==
+	    CURLE_OK)
+		r->reused = n == 0;
+	if (curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &n) ==
+	    CURLE_OK)
+		r->http_version = n == CURL_HTTP_VERSION_1_0 ? 10 :
+		    n == CURL_HTTP_VERSION_1_1 ? 11 :
+		    n == CURL_HTTP_VERSION_2_0 ? 20 :
+		    n == CURL_HTTP_VERSION_3 ? 30 : 0;
+}
+
 static void
 fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 {
-	curl_off_t	 v;
-	long		 nconn = 0;
-
 	memset(r, 0, sizeof *r);
 	r->seq = s->seq;
 	r->warmup = s->warmup;
@@ -1134,21 +1332,16 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->last_token = s->last_token;
 	r->end = s->end;
 	r->t_dns = r->t_connect = r->t_tls = r->t_ttfb = -1;
-	if (curl_easy_getinfo(s->easy, CURLINFO_NAMELOOKUP_TIME_T, &v) ==
-	    CURLE_OK)
-		r->t_dns = (int64_t)v * 1000;
-	if (curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &v) ==
-	    CURLE_OK)
-		r->t_connect = (int64_t)v * 1000;
-	if (curl_easy_getinfo(s->easy, CURLINFO_APPCONNECT_TIME_T, &v) ==
-	    CURLE_OK)
-		r->t_tls = (int64_t)v * 1000;
-	if (curl_easy_getinfo(s->easy, CURLINFO_STARTTRANSFER_TIME_T, &v) ==
-	    CURLE_OK)
-		r->t_ttfb = (int64_t)v * 1000;
-	if (curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &nconn) ==
-	    CURLE_OK)
-		r->reused = nconn == 0;
+	if (s->native) {
+		/* As libcurl's: no TLS is 0. */
+		r->t_dns = s->nr.t_dns;
+		r->t_connect = s->nr.t_connect;
+		r->t_tls = s->nr.t_connect >= 0 ? 0 : -1;
+		r->t_ttfb = s->nr.t_ttfb;
+		r->reused = s->nr.reused;
+		r->http_version = s->nr.http_version;
+	} else if (s->easy != NULL)
+		curl_getinfo_times(s, r);
 	r->bytes_in = s->bytes_in;
 	r->bytes_out = s->body.len;
 	r->prompt_tokens = s->acc.prompt_tokens;
@@ -1165,12 +1358,6 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->error = s->errmsg;
 	r->request_id = s->reqid;
 	r->header_values = s->hval;
-	if (curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &nconn) ==
-	    CURLE_OK)
-		r->http_version = nconn == CURL_HTTP_VERSION_1_0 ? 10 :
-		    nconn == CURL_HTTP_VERSION_1_1 ? 11 :
-		    nconn == CURL_HTTP_VERSION_2_0 ? 20 :
-		    nconn == CURL_HTTP_VERSION_3 ? 30 : 0;
 }
 
 static void
@@ -1247,27 +1434,22 @@ status_message(struct slot *s)
 	return xasprintf("HTTP %d", s->status);
 }
 
+/*
+ * An attempt ended: tk is what the transport says (LG_OK, or LG_TIMEOUT
+ * or LG_TRANSPORT with tmsg), the rest comes from the answer.  s->end is
+ * set.
+ */
 static void
-complete(struct lg *lg, struct slot *s, CURLcode cc)
+complete(struct lg *lg, struct slot *s, enum lg_class tk, const char *tmsg)
 {
 	enum lg_class	 k = LG_OK;
 	struct timeval	 tv;
 	double		 w;
-	long		 code = 0;
 
-	s->end = rel_ns(lg);
-	curl_multi_remove_handle(lg->multi, s->easy);
-	s->in_multi = 0;
-	if (s->status == 0) {
-		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
-		s->status = (int)code;
-	}
-	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && s->stream_bad)) {
-		k = cc == CURLE_OPERATION_TIMEDOUT ? LG_TIMEOUT :
-		    LG_TRANSPORT;
+	if (tk != LG_OK) {
+		k = tk;
 		if (s->errmsg == NULL)
-			s->errmsg = xstrdup(s->curl_err[0] ? s->curl_err :
-			    curl_easy_strerror(cc));
+			s->errmsg = xstrdup(tmsg);
 		if (s->status / 100 == 2 && s->nc > 0 && k == LG_TRANSPORT)
 			k = LG_STREAM;
 	} else if (s->status == 429 || (s->status == 503 &&
@@ -1320,20 +1502,31 @@ complete(struct lg *lg, struct slot *s, CURLcode cc)
 	finish_slot(lg, s, k);
 }
 
+/* libcurl finished s's attempt with cc. */
 static void
-check_multi(struct lg *lg)
+complete_curl(struct lg *lg, struct slot *s, CURLcode cc)
 {
-	CURLMsg		*m;
-	struct slot	*s;
-	int		 left;
+	long		 code = 0;
 
-	while ((m = curl_multi_info_read(lg->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-		    (char **)&s);
-		complete(lg, s, m->data.result);
+	s->end = rel_ns(lg);
+	curl_multi_remove_handle(lg->multi, s->easy);
+	s->in_multi = 0;
+	if (s->status == 0) {
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+		s->status = (int)code;
 	}
+	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && s->stream_bad))
+		complete(lg, s, cc == CURLE_OPERATION_TIMEDOUT ? LG_TIMEOUT :
+		    LG_TRANSPORT, s->curl_err[0] ? s->curl_err :
+		    curl_easy_strerror(cc));
+	else
+		complete(lg, s, LG_OK, NULL);
+}
+
+/* After completions: start what may start now, or end the loop. */
+static void
+after_done(struct lg *lg)
+{
 	if (lg->c->rate > 0)
 		drain_waiting(lg);
 	else
@@ -1346,6 +1539,135 @@ check_multi(struct lg *lg)
 		event_base_loopbreak(lg->base);
 	else if (lg->failed)
 		event_base_loopbreak(lg->base);
+}
+
+static void
+check_multi(struct lg *lg)
+{
+	CURLMsg		*m;
+	struct slot	*s;
+	int		 left;
+
+	while ((m = curl_multi_info_read(lg->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&s);
+		complete_curl(lg, s, m->data.result);
+	}
+	after_done(lg);
+}
+
+/* ---- the native transport's callbacks (lgh1.h) ---- */
+
+/* Whether the --header lines set name (libcurl: a custom header replaces
+ * the one it would add). */
+static int
+user_sets(const struct lg_config *c, const char *name)
+{
+	size_t	 i, n = strlen(name);
+
+	for (i = 0; c->headers != NULL && c->headers[i] != NULL; i++)
+		if (strncasecmp(c->headers[i], name, n) == 0 &&
+		    c->headers[i][n] == ':')
+			return 1;
+	return 0;
+}
+
+/*
+ * The request headers every native request carries, as libcurl would
+ * send them from the same settings: User-Agent, Content-Type and Accept
+ * unless a --header sets them, then the --header lines ("Name:" with no
+ * value removes a header and sends nothing).
+ */
+static char *
+native_const_headers(const struct lg_config *c, size_t *len)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	const char	*h, *colon, *v;
+	size_t		 i;
+
+	if (!user_sets(c, "user-agent"))
+		sb_adds(&sb, "User-Agent: maasctl-bench/" MAASCTL_VERSION
+		    "\r\n");
+	if (!user_sets(c, "content-type"))
+		sb_adds(&sb, "Content-Type: application/json\r\n");
+	if (!user_sets(c, "accept"))
+		sb_adds(&sb, c->stream ? "Accept: text/event-stream\r\n" :
+		    "Accept: application/json\r\n");
+	for (i = 0; c->headers != NULL && c->headers[i] != NULL; i++) {
+		h = c->headers[i];
+		if ((colon = strchr(h, ':')) == NULL)
+			continue;
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		if (*v == '\0')
+			continue;
+		sb_adds(&sb, h);
+		sb_adds(&sb, "\r\n");
+	}
+	*len = sb.len;
+	return sb.buf != NULL ? sb_detach(&sb) : xstrdup("");
+}
+
+static void
+nat_sent(void *arg)
+{
+	struct slot	*s = arg;
+
+	s->attempt_sent = rel_ns(s->lg);
+	if (s->attempts == 1)
+		s->sent = s->attempt_sent;
+}
+
+static void
+nat_connected(void *arg)
+{
+	struct slot	*s = arg;
+
+	s->lg->connections++;
+}
+
+static void
+nat_header(void *arg, const char *line, size_t len, int64_t rt)
+{
+	struct slot	*s = arg;
+
+	s->nrt = rt;
+	slot_header(s, line, len);
+}
+
+static int
+nat_body(void *arg, const char *p, size_t len, int64_t rt)
+{
+	struct slot	*s = arg;
+
+	/* As on_write: the arrival time first. */
+	s->rx = native_time(s->lg, rt);
+	return slot_body(s, p, len);
+}
+
+static void nat_done(void *, enum lgh1_end, const char *);
+
+static const struct lgh1_cbs nat_cbs = {
+	nat_sent, nat_connected, nat_header, nat_body, nat_done
+};
+
+static void
+nat_done(void *arg, enum lgh1_end end, const char *msg)
+{
+	struct slot	*s = arg;
+	struct lg	*lg = s->lg;
+
+	s->end = rel_ns(lg);
+	s->in_native = 0;
+	if (end == LGH1_TIMEOUT)
+		complete(lg, s, LG_TIMEOUT, msg);
+	else if (end == LGH1_TRANSPORT)
+		complete(lg, s, LG_TRANSPORT, msg);
+	else
+		complete(lg, s, LG_OK, NULL);
+	after_done(lg);
 }
 
 static void
@@ -1394,9 +1716,13 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	if (lg_stop_flag) {
 		for (i = 0; i < lg->nslots; i++) {
 			s = lg->all_slots[i];
-			if (s->in_multi) {
-				curl_multi_remove_handle(lg->multi, s->easy);
-				s->in_multi = 0;
+			if (s->in_multi || s->in_native) {
+				if (s->in_multi)
+					curl_multi_remove_handle(lg->multi,
+					    s->easy);
+				else
+					lgh1_cancel(lg->h1, &s->nr);
+				s->in_multi = s->in_native = 0;
 				s->end = rel_ns(lg);
 				if (s->errmsg == NULL)
 					s->errmsg = xstrdup("interrupted");
@@ -1440,7 +1766,6 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	struct timeval		 one = { 1, 0 }, poll = { 0, 100000 };
 	struct rusage		 ru0, ru1;
 	size_t			 i, n = 0;
-	long			 maxconn;
 	int			 rc = -1;
 
 	memset(&lg, 0, sizeof lg);
@@ -1452,7 +1777,6 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	lg.rx_fd = CURL_SOCKET_BAD;
 	lg.rx_at = -1;
 	lg_stop_flag = 0;
-	http_global_init();
 	if ((ec = event_config_new()) == NULL)
 		return err_set(e, EXIT_ERR, "bench: cannot set up libevent");
 	event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER);
@@ -1460,44 +1784,34 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	event_config_free(ec);
 	if (lg.base == NULL)
 		return err_set(e, EXIT_ERR, "bench: cannot set up libevent");
-	if ((lg.multi = curl_multi_init()) == NULL) {
-		err_set(e, EXIT_ERR, "bench: cannot set up libcurl");
-		goto out;
-	}
 	lg.curl_timer = evtimer_new(lg.base, on_curl_timer, &lg);
 	lg.sched_timer = evtimer_new(lg.base, on_sched, &lg);
 	lg.tick_timer = event_new(lg.base, -1, EV_PERSIST, on_tick, &lg);
 	lg.stop_timer = event_new(lg.base, -1, EV_PERSIST, on_stop_poll, &lg);
 	lg.step_timer = evtimer_new(lg.base, on_step, &lg);
 	lg.conc = c->concurrency;
-	/* HTTP/2: HTTPS negotiates it by ALPN.  On plain HTTP, libcurl
-	 * before 8.0.0 fails every request on a reused prior-knowledge h2c
-	 * connection ("Error in the HTTP2 framing layer", curl #10634, fixed
-	 * in 8.0.0), so there the first request of a connection upgrades
-	 * (Upgrade: h2c) and the rest are multiplexed on it. */
-	lg.h2_version = curl_version_info(CURLVERSION_NOW)->version_num >=
-	    0x080000 ? (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE :
-	    (long)CURL_HTTP_VERSION_2_0;
-	maxconn = c->rate > 0 ? c->max_inflight : c->concurrency;
-	/* libcurl keeps a receive buffer per handle: 16 KiB each while
-	 * they take at most 32 MiB together, then smaller (a power of two,
-	 * at least 2 KiB: still several SSE events per read), so that
-	 * 10,000 streams fit in well under 200 MiB. */
+	lg.maxconn = c->rate > 0 ? c->max_inflight : c->concurrency;
+	/* Each transport keeps a receive buffer per request (libcurl: per
+	 * handle; native: per connection): 16 KiB each while they take at
+	 * most 32 MiB together, then smaller (a power of two, at least
+	 * 2 KiB: still several SSE events per read), so that 10,000 streams
+	 * fit in well under 200 MiB. */
 	for (lg.bufsize = 16384; lg.bufsize > 2048 &&
-	    lg.bufsize * maxconn > 32L * 1024 * 1024; lg.bufsize /= 2)
+	    lg.bufsize * lg.maxconn > 32L * 1024 * 1024; lg.bufsize /= 2)
 		;
-	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(lg.multi, CURLMOPT_SOCKETDATA, &lg);
-	curl_multi_setopt(lg.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(lg.multi, CURLMOPT_TIMERDATA, &lg);
-	/* The keep-alive pool holds one connection per concurrent request. */
-	curl_multi_setopt(lg.multi, CURLMOPT_MAXCONNECTS, maxconn);
-	if (c->http2)
-		curl_multi_setopt(lg.multi, CURLMOPT_PIPELINING,
-		    (long)CURLPIPE_MULTIPLEX);
-	else
-		curl_multi_setopt(lg.multi, CURLMOPT_PIPELINING,
-		    (long)CURLPIPE_NOTHING);
+	if (c->transport == LG_TRANSPORT_NATIVE && c->http2) {
+		err_set(e, EXIT_USAGE, "bench: --transport native speaks "
+		    "HTTP/1.1 only: drop --http2 or use --transport curl");
+		goto out;
+	}
+	if (c->transport == LG_TRANSPORT_NATIVE && !url_native(&lg, c->url)) {
+		err_set(e, EXIT_USAGE, "bench: --transport native needs a plain "
+		    "http:// URL without a proxy, not %s", c->url);
+		goto out;
+	}
+	lg.h1 = lgh1_new(lg.base, &nat_cbs, c->connect_timeout, c->timeout,
+	    (size_t)lg.bufsize, (size_t)lg.maxconn);
+	lg.h1_hdrs = native_const_headers(c, &lg.h1_hdrs_len);
 	lg.total = c->requests > 0 ? (uint64_t)c->requests +
 	    (uint64_t)c->warmup : UINT64_MAX;
 	if (c->worker_count > 1 && lg.total != UINT64_MAX)
@@ -1577,15 +1891,21 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	sum->rx_kernel = lg.rx_kernel;
 	sum->rx_user = lg.rx_user;
 	sum->interrupted = lg_stop_flag != 0;
+	sum->native_attempts = lg.native_attempts;
+	sum->curl_attempts = lg.curl_attempts;
 	rc = lg.failed ? -1 : 0;
 out:
 	for (i = 0; i < lg.nslots; i++) {
 		if (lg.all_slots[i]->in_multi)
 			curl_multi_remove_handle(lg.multi,
 			    lg.all_slots[i]->easy);
+		if (lg.all_slots[i]->in_native)
+			lgh1_cancel(lg.h1, &lg.all_slots[i]->nr);
 		slot_destroy(lg.all_slots[i]);
 	}
 	free(lg.all_slots);
+	lgh1_free(lg.h1);
+	free(lg.h1_hdrs);
 	/* Closes the pooled connections (on_socket_close needs the table). */
 	if (lg.multi != NULL)
 		curl_multi_cleanup(lg.multi);

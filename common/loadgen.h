@@ -1,10 +1,13 @@
 /*
  * loadgen.h: the load engine behind `maasctl bench`.
  *
- * One event loop: libcurl's multi socket API driven by libevent (no thread
- * per request), a keep-alive connection pool sized to the concurrency, one
- * reusable easy handle per request slot, and a streaming SSE parser per
- * request.  Two load models:
+ * One event loop (libevent; no thread per request), a keep-alive
+ * connection pool sized to the concurrency and a streaming SSE parser per
+ * request slot.  Plain http:// URLs without a proxy go over the engine's
+ * own non-blocking HTTP/1.1 client (lgh1.h: one system call per read,
+ * the kernel's receive time with it, no copy of the body); HTTPS, HTTP/2
+ * and proxies go over libcurl's multi socket API on the same loop, one
+ * reusable easy handle per slot (--transport chooses).  Two load models:
  *
  *  - closed loop: `concurrency` requests in flight; each completion starts
  *    the next one;
@@ -17,10 +20,12 @@
  * Every request reports its intended, dispatched, sent, first-byte,
  * first-token, per-chunk, last-token and end times (ns since the run
  * started; a response's bytes are timed when they reached the host, from
- * the kernel's receive timestamp of the socket (SO_TIMESTAMPNS, peeked
- * before libcurl reads), else when they reach libcurl's write callback,
- * before any parsing; the sent time is when libcurl writes the request),
- * libcurl's DNS/connect/TLS/TTFB timings, and tokens from three sources
+ * the kernel's receive timestamp of the socket (SO_TIMESTAMPNS: taken with
+ * the native client's read, or peeked before libcurl reads), else when
+ * they reach the transport's callback, before any parsing; the sent time
+ * is when the transport writes the request), the transport's
+ * DNS/connect/TLS/TTFB timings (libcurl's CURLINFO_*_TIME_T, or the same
+ * measured by the native client), and tokens from three sources
  * (server usage, per-chunk usage, content chunks).  429 and 503 are their own class and may
  * be retried (never, honouring Retry-After, or exponential backoff with
  * jitter), each retry linked to the original intended time.
@@ -45,6 +50,13 @@ enum lg_retry {
 	LG_RETRY_NEVER = 0,		/* count it and move on */
 	LG_RETRY_AFTER,			/* wait Retry-After (else backoff) */
 	LG_RETRY_BACKOFF		/* exponential backoff, full jitter */
+};
+
+/* Which HTTP client sends the requests. */
+enum lg_transport {
+	LG_TRANSPORT_AUTO = 0,		/* native where it can, else libcurl */
+	LG_TRANSPORT_NATIVE,		/* native HTTP/1.1 only (lgh1.h) */
+	LG_TRANSPORT_CURL		/* libcurl for everything */
 };
 
 /* How a request ended. */
@@ -186,7 +198,8 @@ struct lg_config {
 	double		 connect_timeout; /* s; 0: 10 */
 	const char	*ca_file;	/* TLS CA bundle or NULL */
 	int		 insecure;	/* skip TLS verification */
-	int		 http2;		/* HTTP/2 (multiplexed) */
+	int		 http2;		/* HTTP/2 (multiplexed; libcurl) */
+	enum lg_transport transport;	/* HTTP client */
 	const char	*request_id_prefix; /* x-request-id prefix */
 	long		 worker_index;	/* this worker sends requests seq with */
 	long		 worker_count;	/* seq % count == index (count 0: all) */
@@ -219,6 +232,8 @@ struct lg_summary {
 					 * receive timestamp */
 	uint64_t	 rx_user;	/* ... by the clock at the callback */
 	int		 interrupted;	/* stopped by SIGINT */
+	uint64_t	 native_attempts; /* attempts over the native client */
+	uint64_t	 curl_attempts;	/* ... over libcurl */
 };
 
 /* Gaps for an open loop: n absolute deadlines in ns from 0, seeded,

@@ -271,10 +271,13 @@ report_text(const cJSON *r)
 		    json_num(r, "slo.good_fraction", 0) * 100,
 		    json_num(r, "slo.attainment", 0) * 100,
 		    cJSON_IsTrue(json_path(r, "slo.met")) ? "met" : "MISSED");
-	sb_addf(&sb, "client: %.0f%% CPU, %.0f KiB max RSS, %.0f connections\n",
-	    json_num(r, "client.cpu_share", 0) * 100,
+	sb_addf(&sb, "client: %.0f%% CPU, %.0f KiB max RSS, %.0f connections%s"
+	    "%s\n", json_num(r, "client.cpu_share", 0) * 100,
 	    json_num(r, "client.max_rss_kib", 0),
-	    json_num(r, "requests.connections_opened", 0));
+	    json_num(r, "requests.connections_opened", 0),
+	    json_str(r, "client.transport") ? ", transport " : "",
+	    json_str(r, "client.transport") ? json_str(r, "client.transport") :
+	    "");
 	sb_addc(&sb, '\n');
 	metrics_table(&sb, cJSON_GetObjectItem(r, "metrics"));
 	cls = cJSON_GetObjectItem(r, "classes");
