@@ -71,6 +71,10 @@ struct oai_acc {
 	 * latest delta, id/model/created are not kept, and JSON is parsed
 	 * as it is (no exact big integers, no duplicate-key pass). */
 	int		 lean;
+	/* A lean accumulator scans the common chunk shapes in place without
+	 * cJSON; tree_only turns that off (tests compare the two). */
+	int		 tree_only;
+	size_t		 fast_chunks;	 /* chunks the scan took */
 };
 
 void	 oai_acc_init(struct oai_acc *, int chat);

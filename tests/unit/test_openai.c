@@ -205,6 +205,138 @@ TEST(completions)
 	oai_acc_free(&a);
 }
 
+/*
+ * The lean accumulator's in-place scan against cJSON's tree on chunks of
+ * every shape: the same return code and the same state after each, and
+ * the scan takes the common shapes itself.
+ */
+static const struct {
+	int		 chat;
+	int		 fast;		/* the scan takes it (1), declines (0) */
+	const char	*data;
+} fast_cases[] = {
+	/* The simulator's and vLLM's shapes. */
+	{ 1, 1, "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
+	  "\"created\":1795418834,\"model\":\"m\",\"choices\":[{\"index\":0,"
+	  "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":"
+	  "null,\"finish_reason\":null}]}" },
+	{ 1, 1, "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+	  "\"Veniam\"},\"logprobs\":null,\"finish_reason\":null,"
+	  "\"stop_reason\":null}]}" },
+	{ 1, 1, "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
+	  "\" id\"},\"finish_reason\":\"length\",\"stop_reason\":null}]}" },
+	{ 1, 1, "{\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,"
+	  "\"total_tokens\":10,\"completion_tokens\":3,"
+	  "\"prompt_tokens_details\":{\"cached_tokens\":4}}}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":"
+	  "{\"prompt_tokens\":7,\"completion_tokens\":1,\"total_tokens\":8}}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":null}" },
+	{ 1, 1, " {\"choices\" : [ {\"delta\" : {\"content\" : \"sp\" } } ] }\r\n" },
+	/* Reasoning, both spellings, and which one wins. */
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"reasoning_content\":\"hm\"}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"reasoning\":\"hm2\"}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"reasoning_content\":null,"
+	  "\"reasoning\":\"r\",\"content\":\"c\"}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"reasoning_content\":\"\","
+	  "\"reasoning\":\"r\"}}]}" },
+	/* Escapes, types, duplicates, extra choices, nesting. */
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"content\":\"a\\nb\\\"c\\\\d\\/e"
+	  "\\tf\"}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"content\":42}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"content\":\"x\",\"content\":\"y\"}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"content\":\"1\"}},{\"delta\":"
+	  "{\"content\":\"2\"}}]}" },
+	{ 1, 1, "{\"choices\":[7,{\"delta\":{\"content\":\"2\"}}]}" },
+	{ 1, 1, "{\"choices\":null}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":\"no\"}],\"x\":{\"y\":[1,2.5e3,-0.1,"
+	  "true,false,null,{\"z\":\"\\u00e9\\ud83d\\ude00\"}]}}" },
+	{ 1, 1, "{\"error\":null,\"choices\":[{\"delta\":{\"content\":\"e\"}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":"
+	  "7}]}" },
+	{ 1, 1, "{\"choices\":[{\"text\":\"ignored in chat\"}]}" },
+	{ 0, 1, "{\"id\":\"x\",\"choices\":[{\"text\":\"ab\",\"finish_reason\":"
+	  "\"length\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,"
+	  "\"total_tokens\":2}}" },
+	{ 0, 1, "{\"choices\":[{\"delta\":{\"content\":\"ignored\"},\"text\":"
+	  "\"t\"}]}" },
+	/* Declined: left to cJSON, which must give the same answer. */
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"content\":\"caf\\u00e9\"}}]}" },
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"Content\":\"case\"}}]}" },
+	{ 1, 0, "{\"Choices\":[{\"delta\":{\"content\":\"case\"}}]}" },
+	{ 1, 0, "{\"choices\":{\"a\":{\"delta\":{\"content\":\"obj\"}}}}" },
+	{ 1, 0, "{\"choices\":[],\"usage\":{\"completion_tokens\":2.0}}" },
+	{ 1, 0, "{\"choices\":[],\"usage\":{\"completion_tokens\":"
+	  "12345678901234567}}" },
+	{ 1, 0, "{\"error\":{\"message\":\"boom\"}}" },
+	{ 1, 0, "{\"error\":\"flat\"}" },
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"content\":\"a\"}}]} trailing" },
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],}" },
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"content\":\"a}}]}" },
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"content\":\"bad\\q\"}}]}" },
+	{ 1, 0, "{\"x\":\"\\udc00\"}" },
+	{ 1, 0, "{\"x\":\"\\ud800x\"}" },
+	{ 1, 0, "{\"x\":01}" },
+	{ 1, 0, "{\"x\":tru}" },
+	{ 1, 0, "[1,2]" },
+	{ 1, 0, "" },
+	{ 1, 0, "{\"x\":\"\x01\"}" },
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"con\\tent\":\"k\"}}]}" },
+};
+
+TEST(fast_scan)
+{
+	struct oai_acc	 a, b;
+	struct err	 e = ERR_INIT;
+	size_t		 i, n;
+	int		 ra, rb;
+
+	for (i = 0; i < sizeof fast_cases / sizeof fast_cases[0]; i++) {
+		oai_acc_init(&a, fast_cases[i].chat);
+		a.lean = 1;
+		oai_acc_init(&b, fast_cases[i].chat);
+		b.lean = b.tree_only = 1;
+		n = strlen(fast_cases[i].data);
+		ra = oai_acc_chunk(&a, fast_cases[i].data, n, NULL);
+		rb = oai_acc_chunk(&b, fast_cases[i].data, n, &e);
+		err_clear(&e);
+		is_int(ra, rb, "case %zu: same return", i);
+		is_int(a.fast_chunks, fast_cases[i].fast, "case %zu: scan %s",
+		    i, fast_cases[i].fast ? "takes it" : "declines");
+		is_int(b.fast_chunks, 0, "case %zu: tree_only never scans", i);
+		is_int(a.chunks, b.chunks, "case %zu: chunks", i);
+		is_int(a.content_chunks, b.content_chunks,
+		    "case %zu: content chunks", i);
+		is_int(a.reasoning_chunks, b.reasoning_chunks,
+		    "case %zu: reasoning chunks", i);
+		is_str(a.delta_content, b.delta_content, "case %zu: content",
+		    i);
+		is_str(a.delta_reasoning, b.delta_reasoning,
+		    "case %zu: reasoning", i);
+		is_str(a.finish_reason, b.finish_reason,
+		    "case %zu: finish_reason", i);
+		ok(a.prompt_tokens == b.prompt_tokens &&
+		    a.completion_tokens == b.completion_tokens &&
+		    a.total_tokens == b.total_tokens &&
+		    a.cached_tokens == b.cached_tokens, "case %zu: usage", i);
+		is_str(a.error, b.error, "case %zu: error", i);
+		oai_acc_free(&a);
+		oai_acc_free(&b);
+	}
+	/* State carries over chunks and resets keep the choice. */
+	oai_acc_init(&a, 1);
+	a.lean = 1;
+	oai_acc_chunk(&a, fast_cases[1].data, strlen(fast_cases[1].data), NULL);
+	oai_acc_chunk(&a, fast_cases[2].data, strlen(fast_cases[2].data), NULL);
+	is_str(a.content.buf, " id", "scan: a lean buffer keeps the latest delta");
+	is_str(a.finish_reason, "length", "scan: finish_reason kept");
+	is_int(a.fast_chunks, 2, "scan: both taken");
+	a.tree_only = 1;
+	oai_acc_reset(&a);
+	ok(a.tree_only && a.lean && a.fast_chunks == 0,
+	    "reset keeps lean and tree_only, clears the counts");
+	oai_acc_free(&a);
+}
+
 int
 main(void)
 {
@@ -213,5 +345,6 @@ main(void)
 	RUN(lean);
 	RUN(errors);
 	RUN(completions);
+	RUN(fast_scan);
 	return tap_done();
 }
