@@ -133,7 +133,8 @@ $(BUILD)/tests/helpers/sandbox-serve: tests/helpers/sandbox-serve.c $(SBX_OBJ) $
 # The model simulator's unit test and standalone server link its objects.
 MSIM_OBJ = $(BUILD)/cli/sandbox/modelsim.o $(BUILD)/cli/sandbox/modelsim_profile.o \
 	$(BUILD)/cli/sandbox/modelsim_text.o $(BUILD)/cli/sandbox/modelsim_cache.o \
-	$(BUILD)/cli/sandbox/modelsim_arrival.o $(BUILD)/cli/sandbox/chunked.o
+	$(BUILD)/cli/sandbox/modelsim_arrival.o $(BUILD)/cli/sandbox/modelsim_metrics.o \
+	$(BUILD)/cli/sandbox/chunked.o
 $(BUILD)/tests/unit/test_modelsim: tests/unit/test_modelsim.c tests/unit/tap.h \
     $(MSIM_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

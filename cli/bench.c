@@ -8,6 +8,7 @@
  * subcommands (compare, merge, calibrate) live in bench_tools.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "json.h"
 #include "loadgen.h"
 #include "openai.h"
+#include "promscrape.h"
 #include "replay.h"
 #include "report.h"
 #include "stages.h"
@@ -82,6 +84,8 @@ static struct {
 	const char	*calibration;
 	const char	*worker;
 	double		 start_at;
+	const char	*server_metrics;
+	double		 server_metrics_interval;
 } A = {
 	.concurrency = -1, .arrival = "poisson", .burstiness = 1,
 	.max_inflight = 10000, .seed = -1, .input = "32", .output = "16",
@@ -89,6 +93,7 @@ static struct {
 	.retry = "never", .transport = "auto", .max_retries = 3, .retry_cap = 10, .progress = -1,
 	.max_lag = 0.001, .min_achieved = 0.98, .max_cpu = 0.9,
 	.max_token_mismatch = 0.01, .trace_scale = 1,
+	.server_metrics_interval = 0.5,
 };
 
 static const struct opt bench_opts[] = {
@@ -251,6 +256,16 @@ static const struct opt bench_opts[] = {
 	{ "start-at", 0, OPT_DOUBLE, &A.start_at, "UNIXTIME",
 	  "wait until this wall-clock time to start (a barrier for workers)",
 	  0, NULL, NULL, 0, 0 },
+	{ "server-metrics", 0, OPT_STR, &A.server_metrics, "URL",
+	  "scrape the server's Prometheus /metrics (vLLM names) before, "
+	  "during and after the run: queue, prefill and decode time, KV "
+	  "cache usage and prefix-cache hits per second in the time series "
+	  "and the report (a path such as /metrics is taken on the target's "
+	  "host)", 0, NULL, NULL, 0, 0 },
+	{ "server-metrics-interval", 0, OPT_DURATION,
+	  &A.server_metrics_interval, "DURATION",
+	  "time between scrapes during the run (default 500ms)", 0, NULL,
+	  NULL, 0, 0 },
 	{ "calibration", 0, OPT_STR, &A.calibration, "FILE",
 	  "a `bench calibrate` result to carry in the report", 0, NULL, "file",
 	  0, 0 },
@@ -268,6 +283,8 @@ on_sigint(int sig)
 struct run {
 	struct bm	 bm;
 	struct rp	*rp;		/* --replay, or NULL */
+	struct ps_scraper *ps;		/* --server-metrics, or NULL */
+	struct ps_sample ps_prev;	/* the scrape the last row used */
 	int		 progress;
 	int		 tty;
 	int		 drawn;
@@ -289,7 +306,19 @@ on_tick(void *arg, const struct lg_tick *t)
 	struct run	*run = arg;
 	struct hist	*h = run->bm.all.h[BM_TTFT];
 	char		*line;
+	struct ps_sample cur;
+	int		 k;
 
+	if (run->ps != NULL) {
+		/* The figures of the scrapes since the last row's, or null
+		 * when no new scrape fell in this second. */
+		if (ps_latest(run->ps, &cur) == 0 && cur.t != run->ps_prev.t) {
+			ps_derive(&run->ps_prev, &cur, run->bm.srv);
+			run->ps_prev = cur;
+		} else
+			for (k = 0; k < PSD_NDERIVED; k++)
+				run->bm.srv[k] = NAN;
+	}
 	bm_tick(&run->bm, t);
 	if (!run->progress)
 		return;
@@ -522,6 +551,20 @@ header_name_ok(const char *s)
 	return 1;
 }
 
+/* --server-metrics as a URL: a path is taken on the target's origin. */
+static char *
+server_metrics_url(const char *v, const char *base)
+{
+	const char	*p;
+
+	if (v[0] != '/')
+		return xstrdup(v);
+	p = strstr(base, "://");
+	p = p != NULL ? strchr(p + 3, '/') : NULL;
+	return xasprintf("%.*s%s", p != NULL ? (int)(p - base) :
+	    (int)strlen(base), base, v);
+}
+
 /* How many of the request numbers 0 .. x-1 are this worker's. */
 static uint64_t
 worker_share(uint64_t x, const struct lg_config *c)
@@ -560,6 +603,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	size_t			 npc, i, j;
 	cJSON			*extra = NULL, *report = NULL, *calib = NULL;
 	char			*model = NULL, *url = NULL, *cmdline = NULL;
+	char			*smurl = NULL;
 	char			*s, started[32], *cpath = NULL;
 	time_t			 now;
 	int			 rc = -1, have_target = 0, ran = 0;
@@ -674,6 +718,20 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	if (c.transport == LG_TRANSPORT_NATIVE && A.http2) {
 		err_set(e, EXIT_USAGE, "bench: --transport native speaks "
 		    "HTTP/1.1 only: drop --http2 or use --transport curl");
+		goto out;
+	}
+	if (A.server_metrics != NULL && A.server_metrics[0] != '/' &&
+	    strncmp(A.server_metrics, "http://", 7) != 0 &&
+	    strncmp(A.server_metrics, "https://", 8) != 0) {
+		err_set(e, EXIT_USAGE, "bench: invalid --server-metrics \"%s\": "
+		    "want an http(s):// URL or a path such as /metrics",
+		    A.server_metrics);
+		goto out;
+	}
+	if (!(A.server_metrics_interval >= 0.05 &&
+	    A.server_metrics_interval <= 3600)) {
+		err_set(e, EXIT_USAGE, "bench: invalid --server-metrics-interval "
+		    "%g s: want 50ms to 1h", A.server_metrics_interval);
 		goto out;
 	}
 	if (A.start_at < 0 || (A.start_at > 0 && A.start_at >
@@ -1007,6 +1065,18 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	run.tty = term_is_tty();
 	run.progress = A.progress == -1 ? run.tty : A.progress;
 
+	if (A.server_metrics != NULL) {
+		/* The scrape before the run: a server that cannot be
+		 * scraped fails the run before any load is sent. */
+		smurl = server_metrics_url(A.server_metrics, t.base);
+		if ((run.ps = ps_start(smurl, &t.http,
+		    A.server_metrics_interval, e)) == NULL) {
+			err_wrap(e, "bench: --server-metrics");
+			goto out;
+		}
+		ps_latest(run.ps, &run.ps_prev);
+		run.bm.srv_on = 1;
+	}
 	now = time(NULL);
 	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	memset(&sa, 0, sizeof sa);
@@ -1014,6 +1084,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	sigaction(SIGINT, &sa, &old);
 	rc = lg_run(&c, &sum, e);
 	sigaction(SIGINT, &old, NULL);
+	ps_stop(run.ps);
 	if (rc != 0)
 		goto out;
 	ran = 1;
@@ -1061,6 +1132,9 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	report = bm_report(&run.bm, &sum, &info, &lim);
 	cJSON_Delete(info.workload);
+	if (run.ps != NULL)
+		cJSON_AddItemToObject(report, "server_metrics",
+		    ps_report(run.ps));
 	if (rp.n > 0) {
 		cJSON *x = cJSON_AddObjectToObject(report, "replay");
 
@@ -1161,6 +1235,8 @@ out:
 	free_keys(&keys);
 	free(hdrs);
 	free(url);
+	ps_free(run.ps);
+	free(smurl);
 	free(model);
 	free(cmdline);
 	if (A.calibration == cpath)

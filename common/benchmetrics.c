@@ -556,6 +556,7 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 	double	 dt = t->elapsed - b->prev.elapsed;
 	double	 p50 = 0, p99 = 0;
 	cJSON	*row;
+	int	 k;
 
 	if (dt <= 0)
 		return;
@@ -583,15 +584,27 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 	cJSON_AddNumberToObject(row, "ttft_p99_ms", round(p99 * 1000) / 1000);
 	cJSON_AddNumberToObject(row, "errors", (double)b->sec_err);
 	cJSON_AddNumberToObject(row, "rate_limited", (double)b->sec_throttled);
+	for (k = 0; b->srv_on && k < PSD_NDERIVED; k++)
+		if (isnan(b->srv[k]))
+			cJSON_AddNullToObject(row, ps_derived_name(k));
+		else
+			cJSON_AddNumberToObject(row, ps_derived_name(k),
+			    round(b->srv[k] * 1e4) / 1e4);
 	if (b->ts != NULL) {
 		if (b->ts_csv) {
 			if (b->prev.elapsed == 0)
 				fputs("t,offered,dispatched,completed,in_flight,"
 				    "waiting,output_tokens,output_tokens_per_s,"
 				    "ttft_p50_ms,ttft_p99_ms,errors,"
-				    "rate_limited\n", b->ts);
+				    "rate_limited", b->ts);
+			if (b->prev.elapsed == 0) {
+				for (k = 0; b->srv_on && k < PSD_NDERIVED; k++)
+					fprintf(b->ts, ",%s",
+					    ps_derived_name(k));
+				fputc('\n', b->ts);
+			}
 			fprintf(b->ts, "%.3f,%llu,%llu,%llu,%ld,%ld,%llu,%.1f,"
-			    "%.3f,%.3f,%llu,%llu\n", t->elapsed,
+			    "%.3f,%.3f,%llu,%llu", t->elapsed,
 			    (unsigned long long)(t->scheduled -
 			    b->prev.scheduled),
 			    (unsigned long long)(t->dispatched -
@@ -602,6 +615,12 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 			    b->live_tps, p50, p99,
 			    (unsigned long long)b->sec_err,
 			    (unsigned long long)b->sec_throttled);
+			for (k = 0; b->srv_on && k < PSD_NDERIVED; k++)
+				if (isnan(b->srv[k]))
+					fputc(',', b->ts);
+				else
+					fprintf(b->ts, ",%.4f", b->srv[k]);
+			fputc('\n', b->ts);
 		} else {
 			char *s = cJSON_PrintUnformatted(row);
 

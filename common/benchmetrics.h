@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "loadgen.h"
+#include "promscrape.h"
 
 #define BM_SCHEMA	"maasctl.bench/v1"
 
@@ -144,6 +145,9 @@ struct bm {
 	struct lg_tick	 prev;		/* the previous tick */
 	cJSON		*series;	/* per-second rows for the report */
 	char		*err_first[LG_NCLASS]; /* first message per class */
+	int		 srv_on;	/* rows carry the scraped server
+					 * figures (--server-metrics) */
+	double		 srv[PSD_NDERIVED]; /* this second's, NAN unknown */
 	/* Live figures for the progress line. */
 	double		 live_rps, live_tps;
 	uint64_t	 errors;	/* failed requests so far */

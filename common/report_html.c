@@ -308,6 +308,58 @@ groups_html(struct strbuf *sb, const cJSON *r)
 	}
 }
 
+/*
+ * The scraped server figures (--server-metrics) on the run's time axis:
+ * requests running and waiting, and the server's mean queue, prefill and
+ * decode times per second.  Seconds without a new scrape are left out.
+ */
+static void
+server_charts(struct strbuf *sb, const cJSON *ts, const double *tx,
+    size_t nts, const char *const *colors)
+{
+	static const char *const gk[] = { "server_running", "server_waiting" };
+	static const char *const gn[] = { "running", "waiting" };
+	static const char *const tk[] = { "server_queue_time_ms",
+	    "server_prefill_time_ms", "server_decode_time_ms" };
+	static const char *const tn[] = { "queue", "prefill", "decode" };
+	struct series	 s[3];
+	double		*x[3], *y[3];
+	const cJSON	*row, *v;
+	size_t		 i, j, k;
+
+	for (k = 0; k < 3; k++) {
+		x[k] = xcalloc(nts, sizeof *x[k]);
+		y[k] = xcalloc(nts, sizeof *y[k]);
+	}
+	sb_adds(sb, "<h2>Server (scraped /metrics)</h2>\n");
+	for (k = 0; k < 2; k++) {
+		for (i = 0, j = 0, row = ts->child; row != NULL && i < nts;
+		    row = row->next, i++)
+			if (cJSON_IsNumber(v = cJSON_GetObjectItem(row, gk[k]))) {
+				x[k][j] = tx[i];
+				y[k][j++] = v->valuedouble;
+			}
+		s[k] = (struct series){ gn[k], colors[k * 2], x[k], y[k], j };
+	}
+	chart(sb, "server-requests-time", "Server requests running and "
+	    "waiting", "s", "requests", s, 2, 0);
+	for (k = 0; k < 3; k++) {
+		for (i = 0, j = 0, row = ts->child; row != NULL && i < nts;
+		    row = row->next, i++)
+			if (cJSON_IsNumber(v = cJSON_GetObjectItem(row, tk[k]))) {
+				x[k][j] = tx[i];
+				y[k][j++] = v->valuedouble;
+			}
+		s[k] = (struct series){ tn[k], colors[k], x[k], y[k], j };
+	}
+	chart(sb, "server-phases-time", "Server queue, prefill and decode "
+	    "time per second", "s", "ms", s, 3, 0);
+	for (k = 0; k < 3; k++) {
+		free(x[k]);
+		free(y[k]);
+	}
+}
+
 char *
 report_html(const cJSON *r)
 {
@@ -437,6 +489,8 @@ report_html(const cJSON *r)
 		s[0] = (struct series){ "TTFT p50", colors[0], tx, p50, nts };
 		s[1] = (struct series){ "TTFT p99", colors[1], tx, p99, nts };
 		chart(&sb, "ttft-time", "TTFT per second", "s", "ms", s, 2, 0);
+		if (cJSON_GetObjectItem(r, "server_metrics") != NULL)
+			server_charts(&sb, ts, tx, nts, colors);
 	}
 	groups_html(&sb, r);
 	sb_adds(&sb, "</body></html>\n");

@@ -29,6 +29,35 @@ num(struct strbuf *sb, double v)
 		sb_addf(sb, " %10.3f", v);
 }
 
+/* The scraped server figures of the run (--server-metrics). */
+static void
+server_line(struct strbuf *sb, const cJSON *x)
+{
+	static const char *const k[] = { "server_queue_time_ms",
+	    "server_prefill_time_ms", "server_decode_time_ms",
+	    "server_prefix_cache_hit_rate", "server_generation_tokens_per_s" };
+	static const char *const label[] = { "queue %.3f ms", "prefill %.3f ms",
+	    "decode %.3f ms", "prefix cache hits %.2f%%",
+	    "%.1f generated tok/s" };
+	const cJSON	*v;
+	size_t		 i;
+	int		 any = 0;
+
+	sb_addf(sb, "server (%s, %.0f scrapes, %.0f failed):",
+	    json_str(x, "url"), json_num(x, "scrapes", 0),
+	    json_num(x, "scrape_errors", 0));
+	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+		v = json_path(cJSON_GetObjectItem(x, "run"), k[i]);
+		if (!cJSON_IsNumber(v))
+			continue;
+		sb_addf(sb, "%s ", any++ ? "," : "");
+		sb_addf(sb, label[i], v->valuedouble * (i == 3 ? 100 : 1));
+	}
+	if (!any)
+		sb_adds(sb, " no vLLM timing series");
+	sb_addc(sb, '\n');
+}
+
 static void
 metrics_table(struct strbuf *sb, const cJSON *metrics)
 {
@@ -278,6 +307,8 @@ report_text(const cJSON *r)
 	    json_str(r, "client.transport") ? ", transport " : "",
 	    json_str(r, "client.transport") ? json_str(r, "client.transport") :
 	    "");
+	if ((v = cJSON_GetObjectItem(r, "server_metrics")) != NULL)
+		server_line(&sb, v);
 	sb_addc(&sb, '\n');
 	metrics_table(&sb, cJSON_GetObjectItem(r, "metrics"));
 	cls = cJSON_GetObjectItem(r, "classes");

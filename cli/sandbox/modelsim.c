@@ -625,6 +625,7 @@ req_release(struct msim_req *r)
 {
 	struct msim_model *m = r->model;
 	struct msim_req *next;
+	double now;
 
 	if (r->state == RQ_WAITING) {
 		TAILQ_REMOVE(&m->waiting, r, q);
@@ -640,7 +641,9 @@ req_release(struct msim_req *r)
 		m->nwaiting--;
 		r->ms->stats.waiting--;
 		/* Its TTFT counts from the moment it got a slot. */
-		next->arrived = now_mono();
+		now = now_mono();
+		r->ms->stats.queue_time += now - next->arrived;
+		next->arrived = now;
 		admit(next);
 	}
 }
@@ -770,6 +773,8 @@ admit(struct msim_req *r)
 
 	m->running++;
 	r->ms->stats.running++;
+	r->ms->stats.admitted++;
+	r->ms->stats.prompt_tokens += (unsigned long)r->prompt_tokens;
 	t0 = r->arrived;
 	r->first_at = t0 + c->header_delay +
 	    msim_ttft(c, &r->rng, r->prompt_tokens - r->cached_tokens,
@@ -1120,6 +1125,16 @@ whole_answer(struct msim_req *r)
 	return s;
 }
 
+/* /metrics: a finished answer's prefill (slot to first token) and decode
+ * (first to last token) times, on the schedule's own deadlines. */
+static void
+timed_done(struct msim_req *r)
+{
+	r->ms->stats.timed++;
+	r->ms->stats.prefill_time += r->first_at - r->arrived;
+	r->ms->stats.decode_time += r->deadline - r->first_at;
+}
+
 static void
 req_step(struct msim_req *r)
 {
@@ -1161,6 +1176,7 @@ req_step(struct msim_req *r)
 		r->conn = NULL;
 		ms->stats.completed++;
 		ms->stats.tokens += total;
+		timed_done(r);
 		req_done(r);
 		return;
 	}
@@ -1190,6 +1206,7 @@ req_step(struct msim_req *r)
 	}
 	finish_stream(r);
 	ms->stats.completed++;
+	timed_done(r);
 	req_done(r);
 }
 
@@ -1641,6 +1658,12 @@ modelsim_handle_cb(struct modelsim *ms, struct evhttp_request *req,
 			done(arg, 200, -1);
 		return;
 	}
+	if (path_is(path, "metrics") && cmd == EVHTTP_REQ_GET) {
+		modelsim_metrics_reply(ms, req);
+		if (done != NULL)
+			done(arg, 200, -1);
+		return;
+	}
 	if (path_is(path, "chat/completions"))
 		chat = 1;
 	else if (path_is(path, "completions"))
@@ -1782,7 +1805,18 @@ modelsim_watch_arrivals(struct modelsim *ms, struct evhttp *http,
 void
 modelsim_get_stats(const struct modelsim *ms, struct modelsim_stats *st)
 {
+	const struct msim_model *m;
+	uint64_t q, h;
+
 	*st = ms->stats;
+	TAILQ_FOREACH(m, &ms->models, entry)
+		if (m->cache != NULL) {
+			msim_cache_stats(m->cache, &q, &h);
+			st->cache_queries += q;
+			st->cache_hits += h;
+			st->cache_used += msim_cache_used(m->cache);
+			st->cache_capacity += msim_cache_capacity(m->cache);
+		}
 	st->late_p50_us = hist_percentile(ms->late, 50) / 1000;
 	st->late_p99_us = hist_percentile(ms->late, 99) / 1000;
 	st->late_max_us = hist_max(ms->late) / 1000;

@@ -45,6 +45,17 @@ struct modelsim_stats {
 	unsigned long	 intake_p50_us;	/* of those, how long from arrival */
 	unsigned long	 intake_p99_us;	/* to the handler: median, p99 */
 	unsigned long	 intake_max_us;	/* and max, microseconds */
+	/* For /metrics (modelsim_metrics.c, vLLM's names): */
+	unsigned long	 admitted;	/* requests given a slot */
+	double		 queue_time;	/* their seconds in the waiting queue */
+	unsigned long	 prompt_tokens;	/* prompt tokens of admitted requests */
+	unsigned long	 timed;		/* answers finished normally ... */
+	double		 prefill_time;	/* ... their slot-to-first-token s */
+	double		 decode_time;	/* ... first-to-last-token s */
+	unsigned long	 cache_queries;	/* prefix cache blocks looked up */
+	unsigned long	 cache_hits;	/* of them resident */
+	unsigned long	 cache_used;	/* blocks resident now */
+	unsigned long	 cache_capacity; /* blocks the caches hold at most */
 };
 
 /* Create a simulator with no models on base. */
@@ -96,6 +107,10 @@ void		 modelsim_handle_cb(struct modelsim *, struct evhttp_request *,
  */
 int		 modelsim_watch_arrivals(struct modelsim *, struct evhttp *,
 		    struct err *);
+/* Answer GET .../metrics: the counters as Prometheus text with vLLM's
+ * metric names (modelsim_metrics.c). */
+void		 modelsim_metrics_reply(const struct modelsim *,
+		    struct evhttp_request *);
 /* Fill *st with the simulator's counters. */
 void		 modelsim_get_stats(const struct modelsim *,
 		    struct modelsim_stats *st);

@@ -97,6 +97,13 @@ msim_cache_capacity(const struct msim_cache *c)
 	return c->cap;
 }
 
+/* Blocks resident now (for the simulator's /metrics). */
+size_t
+msim_cache_used(const struct msim_cache *c)
+{
+	return c->used;
+}
+
 /* Blocks looked up and found so far (for the model's counters). */
 void
 msim_cache_stats(const struct msim_cache *c, uint64_t *queries,

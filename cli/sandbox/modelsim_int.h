@@ -100,6 +100,8 @@ struct msim_cache;
 struct msim_cache *msim_cache_new(size_t blocks);
 void	 msim_cache_free(struct msim_cache *);
 size_t	 msim_cache_capacity(const struct msim_cache *);
+/* Blocks resident now. */
+size_t	 msim_cache_used(const struct msim_cache *);
 void	 msim_cache_stats(const struct msim_cache *, uint64_t *queries,
 	    uint64_t *hits);
 /* How many lead blocks are resident; then store every block. */

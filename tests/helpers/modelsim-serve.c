@@ -8,7 +8,8 @@
  *
  * Binds 127.0.0.1 (on a port the OS picks unless --port is given), writes
  * the port to the port file atomically, and serves the simulator's routes
- * plus GET /health.  --config holds {"models": {"NAME": {settings}, ...}}
+ * (with GET /metrics) plus GET /health and POST /admin/config
+ * ({"models": {NAME: {settings}}}: models changed at run time).  --config holds {"models": {"NAME": {settings}, ...}}
  * (settings as in maasctl-sandbox(1), MODEL SIMULATOR); --model adds a
  * model with the default settings.  Exits after --lifetime seconds
  * (default 120) or on SIGTERM/SIGINT, writing the simulator's counters
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/util.h>
@@ -82,6 +84,46 @@ add_model(const char *name, const cJSON *settings, const char *busy)
 	cJSON_Delete(c);
 }
 
+/*
+ * POST /admin/config {"models": {NAME: {settings}}}: change models at run
+ * time, like llm-d-inference-sim's /admin/config (requests in flight keep
+ * their settings, new ones get the new).  204, or 400 with the reason.
+ */
+static void
+admin_config(struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req), *b;
+	struct err e = ERR_INIT;
+	size_t n = evbuffer_get_length(in);
+	char *text = xmalloc(n + 1);
+	const char *why = NULL;
+	cJSON *cfg, *models, *m;
+
+	evbuffer_remove(in, text, n);
+	text[n] = '\0';
+	if ((cfg = json_parse(text, n, &e)) == NULL)
+		why = e.msg;
+	else if (!cJSON_IsObject(models = cJSON_GetObjectItemCaseSensitive(cfg,
+	    "models")))
+		why = "want {\"models\": {NAME: settings}}";
+	else
+		cJSON_ArrayForEach(m, models)
+			if (modelsim_set_model(sim, m->string, m, &e) == -1) {
+				why = e.msg;
+				break;
+			}
+	if (why != NULL) {
+		b = evbuffer_new();
+		evbuffer_add_printf(b, "%s\n", why);
+		evhttp_send_reply(req, 400, "Bad Request", b);
+		evbuffer_free(b);
+	} else
+		evhttp_send_reply(req, 204, "No Content", NULL);
+	cJSON_Delete(cfg);
+	err_clear(&e);
+	free(text);
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -90,6 +132,11 @@ on_request(struct evhttp_request *req, void *arg)
 	(void)arg;
 	if (strcmp(uri, "/health") == 0) {
 		evhttp_send_reply(req, 200, "OK", NULL);
+		return;
+	}
+	if (strcmp(uri, "/admin/config") == 0 &&
+	    evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
+		admin_config(req);
 		return;
 	}
 	modelsim_handle(sim, req, NULL);
