@@ -26,7 +26,10 @@
 # POLL: true never sleeps, a margin such as 3ms polls from that long before
 # each deadline), so its timers do not pay the machine's wake-up latency.
 # The client needs no polling: bench takes response times from the
-# kernel's receive timestamps (SO_TIMESTAMPNS), not from its own wake-ups.
+# kernel's receive timestamps (SO_TIMESTAMPNS), not from its own wake-ups;
+# on the simulator's plain http:// URL it runs its native HTTP/1.1 client
+# (the client column names the transport; BENCH_ARGS="--transport curl"
+# runs libcurl instead, for comparison).
 set -eu
 cd "$(dirname "$0")/../.."
 args=("$@") spoll=
@@ -45,7 +48,7 @@ ms() { awk -v v="${1:-0}" 'BEGIN { printf "%.3f", v / 1000 }'; }
 {
 echo "# maasctl bench accuracy against the model simulator"
 echo
-echo "Command: \`make && make tests-build && flock /work/bench.lock tests/bench/bench-accuracy.sh ${spoll:+-S $spoll }$levels\`"
+echo "Command: \`make && make tests-build && ${BENCH_ARGS:+BENCH_ARGS=\"$BENCH_ARGS\" }flock /work/bench.lock tests/bench/bench-accuracy.sh ${spoll:+-S $spoll }$levels\`"
 echo
 echo '```'
 host_line
@@ -59,7 +62,7 @@ printf '%-7s %-6s %-9s %-20s %-18s %-22s %-6s %s\n' streams ok tokens "ttft err 
 for c in $levels; do
 	n=$(( c == 1 ? 50 : 3 * c ))
 	sim_start "$cfg"
-	"${CLI_PIN[@]}" "$MAASCTL" bench --endpoint "$SIM_URL" -m m -c "$c" -n "$n" --warmup "$c" \
+	"${CLI_PIN[@]}" "$MAASCTL" bench --endpoint "$SIM_URL" -m m -c "$c" -n "$n" --warmup "$c" ${BENCH_ARGS:-} \
 	    --output-tokens 20 --no-progress --save "$BTMP/r$c.json" >/dev/null 2>"$BTMP/e$c" || true
 	sim_stop
 	r=$BTMP/r$c.json
@@ -70,7 +73,7 @@ for c in $levels; do
 	    "$(fig "$r" '"\(.metrics.tpot.p50 - 10 | .*1000|round/1000)/\(.metrics.tpot.p99 - 10 | .*1000|round/1000)"')" \
 	    "$(ms "$(sim_stat late_p50_us)")/$(ms "$(sim_stat late_p99_us)")/$(ms "$(sim_stat late_max_us)")" \
 	    "$(fig "$r" .verdict.valid)" \
-	    "$(fig "$r" '"cpu \(.client.cpu_share*100|round)% rss \(.client.max_rss_kib/1024|round) MiB"')"
+	    "$(fig "$r" '"cpu \(.client.cpu_share*100|round)% rss \(.client.max_rss_kib/1024|round) MiB \(.client.transport // "")"')"
 done
 echo '```'
 } | tee "$out"
