@@ -33,6 +33,17 @@ static const char schema_sql[] =
     "INSERT OR IGNORE INTO meta(k, v) VALUES('rv', 0);"
     "INSERT OR IGNORE INTO meta(k, v) VALUES('oldest', 0);";
 
+/*
+ * The page cache holds the whole store (up to 64 MiB, allocated only as
+ * pages are read) and the database file is memory-mapped: one connection
+ * does every read and write, so cached pages stay valid across
+ * transactions and a list reads its rows from memory, as a real API
+ * server serves lists from its watch cache, not with a pread per page.
+ */
+#define STORE_CACHE_PRAGMAS						\
+	"PRAGMA cache_size=-65536;"					\
+	"PRAGMA mmap_size=268435456;"
+
 static int
 dberr(struct sbx_store *s, struct err *e, const char *what)
 {
@@ -74,7 +85,8 @@ store_open(const char *path, long window, struct err *e)
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=FULL;", NULL, NULL, &msg) != SQLITE_OK ||
+	    "PRAGMA synchronous=FULL;" STORE_CACHE_PRAGMAS, NULL, NULL,
+	    &msg) != SQLITE_OK ||
 	    sqlite3_exec(s->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
 		err_set(e, EXIT_ERR, "sandbox store: cannot initialise %s: %s",
 		    path, msg ? msg : "unknown error");
