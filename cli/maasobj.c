@@ -269,19 +269,28 @@ table_new(const struct maasobj_table *t, int show_ns)
 	return tb;
 }
 
+/* s, or "" for NULL. */
+static const char *
+nonnull(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
 void
 maasobj_cell_principals(struct output_table *tb, const cJSON *principals)
 {
 	struct strbuf	 sb = STRBUF_INIT;
 	const cJSON	*it;
 
-	cJSON_ArrayForEach(it, json_path(principals, "groups"))
-		sb_addf(&sb, "%sgroup:%s", sb.len ? "," : "",
-		    json_str(it, "name") ? json_str(it, "name") : "");
+	cJSON_ArrayForEach(it, json_path(principals, "groups")) {
+		sb_adds(&sb, sb.len ? ",group:" : "group:");
+		sb_adds(&sb, nonnull(json_str(it, "name")));
+	}
 	cJSON_ArrayForEach(it, json_path(principals, "users"))
-		if (cJSON_IsString(it))
-			sb_addf(&sb, "%suser:%s", sb.len ? "," : "",
-			    it->valuestring);
+		if (cJSON_IsString(it)) {
+			sb_adds(&sb, sb.len ? ",user:" : "user:");
+			sb_adds(&sb, it->valuestring);
+		}
 	output_table_add(tb, sb.len ? sb.buf : "<none>");
 	sb_free(&sb);
 }
@@ -292,9 +301,13 @@ maasobj_cell_models(struct output_table *tb, const cJSON *obj)
 	struct strbuf	 sb = STRBUF_INIT;
 	const cJSON	*it;
 
-	cJSON_ArrayForEach(it, json_path(obj, "spec.modelRefs"))
-		sb_addf(&sb, "%s%s/%s", sb.len ? "," : "",
-		    json_str(it, "namespace"), json_str(it, "name"));
+	cJSON_ArrayForEach(it, json_path(obj, "spec.modelRefs")) {
+		if (sb.len > 0)
+			sb_addc(&sb, ',');
+		sb_adds(&sb, nonnull(json_str(it, "namespace")));
+		sb_addc(&sb, '/');
+		sb_adds(&sb, nonnull(json_str(it, "name")));
+	}
 	output_table_add(tb, sb.len ? sb.buf : "<none>");
 	sb_free(&sb);
 }
@@ -378,11 +391,15 @@ list_streamed(struct kube *kube, const struct kube_resource *res,
 	s.show_ns = show_ns;
 	s.now = out->now ? out->now : time(NULL);
 	sb_init(&s.names);
-	if (output_is_table(out))
+	if (output_is_table(out)) {
 		s.tb = table_new(t, show_ns);
+		if (out->format != OUTPUT_WIDE)
+			output_table_narrow(s.tb);
+	}
 	memset(&lo, 0, sizeof lo);
 	lo.label_selector = MO.selector;
 	lo.limit = 500;
+	lo.no_managed_fields = 1;	/* no column shows them */
 	if (kube_list_each(kube, res, ns, &lo, lsink_item, &s, NULL, e) != 0)
 		goto done;
 	if (s.n == 0) {

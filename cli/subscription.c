@@ -94,12 +94,18 @@ sub_row(struct output_table *tb, const cJSON *o, time_t now)
 
 	s = json_str(o, "status.phase");
 	output_table_add(tb, s && *s ? s : "<none>");
-	output_table_addf(tb, "%.0f", json_num(o, "spec.priority", 0));
+	output_table_add_num(tb, json_num(o, "spec.priority", 0));
 	maasobj_cell_principals(tb, json_path(o, "spec.owner"));
 	maasobj_cell_models(tb, o);
 	age = output_age(json_str(o, "metadata.creationTimestamp"), now);
 	output_table_add(tb, age);
 	free(age);
+	if (!output_table_shows_wide(tb)) {
+		/* LIMITS and ORGANIZATION are -o wide's only. */
+		output_table_add(tb, "");
+		output_table_add(tb, "");
+		return;
+	}
 	cJSON_ArrayForEach(it, json_path(o, "spec.modelRefs")) {
 		int n = 0;
 

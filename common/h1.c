@@ -670,6 +670,10 @@ tls_handshake(struct h1_io *io, double deadline)
 		http_xfer_fail(x, HTTP_FAIL_TLS, "cannot set up TLS");
 		return -1;
 	}
+	/* One read(2) for a record's header and body, not one for each:
+	 * SSL_read is always tried before waiting, so bytes OpenSSL holds
+	 * are never waited for. */
+	SSL_set_read_ahead(c->ssl, 1);
 	name = t->server_name != NULL && *t->server_name != '\0' ?
 	    t->server_name : x->url->host;
 	if (!is_ip(name))

@@ -155,18 +155,31 @@ json_exact_ints(cJSON *v, struct json_numscan *ns)
 }
 
 /* Whether the text holds a run of 16 or more digits: no number in it can
- * be an integer beyond 2^53 otherwise (json_exact_ints has nothing to do). */
+ * be an integer beyond 2^53 otherwise (json_exact_ints has nothing to do).
+ * A run of 16 that starts in [i, i+16) holds byte i+15, so a non-digit
+ * there moves the search 16 bytes on. */
 static int
 json_long_digits(const char *p, size_t len)
 {
-	size_t	 i, run = 0;
+	size_t	 i = 0, j;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] >= '0' && p[i] <= '9') {
-			if (++run >= 16)
-				return 1;
-		} else
-			run = 0;
+	while (i + 16 <= len) {
+		if (p[i + 15] < '0' || p[i + 15] > '9') {
+			i += 16;
+			continue;
+		}
+		/* Digits back from i+15: the run may start before it. */
+		for (j = i + 15; j > i && p[j - 1] >= '0' && p[j - 1] <= '9';
+		    j--)
+			;
+		if (j == i)
+			return 1;	/* p[i..i+15] are all digits */
+		i = j;
+		/* The run starts at j: count it forward. */
+		while (i < len && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i - j >= 16)
+			return 1;
 	}
 	return 0;
 }
@@ -206,7 +219,8 @@ json_dedupe_object(cJSON *obj)
 	if (n <= 16) {
 		for (c = obj->child; c != NULL && !dup; c = c->next)
 			for (d = c->next; d != NULL && !dup; d = d->next)
-				dup = strcmp(c->string, d->string) == 0;
+				dup = c->string[0] == d->string[0] &&
+				    strcmp(c->string, d->string) == 0;
 		if (!dup)
 			return;
 	}
@@ -294,16 +308,160 @@ json_items_init(struct json_items *it, const char *member, json_item_fn fn,
 	sb_init(&it->key);
 }
 
+/* JSON whitespace. */
+static int
+json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The first '"' or '\\' of the n bytes at p, or NULL: the end of a string's
+ * body or an escape in it.  Strings are most of a Kubernetes object's
+ * bytes, and memchr looks at many bytes a step.
+ */
+static const char *
+json_str_stop(const char *p, size_t n)
+{
+	const char	*q, *b;
+
+	if ((q = memchr(p, '"', n)) != NULL)
+		n = (size_t)(q - p);
+	if ((b = memchr(p, '\\', n)) != NULL)
+		return b;
+	return q;
+}
+
+/* Past the string that starts at p (its opening quote); NULL when it does
+ * not end before end. */
+static const char *
+json_skip_string(const char *p, const char *end)
+{
+	const char	*q;
+
+	for (p++; p < end; p = q + 1) {
+		q = json_str_stop(p, (size_t)(end - p));
+		if (q == NULL)
+			return NULL;
+		if (*q == '"')
+			return q + 1;
+		q++;		/* the escaped byte */
+	}
+	return NULL;
+}
+
+/* Past the value that starts at p; NULL when it does not end before end
+ * (a number or literal ends at the first byte that cannot continue it). */
+static const char *
+json_skip_value(const char *p, const char *end)
+{
+	int	 depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return json_skip_string(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && !json_ws(*p) && *p != ',' && *p != '}' &&
+		    *p != ']')
+			p++;
+		return p;
+	}
+	while (p < end) {
+		if (*p == '"') {
+			if ((p = json_skip_string(p, end)) == NULL)
+				return NULL;
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return NULL;
+}
+
+static const char *
+json_skip_ws(const char *p, const char *end)
+{
+	while (p < end && json_ws(*p))
+		p++;
+	return p;
+}
+
+size_t
+json_drop_member(char *buf, size_t len, const char *dotted)
+{
+	const char	*end = buf + len, *seg = dotted, *dot, *p, *k, *ke;
+	const char	*prev = NULL, *vs, *ve, *cs, *ce;
+	size_t		 seglen, sub, nsub;
+
+	dot = strchr(seg, '.');
+	seglen = dot != NULL ? (size_t)(dot - seg) : strlen(seg);
+	p = json_skip_ws(buf, end);
+	if (p == end || *p != '{')
+		return len;
+	for (p++;;) {
+		p = json_skip_ws(p, end);
+		if (p == end || *p != '"')
+			return len;	/* "}" (not there) or not JSON */
+		k = p;
+		if ((ke = json_skip_string(k, end)) == NULL)
+			return len;
+		p = json_skip_ws(ke, end);
+		if (p == end || *p != ':')
+			return len;
+		vs = json_skip_ws(p + 1, end);
+		if ((ve = json_skip_value(vs, end)) == NULL || ve == vs)
+			return len;
+		if ((size_t)(ke - k) == seglen + 2 &&
+		    memcmp(k + 1, seg, seglen) == 0 &&
+		    memchr(k + 1, '\\', seglen) == NULL)
+			break;
+		prev = ve;
+		p = json_skip_ws(ve, end);
+		if (p == end || *p != ',')
+			return len;
+		p++;
+	}
+	if (dot != NULL) {
+		/* Into the member's object, then close the gap after it. */
+		if (*vs != '{')
+			return len;
+		sub = (size_t)(ve - vs);
+		nsub = json_drop_member((char *)vs, sub, dot + 1);
+		memmove((char *)vs + nsub, ve, (size_t)(end - ve));
+		return len - (sub - nsub);
+	}
+	/* The member with the comma before it, or (the first) after it. */
+	if (prev != NULL) {
+		cs = prev;
+		ce = ve;
+	} else {
+		cs = k;
+		ce = json_skip_ws(ve, end);
+		if (ce < end && *ce == ',')
+			ce = json_skip_ws(ce + 1, end);
+		else
+			ce = ve;
+	}
+	memmove((char *)cs, ce, (size_t)(end - ce));
+	return len - (size_t)(ce - cs);
+}
+
 /* The element in it->elem is complete: hand it over. */
 static int
 items_emit(struct json_items *it)
 {
 	size_t	 n = it->elem.len;
 
-	while (n > 0 && strchr(" \t\r\n", it->elem.buf[n - 1]) != NULL)
+	while (n > 0 && json_ws(it->elem.buf[n - 1]))
 		n--;
 	if (n == 0)
 		return 0;
+	if (it->drop != NULL)
+		n = json_drop_member(it->elem.buf, n, it->drop);
 	it->count++;
 	if (it->fn(it->arg, it->elem.buf, n) != 0) {
 		it->stopped = 1;
@@ -313,17 +471,31 @@ items_emit(struct json_items *it)
 	return 0;
 }
 
+/* The bytes that change the splitter's state outside strings. */
+static const unsigned char json_structural[256] = {
+	['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1, [','] = 1
+};
+
 int
 json_items_feed(struct json_items *it, const char *buf, size_t len)
 {
-	size_t	 i, start = 0;
-	char	 c;
+	const char	*stop;
+	size_t		 i, start = 0;
+	char		 c;
 
 	if (it->stopped)
 		return -1;
 	for (i = 0; i < len; i++) {
-		c = buf[i];
 		if (it->in_str) {
+			if (!it->esc && !it->in_key) {
+				/* The body of a string: to its end or an
+				 * escape, nothing to keep but the bytes. */
+				stop = json_str_stop(buf + i, len - i);
+				if (stop == NULL)
+					break;
+				i = (size_t)(stop - buf);
+			}
+			c = buf[i];
 			if (it->esc)
 				it->esc = 0;
 			else if (c == '\\')
@@ -337,6 +509,11 @@ json_items_feed(struct json_items *it, const char *buf, size_t len)
 				sb_addc(&it->key, c);
 			continue;
 		}
+		while (i < len && !json_structural[(unsigned char)buf[i]])
+			i++;
+		if (i == len)
+			break;
+		c = buf[i];
 		switch (c) {
 		case '"':
 			it->in_str = 1;
@@ -461,12 +638,25 @@ json_path(const cJSON *v, const char *dotted)
 	struct strbuf	 seg = STRBUF_INIT;
 	const char	*p = dotted;
 	cJSON		*cur = (cJSON *)v;
+	char		 small[128];
+	size_t		 n;
 
 	if (v == NULL || dotted == NULL)
 		return NULL;
 	if (*dotted == '\0')
 		return cur;
 	while (cur != NULL && *p != '\0') {
+		/* A plain segment (no escape) is copied as it is. */
+		n = strcspn(p, ".\\");
+		if (p[n] != '\\' && n < sizeof small) {
+			memcpy(small, p, n);
+			small[n] = '\0';
+			p += n;
+			if (*p == '.')
+				p++;
+			cur = json_child(cur, small);
+			continue;
+		}
 		p = json_next_segment(p, &seg);
 		cur = json_child(cur, seg.buf);
 	}

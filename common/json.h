@@ -37,6 +37,9 @@ struct json_items {
 	int		 in_items;	/* inside the member's array */
 	int		 stopped;	/* fn returned non-zero */
 	size_t		 count;		/* elements handed to fn */
+	const char	*drop;		/* a member removed from each element
+					 * before fn sees it (dotted path,
+					 * "metadata.managedFields"), or NULL */
 };
 /* Start splitting the array member (e.g. "items"). */
 void	 json_items_init(struct json_items *, const char *member,
@@ -48,6 +51,14 @@ int	 json_items_feed(struct json_items *, const char *, size_t);
 cJSON	*json_items_end(struct json_items *, struct err *);
 /* Free the splitter's buffers (after an error). */
 void	 json_items_free(struct json_items *);
+/*
+ * Remove the member at a dotted path of plain keys ("metadata.managedFields")
+ * from the JSON object text in buf, in place; returns the new length.  The
+ * first member of that name at each level is taken.  Text is read only up
+ * to that member: without one (or where what comes before it is not JSON)
+ * it is left as it is, and what is wrong anywhere is the parse's to report.
+ */
+size_t	 json_drop_member(char *buf, size_t len, const char *dotted);
 
 /* Member by dotted path ("metadata.name"); NULL when absent.  A segment
  * indexes an array when numeric ("items.0.kind"); "\\." escapes a dot in a

@@ -974,6 +974,7 @@ struct lstream {
 	struct json_items split;
 	struct err	 err;		/* an item that did not parse */
 	int		 stopped;	/* fn asked to stop */
+	int		 no_managed_fields; /* drop them before parsing */
 };
 
 static int
@@ -1022,6 +1023,8 @@ ls_page(struct kube *k, const struct kube_resource *res, const char *path,
 	r.stream_arg = ls;
 	r.timeout = k->http.timeout;
 	json_items_init(&ls->split, "items", ls_item, ls);
+	if (ls->no_managed_fields)
+		ls->split.drop = "metadata.managedFields";
 	split = 1;
 	if (kube_send(k, &r, &resp, e) != 0)
 		goto out;
@@ -1074,6 +1077,7 @@ kube_list_each(struct kube *k, const struct kube_resource *res,
 	ls.fn = fn;
 	ls.arg = arg;
 	ls.rv = rv;
+	ls.no_managed_fields = o->no_managed_fields;
 	ret = list_pages(k, res, ns, o, ls_page, &ls, NULL, e);
 	err_clear(&ls.err);
 	return ret;

@@ -89,6 +89,9 @@ struct kube_list_opts {
 	int		 table;			/* ask for a meta.k8s.io Table */
 	int		 single_page;		/* stop after the first page */
 	const char	*continue_token;	/* start from this page */
+	int		 no_managed_fields;	/* kube_list_each(): items come
+						   without metadata.managedFields
+						   (as kubectl shows them) */
 };
 
 /* Options for writes. */

@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1124,6 +1125,7 @@ output_print(struct output *o, const cJSON *obj, const struct output_ctx *ctx,
 struct output_table {
 	struct strlist	  headers;
 	int		 *wide;
+	int		  narrow;	/* wide columns will not be printed */
 	struct strlist	 *rows;
 	size_t		  nrows;
 	size_t		  cap;
@@ -1147,6 +1149,32 @@ output_table_wide(struct output_table *t, size_t col)
 {
 	if (col < t->headers.n)
 		t->wide[col] = 1;
+}
+
+void
+output_table_narrow(struct output_table *t)
+{
+	t->narrow = 1;
+}
+
+int
+output_table_shows_wide(const struct output_table *t)
+{
+	return !t->narrow;
+}
+
+void
+output_table_add_num(struct output_table *t, double v)
+{
+	char	 buf[32];
+
+	/* "%.0f" without printf's multi-precision digits for the integers
+	 * that fields like priority and limit hold. */
+	if (v == floor(v) && fabs(v) < 9e15 && !(v == 0 && signbit(v)))
+		snprintf(buf, sizeof buf, "%lld", (long long)v);
+	else
+		snprintf(buf, sizeof buf, "%.0f", v);
+	sl_add(&t->cur, buf);
 }
 
 void

@@ -107,6 +107,13 @@ struct output_table;
 struct output_table *output_table_new(const char *const *headers, size_t n);
 /* Show column col only with -o wide (a printer column of priority 1). */
 void	 output_table_wide(struct output_table *, size_t col);
+/* Say that the wide columns will not be printed (the output is not -o
+ * wide), so rows may leave them empty instead of working them out. */
+void	 output_table_narrow(struct output_table *);
+/* Whether the wide columns will be printed (output_table_narrow not called). */
+int	 output_table_shows_wide(const struct output_table *);
+/* Append a number as "%.0f" prints it (integers without the slow path). */
+void	 output_table_add_num(struct output_table *, double);
 /* Append a cell to the current row; NULL shows as "<none>". */
 void	 output_table_add(struct output_table *, const char *cell);
 void	 output_table_addf(struct output_table *, const char *fmt, ...)

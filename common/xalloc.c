@@ -71,14 +71,19 @@ xvasprintf(const char *fmt, va_list ap)
 	va_list	 ap2;
 	int	 n;
 	char	*p;
+	char	 small[256];
 
+	/* Most strings fit a stack buffer: formatted once, then copied. */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(small, sizeof small, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		oom(0);
 	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof small)
+		memcpy(p, small, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 
@@ -155,13 +160,23 @@ sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
 	va_list	 ap2;
 	int	 n;
 
+	/* Straight into the room left when there is some; again, after
+	 * growing, only when the text did not fit. */
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	if (sb->cap > sb->len)
+		n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap2);
+	else
+		n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
+	if (n < 0) {
+		if (sb->buf != NULL)
+			sb->buf[sb->len] = '\0';
 		return;
-	sb_grow(sb, (size_t)n);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
+	if (sb->len + (size_t)n >= sb->cap) {
+		sb_grow(sb, (size_t)n);
+		vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	}
 	sb->len += (size_t)n;
 }
 

@@ -261,7 +261,8 @@ got_item(void *arg, const char *elem, size_t len)
 
 /* Feed doc in chunks of n bytes; the envelope printed, or NULL on error. */
 static char *
-split_in(const char *doc, size_t n, struct got_items *g, struct err *e)
+split_drop(const char *doc, size_t n, const char *drop, struct got_items *g,
+    struct err *e)
 {
 	struct json_items	 it;
 	size_t			 off, len = strlen(doc), k;
@@ -269,6 +270,7 @@ split_in(const char *doc, size_t n, struct got_items *g, struct err *e)
 	char			*out;
 
 	json_items_init(&it, "items", got_item, g);
+	it.drop = drop;
 	for (off = 0; off < len; off += k) {
 		k = len - off < n ? len - off : n;
 		if (json_items_feed(&it, doc + off, k) != 0) {
@@ -281,6 +283,12 @@ split_in(const char *doc, size_t n, struct got_items *g, struct err *e)
 	out = json_print(env, 0);
 	cJSON_Delete(env);
 	return out;
+}
+
+static char *
+split_in(const char *doc, size_t n, struct got_items *g, struct err *e)
+{
+	return split_drop(doc, n, NULL, g, e);
 }
 
 TEST(items_split)
@@ -336,6 +344,114 @@ TEST(items_split)
 	sl_free(&g.elems);
 }
 
+TEST(items_drop)
+{
+	static const char doc[] = "{\"kind\":\"List\",\"items\":["
+	    "{\"kind\":\"A\",\"metadata\":{\"name\":\"a\",\"managedFields\":"
+	    "[{\"manager\":\"x]}\\\"{\",\"f:spec\":{\"f:a\":{}}}],\"uid\":\"u\"}},"
+	    "{\"metadata\":{ \"managedFields\" : [] , \"name\":\"b\"}},"
+	    "{\"metadata\":{\"name\":\"c\",\"managedFields\":[1,2]},\"spec\":1},"
+	    "{\"metadata\":{\"name\":\"managedFields\"},\"managedFields\":[]},"
+	    "{\"spec\":{\"metadata\":{\"managedFields\":[]}}},"
+	    "7]}";
+	struct got_items	 g;
+	struct err		 e = ERR_INIT;
+	size_t			 n;
+	char			*s;
+
+	for (n = 1; n <= sizeof doc; n += (n < 8 ? 1 : 11)) {
+		memset(&g, 0, sizeof g);
+		s = split_drop(doc, n, "metadata.managedFields", &g, &e);
+		is_str(s, "{\"kind\":\"List\",\"items\":[]}",
+		    "envelope, chunks of %zu", n);
+		is_int((int)g.elems.n, 6, "six items, chunks of %zu", n);
+		if (g.elems.n == 6) {
+			is_str(g.elems.v[0], "{\"kind\":\"A\",\"metadata\":"
+			    "{\"name\":\"a\",\"uid\":\"u\"}}",
+			    "a middle member goes with the comma before it");
+			is_str(g.elems.v[1], "{\"metadata\":{ \"name\":\"b\"}}",
+			    "the first member goes with the comma after it");
+			is_str(g.elems.v[2], "{\"metadata\":{\"name\":\"c\"},"
+			    "\"spec\":1}", "the last member");
+			is_str(g.elems.v[3], "{\"metadata\":{\"name\":"
+			    "\"managedFields\"},\"managedFields\":[]}",
+			    "a value or a top-level key of that name stays");
+			is_str(g.elems.v[4], "{\"spec\":{\"metadata\":"
+			    "{\"managedFields\":[]}}}", "only at the path");
+			is_str(g.elems.v[5], "7", "not an object: as it is");
+		}
+		free(s);
+		sl_free(&g.elems);
+	}
+}
+
+/* json_drop_member on a copy of in; the text left. */
+static char *
+drop(const char *in, const char *path)
+{
+	char	*b = xstrdup(in);
+	size_t	 n = json_drop_member(b, strlen(b), path);
+
+	b[n] = '\0';
+	return b;
+}
+
+TEST(drop_member)
+{
+	static const struct {
+		const char	*in, *path, *want, *what;
+	} c[] = {
+		{ "{\"a\":1}", "a", "{}", "the only member" },
+		{ "{\"a\":1,\"b\":{\"c\":{\"d\":[\"}\"],\"e\":true}}}",
+		  "b.c.d", "{\"a\":1,\"b\":{\"c\":{\"e\":true}}}",
+		  "three levels down" },
+		{ "{\"a\":1,\"a\":2}", "a", "{\"a\":2}", "the first of two" },
+		{ "{\"a\\u0062\":1,\"x\":2}", "ab", "{\"a\\u0062\":1,\"x\":2}",
+		  "an escaped key is not matched" },
+		{ "{\"a\":{\"b\":[1}", "a.b", "{\"a\":{\"b\":[1}",
+		  "a value that does not end: unchanged" },
+		{ "{\"a\":{\"b\":1}", "a.b", "{\"a\":{}",
+		  "the rest is the parse's to judge" },
+		{ "{\"a\":\"x", "a", "{\"a\":\"x", "a string that does not "
+		  "end: unchanged" },
+		{ "{\"a\" 1}", "a", "{\"a\" 1}", "no colon: unchanged" },
+		{ "[{\"a\":1}]", "a", "[{\"a\":1}]", "an array: unchanged" },
+		{ "{\"a\":[1,2],\"b\":null}", "a.b", "{\"a\":[1,2],\"b\":null}",
+		  "not an object on the way: unchanged" },
+		{ "\t{ \"x\" :-1.5e3 ,\n\"y\":false }", "x",
+		  "\t{ \"y\":false }", "numbers and whitespace" },
+	};
+	size_t	 i;
+	char	*s;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		s = drop(c[i].in, c[i].path);
+		is_str(s, c[i].want, "%s", c[i].what);
+		free(s);
+	}
+}
+
+TEST(long_digit_runs)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	cJSON		*v;
+	int		 pad;
+
+	/* A 20-digit integer at every alignment, after runs of digits in
+	 * strings that are too short to matter. */
+	for (pad = 0; pad < 40; pad++) {
+		sb_reset(&sb);
+		sb_addf(&sb, "{\"s\":\"%.*s\",\"t\":\"123456789012345\","
+		    "\"n\":12345678901234567891}", pad,
+		    "x1x22x333x4444x55555x666666x7777777x88888888");
+		v = parse(sb.buf);
+		ok(cJSON_IsRaw(json_path(v, "n")), "big integer found after "
+		    "%d bytes", pad);
+		cJSON_Delete(v);
+	}
+	sb_free(&sb);
+}
+
 int
 main(void)
 {
@@ -349,5 +465,8 @@ main(void)
 	RUN(number_styles);
 	RUN(quote_styles);
 	RUN(items_split);
+	RUN(items_drop);
+	RUN(drop_member);
+	RUN(long_digit_runs);
 	return tap_done();
 }

@@ -640,6 +640,53 @@ TEST(list_each)
 	kube_free(k);
 }
 
+/* Names and whether managedFields came with each item. */
+static int
+each_mf(void *arg, const cJSON *it)
+{
+	struct strbuf	*sb = arg;
+
+	sb_addf(sb, "%s%s;", json_str(it, "metadata.name"),
+	    json_path(it, "metadata.managedFields") ? "+mf" : "");
+	return 0;
+}
+
+TEST(list_each_no_managed_fields)
+{
+	static const char page[] =
+	    "line {\"kind\":\"MaaSSubscriptionList\",\"metadata\":"
+	    "{\"resourceVersion\":\"7\"},\"items\":[{\"metadata\":"
+	    "{\"name\":\"a\",\"managedFields\":[{\"manager\":\"k\","
+	    "\"fieldsV1\":{\"f:spec\":{}}}],\"uid\":\"u\"},\"spec\":"
+	    "{\"priority\":3}},{\"metadata\":{\"name\":\"b\"}}]}\n";
+	struct kube		*k;
+	struct kube_resource	 r;
+	struct kube_list_opts	 lo;
+	struct strbuf		 names = STRBUF_INIT;
+	struct err		 e = ERR_INIT;
+	char			*rv = NULL, *script;
+
+	sub_resource(&r);
+	script = xasprintf("%s---\n%s", page, page);
+	k = client(start(script));
+	free(script);
+	memset(&lo, 0, sizeof lo);
+	ok(kube_list_each(k, &r, NULL, &lo, each_mf, &names, &rv, &e) == 0,
+	    "list each");
+	is_str(names.buf, "a+mf;b;", "managedFields come by default");
+	free(rv);
+	sb_reset(&names);
+	lo.no_managed_fields = 1;
+	ok(kube_list_each(k, &r, NULL, &lo, each_mf, &names, &rv, &e) == 0,
+	    "list each without managedFields");
+	is_str(names.buf, "a;b;", "no item has them");
+	is_str(rv, "7", "the envelope is read as before");
+	free(rv);
+	sb_free(&names);
+	kube_resource_free(&r);
+	kube_free(k);
+}
+
 TEST(writes)
 {
 	struct kube		*k;
@@ -1122,6 +1169,7 @@ main(int argc, char **argv)
 	RUN(invalid);
 	RUN(paged_list);
 	RUN(list_each);
+	RUN(list_each_no_managed_fields);
 	RUN(single_page);
 	RUN(writes);
 	RUN(watch);

@@ -551,6 +551,36 @@ TEST(client_table)
 	output_table_free(t);
 }
 
+TEST(client_table_numbers)
+{
+	static const char *const heads[] = { "N" };
+	static const double v[] = { 0, 7, -3, 1e15, 2.5, 3.5, -0.4, 1e20,
+	    12345678.0 };
+	struct output_table	*t = output_table_new(heads, 1);
+	struct output		 o;
+	char			*ob = NULL, want[512];
+	size_t			 on = 0, i, w = 0;
+	FILE			*f;
+
+	ok(output_table_shows_wide(t), "wide columns shown by default");
+	output_table_narrow(t);
+	ok(!output_table_shows_wide(t), "not after output_table_narrow");
+	w += (size_t)snprintf(want + w, sizeof want - w, "N\n");
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		output_table_add_num(t, v[i]);
+		output_table_end_row(t);
+		w += (size_t)snprintf(want + w, sizeof want - w, "%.0f\n", v[i]);
+	}
+	parse(&o, NULL);
+	f = open_memstream(&ob, &on);
+	output_table_print(t, &o, f);
+	fclose(f);
+	is_str(ob, want, "numbers print as %%.0f does");
+	free(ob);
+	output_free(&o);
+	output_table_free(t);
+}
+
 TEST(tabwriter)
 {
 	static char *l0[] = { "A", "BB", "C", NULL };
@@ -607,6 +637,7 @@ main(void)
 	RUN(custom_columns);
 	RUN(bad_formats);
 	RUN(client_table);
+	RUN(client_table_numbers);
 	RUN(tabwriter);
 	RUN(kubeconfig_jsonpath);
 	cJSON_Delete(table);
