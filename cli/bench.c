@@ -85,6 +85,8 @@ static struct {
 	const char	*worker;
 	double		 start_at;
 	const char	*server_metrics;
+	const char	*raw_rotate;
+	long		 raw_keep;
 	double		 server_metrics_interval;
 } A = {
 	.concurrency = -1, .arrival = "poisson", .burstiness = 1,
@@ -214,6 +216,13 @@ static const struct opt bench_opts[] = {
 	  "longest wait before a retry (default 10s)", 0, NULL, NULL, 0, 0 },
 	{ "raw", 0, OPT_STR, &A.raw, "FILE",
 	  "write every request as NDJSON to FILE", 0, NULL, "file", 0, 0 },
+	{ "raw-rotate", 0, OPT_STR, &A.raw_rotate, "SIZE",
+	  "start a new --raw file when it reaches SIZE (bytes, or with k, M "
+	  "or G: 1024-based); older parts become FILE.1, FILE.2, ...", 0,
+	  NULL, NULL, 0, 0 },
+	{ "raw-keep", 0, OPT_INT, &A.raw_keep, "N",
+	  "with --raw-rotate, keep at most N older parts (default: all)", 0,
+	  NULL, NULL, 1, 1000000 },
 	{ "timeseries", 0, OPT_STR, &A.timeseries, "FILE",
 	  "write per-second rows during the run (.csv: CSV, else NDJSON)", 0,
 	  NULL, "file", 0, 0 },
@@ -551,6 +560,29 @@ header_name_ok(const char *s)
 	return 1;
 }
 
+/* "4096", "64k", "64M", "1G" (1024-based) in bytes, or -1. */
+static long
+parse_size(const char *s)
+{
+	char	*end;
+	double	 v = strtod(s, &end);
+
+	if (end == s || !(v >= 0))
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v *= 1024;
+	else if (*end == 'm' || *end == 'M')
+		v *= 1024 * 1024;
+	else if (*end == 'g' || *end == 'G')
+		v *= 1024.0 * 1024 * 1024;
+	else if (*end != '\0')
+		return -1;
+	if (*end != '\0' && end[1] != '\0' && strcmp(end + 1, "B") != 0 &&
+	    strcmp(end + 1, "iB") != 0)
+		return -1;
+	return v > 1e15 ? -1 : (long)v;
+}
+
 /* --server-metrics as a URL: a path is taken on the target's origin. */
 static char *
 server_metrics_url(const char *v, const char *base)
@@ -604,6 +636,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	cJSON			*extra = NULL, *report = NULL, *calib = NULL;
 	char			*model = NULL, *url = NULL, *cmdline = NULL;
 	char			*smurl = NULL;
+	long			 raw_rotate = 0;
 	char			*s, started[32], *cpath = NULL;
 	time_t			 now;
 	int			 rc = -1, have_target = 0, ran = 0;
@@ -718,6 +751,22 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	if (c.transport == LG_TRANSPORT_NATIVE && A.http2) {
 		err_set(e, EXIT_USAGE, "bench: --transport native speaks "
 		    "HTTP/1.1 only: drop --http2 or use --transport curl");
+		goto out;
+	}
+	if ((A.raw_rotate != NULL || A.raw_keep > 0) && A.raw == NULL) {
+		err_set(e, EXIT_USAGE, "bench: %s needs --raw FILE",
+		    A.raw_rotate != NULL ? "--raw-rotate" : "--raw-keep");
+		goto out;
+	}
+	if (A.raw_keep > 0 && A.raw_rotate == NULL) {
+		err_set(e, EXIT_USAGE, "bench: --raw-keep needs --raw-rotate");
+		goto out;
+	}
+	if (A.raw_rotate != NULL && (raw_rotate = parse_size(A.raw_rotate)) <
+	    4096) {
+		err_set(e, EXIT_USAGE, "bench: invalid --raw-rotate \"%s\": "
+		    "want a size of at least 4096 bytes, such as 64M",
+		    A.raw_rotate);
 		goto out;
 	}
 	if (A.server_metrics != NULL && A.server_metrics[0] != '/' &&
@@ -1055,6 +1104,9 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	if (A.raw != NULL && (run.bm.raw = open_out(A.raw, "raw file", e)) ==
 	    NULL)
 		goto out;
+	run.bm.raw_path = A.raw;
+	run.bm.raw_rotate = raw_rotate;
+	run.bm.raw_keep = A.raw_keep;
 	if (A.timeseries != NULL) {
 		if ((run.bm.ts = open_out(A.timeseries, "time series", e)) ==
 		    NULL)
@@ -1255,6 +1307,7 @@ static const struct command *const bench_sub[] = {
 	&cmd_bench_merge,
 	&cmd_bench_calibrate,
 	&cmd_bench_sweep,
+	&cmd_bench_exact,
 	NULL
 };
 

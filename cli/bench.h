@@ -13,6 +13,7 @@ extern const struct command cmd_bench_compare;
 extern const struct command cmd_bench_merge;
 extern const struct command cmd_bench_calibrate;
 extern const struct command cmd_bench_sweep;
+extern const struct command cmd_bench_exact;
 
 /* Print a report on stdout as text, json, vllm or csv (NULL: text). */
 int	 bench_print(const cJSON *report, const char *fmt, struct err *);

@@ -5,6 +5,7 @@
  */
 #include <sys/utsname.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,7 +66,101 @@ static const struct {
 	  "cached prompt tokens (cached_tokens > 0)" },
 	{ "ttft_cache_miss", "ms", "time to first token of requests whose "
 	  "usage reported cached_tokens = 0" },
+	{ "tpot_token_weighted", "ms", "tpot weighted per token: each "
+	  "request's (last token - first token) / (output tokens - 1) "
+	  "counted output tokens - 1 times; GuideLLM inter_token_latency" },
+	{ "ntpot_token_weighted", "ms", "ntpot weighted per token: each "
+	  "request's e2e / output tokens counted output tokens times; "
+	  "GuideLLM time_per_output_token (which ends at the last token)" },
+	{ "itl_chunk_request_mean", "ms", "itl_chunk weighted per request: "
+	  "the mean gap between content chunks of each request" },
 };
+
+/*
+ * The same word means different things (BENCH-ANCHORS 2.6): what each
+ * tool calls a quantity, and the names this report gives it.
+ */
+static const struct {
+	const char	*quantity, *maasctl, *vllm, *guidellm, *iperf, *aiperf,
+			*llmperf;
+} mapping[] = {
+	{ "(last token - first token) / (tokens - 1)",
+	  "tpot (per request), tpot_token_weighted (per token)", "TPOT",
+	  "ITL (per token)", "TPOT", "ITL", "-" },
+	{ "latency / tokens, TTFT included",
+	  "ntpot (per request), ntpot_token_weighted (per token)", "-",
+	  "TPOT (to the last token, per token)", "NTPOT",
+	  "- (e2e output token throughput is its inverse)",
+	  "about ITL (divided by chunks)" },
+	{ "every gap between content chunks",
+	  "itl_chunk (per chunk), itl_chunk_request_mean (per request)",
+	  "ITL", "-", "-", "ICL", "-" },
+	{ "every gap between tokens, 0 inside a chunk", "itl_token (per token)",
+	  "-", "-", "ITL", "-", "-" },
+	{ "TTFT stops on",
+	  "ttft: first content or reasoning delta (role-only and usage-only "
+	  "chunks excluded); ttfo: first non-reasoning content; ttfb: first "
+	  "byte", "any choices chunk, role-only too",
+	  "first text, reasoning or tool delta", "first content chunk",
+	  "first non-empty content (TTFO: first non-reasoning)",
+	  "first delta.content" },
+	{ "aggregate weighting", "named with each metric (weighting below)",
+	  "TPOT per request; ITL per chunk", "TPOT and ITL per token",
+	  "TPOT per request; ITL per token", "ITL per request; ICL per chunk",
+	  "per request" },
+};
+
+/* Which definition each headline figure uses, and every metric's
+ * weighting. */
+static cJSON *
+definitions_json(void)
+{
+	static const char *const head[][2] = {
+		{ "ttft", "ttft" }, { "tpot", "tpot" }, { "itl", "itl_chunk" },
+		{ "e2e", "e2e" }, { "output_throughput",
+		  "throughput.output_tokens (server usage tokens of ok "
+		  "requests / measured window)" },
+	};
+	static const char *const weight[BM_NMETRIC] = {
+		[BM_TTFB] = "per request", [BM_TTFT] = "per request",
+		[BM_TTFO] = "per request", [BM_TPOT] = "per request",
+		[BM_NTPOT] = "per request", [BM_ITL_CHUNK] = "per chunk gap",
+		[BM_ITL_TOKEN] = "per token gap", [BM_E2E] = "per request",
+		[BM_TTFT_SCHED] = "per request", [BM_E2E_SCHED] = "per request",
+		[BM_LAG] = "per request", [BM_CONNECT] = "per connection",
+		[BM_IN_TOK] = "per request", [BM_OUT_TOK] = "per request",
+		[BM_CACHED_TOK] = "per request", [BM_TTFT_HIT] = "per request",
+		[BM_TTFT_MISS] = "per request",
+		[BM_TPOT_TOKW] = "per token (output tokens - 1 per request)",
+		[BM_NTPOT_TOKW] = "per token (output tokens per request)",
+		[BM_ITL_CHUNK_REQ] = "per request",
+	};
+	cJSON	*o = cJSON_CreateObject(), *x, *a;
+	size_t	 i;
+
+	x = cJSON_AddObjectToObject(o, "headline");
+	for (i = 0; i < sizeof head / sizeof head[0]; i++)
+		cJSON_AddStringToObject(x, head[i][0], head[i][1]);
+	x = cJSON_AddObjectToObject(o, "weighting");
+	for (i = 0; i < BM_NMETRIC; i++)
+		cJSON_AddStringToObject(x, metric_info[i].name, weight[i]);
+	a = cJSON_AddArrayToObject(o, "mapping");
+	for (i = 0; i < sizeof mapping / sizeof mapping[0]; i++) {
+		x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "quantity", mapping[i].quantity);
+		cJSON_AddStringToObject(x, "maasctl", mapping[i].maasctl);
+		cJSON_AddStringToObject(x, "vllm", mapping[i].vllm);
+		cJSON_AddStringToObject(x, "guidellm", mapping[i].guidellm);
+		cJSON_AddStringToObject(x, "inference_perf", mapping[i].iperf);
+		cJSON_AddStringToObject(x, "aiperf", mapping[i].aiperf);
+		cJSON_AddStringToObject(x, "llmperf", mapping[i].llmperf);
+		cJSON_AddItemToArray(a, x);
+	}
+	cJSON_AddStringToObject(o, "source", "BENCH-ANCHORS 2.6: vLLM bench "
+	    "serve, GuideLLM, inference-perf, AIPerf and LLMPerf as read in "
+	    "2026");
+	return o;
+}
 
 const char *
 bm_metric_name(enum bm_metric m)
@@ -111,6 +206,8 @@ bm_init(struct bm *b, const char *const *names, size_t n)
 	}
 	b->sec_ttft = hist_new(BM_SIGBITS);
 	b->series = cJSON_CreateArray();
+	for (i = 0; i < LG_RL_N; i++)
+		b->sec_rl[i] = b->rl_min[i] = b->rl_last[i] = NAN;
 }
 
 void
@@ -130,6 +227,7 @@ bm_free(struct bm *b)
 	free(b->turn);
 	hist_free(b->sec_ttft);
 	cJSON_Delete(b->series);
+	free(b->raw_err);
 	for (i = 0; i < LG_NCLASS; i++)
 		free(b->err_first[i]);
 	free(b->cls_slo);
@@ -360,8 +458,11 @@ set_add(struct bm_set *s, const struct lg_result *r, int good)
 		hadd(s->h[BM_TTFB], r->first_byte - r->attempt_sent);
 	e2e = r->end - r->sent;
 	hadd(s->h[BM_E2E], e2e);
-	if (n > 0)
+	if (n > 0) {
 		hadd(s->h[BM_NTPOT], e2e / n);
+		hist_add_n(s->h[BM_NTPOT_TOKW], (uint64_t)(e2e > 0 ? e2e / n :
+		    0), (uint64_t)n);
+	}
 	if (r->open_loop)
 		hadd(s->h[BM_E2E_SCHED], r->end - r->intended);
 	if (r->first_token < 0)
@@ -371,11 +472,17 @@ set_add(struct bm_set *s, const struct lg_result *r, int good)
 		hadd(s->h[BM_TTFO], r->first_output - r->sent);
 	if (r->open_loop)
 		hadd(s->h[BM_TTFT_SCHED], r->first_token - r->intended);
-	if (n > 1)
+	if (n > 1) {
 		hadd(s->h[BM_TPOT], (r->last_token - r->first_token) /
 		    (n - 1));
+		hist_add_n(s->h[BM_TPOT_TOKW], (uint64_t)((r->last_token -
+		    r->first_token) / (n - 1)), (uint64_t)(n - 1));
+	}
 	for (i = 1; i < r->nchunk; i++)
 		hadd(s->h[BM_ITL_CHUNK], r->chunk_t[i] - r->chunk_t[i - 1]);
+	if (r->nchunk > 1)
+		hadd(s->h[BM_ITL_CHUNK_REQ], (r->chunk_t[r->nchunk - 1] -
+		    r->chunk_t[0]) / (int64_t)(r->nchunk - 1));
 	/* Token gaps only where the tokens of each chunk are known. */
 	if (r->chunk_usage || (r->usage_tokens >= 0 &&
 	    (long)r->nchunk == r->usage_tokens)) {
@@ -477,6 +584,21 @@ raw_write(struct bm *b, const struct lg_result *r)
 		free(t);
 		cJSON_Delete(s);
 	}
+	if (r->ratelimit != NULL) {
+		static const char *const rn[LG_RL_N] = {
+			"limit_requests", "remaining_requests",
+			"reset_requests_s", "limit_tokens", "remaining_tokens",
+			"reset_tokens_s", "limit", "remaining", "reset_s"
+		};
+		int	 k, nv = 0;
+
+		fputs(",\"ratelimit\":{", f);
+		for (k = 0; k < LG_RL_N; k++)
+			if (!isnan(r->ratelimit[k]))
+				fprintf(f, "%s\"%s\":%.17g", nv++ ? "," : "",
+				    rn[k], r->ratelimit[k]);
+		fputc('}', f);
+	}
 	if (r->error != NULL) {
 		s = cJSON_CreateString(r->error);
 		t = cJSON_PrintUnformatted(s);
@@ -485,6 +607,50 @@ raw_write(struct bm *b, const struct lg_result *r)
 		cJSON_Delete(s);
 	}
 	fputs("}\n", f);
+}
+
+/* The name of part k of the raw file: the file itself, then FILE.k. */
+static char *
+raw_part(const char *path, long k)
+{
+	return k == 0 ? xstrdup(path) : xasprintf("%s.%ld", path, k);
+}
+
+/*
+ * --raw-rotate: the raw file reached its size.  Like logrotate, FILE.k
+ * becomes FILE.k+1 (the oldest beyond --raw-keep is removed), FILE becomes
+ * FILE.1, and a new FILE is started; a failure stops the raw stream and is
+ * reported (common/ never prints).
+ */
+static void
+raw_rotate(struct bm *b)
+{
+	char	*from, *to;
+	long	 k;
+
+	fclose(b->raw);
+	b->raw = NULL;
+	b->raw_parts++;
+	k = b->raw_parts;
+	if (b->raw_keep > 0 && k > b->raw_keep) {
+		to = raw_part(b->raw_path, b->raw_keep);
+		unlink(to);
+		free(to);
+		k = b->raw_keep;
+		b->raw_dropped++;
+	}
+	for (; k > 0; k--) {
+		from = raw_part(b->raw_path, k - 1);
+		to = raw_part(b->raw_path, k);
+		if (rename(from, to) != 0 && k == 1 && b->raw_err == NULL)
+			b->raw_err = xasprintf("cannot rename %s to %s: %s",
+			    from, to, strerror(errno));
+		free(from);
+		free(to);
+	}
+	if (b->raw_err == NULL && (b->raw = fopen(b->raw_path, "w")) == NULL)
+		b->raw_err = xasprintf("cannot reopen %s: %s", b->raw_path,
+		    strerror(errno));
 }
 
 /* Keep metrics per turn of n-turn conversations too. */
@@ -499,6 +665,33 @@ bm_set_turns(struct bm *b, size_t n)
 		bm_set_init(&b->turn[i]);
 }
 
+static double
+dmin(double a, double b)
+{
+	return isnan(a) || b < a ? b : a;
+}
+
+/* An answer's quota state: into the second's and the run's figures. */
+static void
+quota_add(struct bm *b, const double *rl)
+{
+	int	 k;
+
+	b->rl_responses++;
+	for (k = 0; k < LG_RL_N; k++) {
+		if (isnan(rl[k]))
+			continue;
+		b->rl_last[k] = rl[k];
+		b->rl_min[k] = dmin(b->rl_min[k], rl[k]);
+		if (k == LG_RL_LIMIT_REQ || k == LG_RL_LIMIT_TOK ||
+		    k == LG_RL_LIMIT)
+			b->sec_rl[k] = isnan(b->sec_rl[k]) || rl[k] >
+			    b->sec_rl[k] ? rl[k] : b->sec_rl[k];
+		else
+			b->sec_rl[k] = dmin(b->sec_rl[k], rl[k]);
+	}
+}
+
 void
 bm_add(struct bm *b, const struct lg_result *r)
 {
@@ -506,8 +699,11 @@ bm_add(struct bm *b, const struct lg_result *r)
 	size_t		 i;
 	int		 good;
 
-	if (b->raw != NULL)
+	if (b->raw != NULL) {
 		raw_write(b, r);
+		if (b->raw_rotate > 0 && ftell(b->raw) >= b->raw_rotate)
+			raw_rotate(b);
+	}
 	if (r->warmup) {
 		b->warmup++;
 		return;
@@ -538,6 +734,12 @@ bm_add(struct bm *b, const struct lg_result *r)
 			b->turn[r->turn].good++;
 	}
 	b->sec_done++;
+	if (r->klass != LG_RATE_LIMITED)
+		b->sec_admitted++;
+	if (good)
+		b->sec_good++;
+	if (r->ratelimit != NULL)
+		quota_add(b, r->ratelimit);
 	if (r->klass != LG_OK) {
 		b->sec_err++;
 		b->errors++;
@@ -549,6 +751,22 @@ bm_add(struct bm *b, const struct lg_result *r)
 	if (r->klass == LG_OK && r->first_token >= 0)
 		hadd(b->sec_ttft, r->first_token - r->sent);
 }
+
+/* The quota columns of a per-second row. */
+static const struct {
+	const char	*name;
+	int		 k;
+} qcol[] = {
+	{ "quota_remaining_requests", LG_RL_REMAIN_REQ },
+	{ "quota_remaining_tokens", LG_RL_REMAIN_TOK },
+	{ "quota_remaining", LG_RL_REMAIN },
+	{ "quota_reset_s", LG_RL_RESET },
+	{ "quota_reset_requests_s", LG_RL_RESET_REQ },
+	{ "quota_reset_tokens_s", LG_RL_RESET_TOK },
+};
+#define NQCOL	((int)(sizeof qcol / sizeof qcol[0]))
+
+static double	r3(double);
 
 void
 bm_tick(struct bm *b, const struct lg_tick *t)
@@ -584,6 +802,14 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 	cJSON_AddNumberToObject(row, "ttft_p99_ms", round(p99 * 1000) / 1000);
 	cJSON_AddNumberToObject(row, "errors", (double)b->sec_err);
 	cJSON_AddNumberToObject(row, "rate_limited", (double)b->sec_throttled);
+	cJSON_AddNumberToObject(row, "admitted", (double)b->sec_admitted);
+	cJSON_AddNumberToObject(row, "good", (double)b->sec_good);
+	for (k = 0; k < NQCOL; k++)
+		if (isnan(b->sec_rl[qcol[k].k]))
+			cJSON_AddNullToObject(row, qcol[k].name);
+		else
+			cJSON_AddNumberToObject(row, qcol[k].name,
+			    r3(b->sec_rl[qcol[k].k]));
 	for (k = 0; b->srv_on && k < PSD_NDERIVED; k++)
 		if (isnan(b->srv[k]))
 			cJSON_AddNullToObject(row, ps_derived_name(k));
@@ -596,7 +822,10 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 				fputs("t,offered,dispatched,completed,in_flight,"
 				    "waiting,output_tokens,output_tokens_per_s,"
 				    "ttft_p50_ms,ttft_p99_ms,errors,"
-				    "rate_limited", b->ts);
+				    "rate_limited,admitted,good", b->ts);
+			if (b->prev.elapsed == 0)
+				for (k = 0; k < NQCOL; k++)
+					fprintf(b->ts, ",%s", qcol[k].name);
 			if (b->prev.elapsed == 0) {
 				for (k = 0; b->srv_on && k < PSD_NDERIVED; k++)
 					fprintf(b->ts, ",%s",
@@ -615,6 +844,14 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 			    b->live_tps, p50, p99,
 			    (unsigned long long)b->sec_err,
 			    (unsigned long long)b->sec_throttled);
+			fprintf(b->ts, ",%llu,%llu", (unsigned long long)
+			    b->sec_admitted, (unsigned long long)b->sec_good);
+			for (k = 0; k < NQCOL; k++)
+				if (isnan(b->sec_rl[qcol[k].k]))
+					fputc(',', b->ts);
+				else
+					fprintf(b->ts, ",%g",
+					    b->sec_rl[qcol[k].k]);
 			for (k = 0; b->srv_on && k < PSD_NDERIVED; k++)
 				if (isnan(b->srv[k]))
 					fputc(',', b->ts);
@@ -632,6 +869,9 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 	cJSON_AddItemToArray(b->series, row);
 	hist_reset(b->sec_ttft);
 	b->sec_done = b->sec_err = b->sec_throttled = 0;
+	b->sec_admitted = b->sec_good = 0;
+	for (k = 0; k < LG_RL_N; k++)
+		b->sec_rl[k] = NAN;
 	b->prev = *t;
 }
 
@@ -743,6 +983,71 @@ counts_json(const struct bm_set *s)
 	cJSON_AddNumberToObject(o, "retries", (double)s->retries);
 	cJSON_AddNumberToObject(o, "waited_for_cap", (double)s->waited);
 	cJSON_AddNumberToObject(o, "reused_connections", (double)s->reused);
+	return o;
+}
+
+/*
+ * Offered, admitted and good load apart: behind a rate-limiting gateway
+ * the offered load keeps coming while only part of it is admitted, and
+ * only part of that is good.
+ */
+static cJSON *
+load_json(const struct bm_set *s)
+{
+	cJSON		*o = cJSON_CreateObject();
+	double		 w = window(s);
+	uint64_t	 admitted = s->sent - s->klass[LG_RATE_LIMITED];
+
+	if (w <= 0)
+		w = 1e-9;
+	cJSON_AddNumberToObject(o, "offered_requests", (double)s->sent);
+	cJSON_AddNumberToObject(o, "offered_rate", r3((double)s->sent / w));
+	cJSON_AddNumberToObject(o, "attempts", (double)(s->sent +
+	    s->retries));
+	cJSON_AddNumberToObject(o, "throttled_answers", (double)s->throttled);
+	cJSON_AddNumberToObject(o, "admitted_requests", (double)admitted);
+	cJSON_AddNumberToObject(o, "admitted_rate", r3((double)admitted / w));
+	cJSON_AddNumberToObject(o, "admitted_share", s->sent ? round((double)
+	    admitted / (double)s->sent * 1e4) / 1e4 : 0);
+	cJSON_AddNumberToObject(o, "good_requests", (double)s->good);
+	cJSON_AddNumberToObject(o, "good_rate", r3((double)s->good / w));
+	cJSON_AddNumberToObject(o, "good_share", s->sent ? round((double)
+	    s->good / (double)s->sent * 1e4) / 1e4 : 0);
+	cJSON_AddStringToObject(o, "definition", "offered: measured requests "
+	    "sent (attempts: with retries); admitted: those whose final "
+	    "answer was not rate-limited (429, or 503 with Retry-After); "
+	    "good: admitted, succeeded and within every SLO; rates over the "
+	    "measured window");
+	return o;
+}
+
+/* The quota state the answers' rate-limit headers told. */
+static cJSON *
+quota_json(const struct bm *b)
+{
+	static const char *const names[LG_RL_N] = {
+		"limit_requests", "remaining_requests", "reset_requests_s",
+		"limit_tokens", "remaining_tokens", "reset_tokens_s",
+		"limit", "remaining", "reset_s"
+	};
+	cJSON	*o = cJSON_CreateObject(), *l, *m;
+	int	 k;
+
+	cJSON_AddNumberToObject(o, "responses", (double)b->rl_responses);
+	l = cJSON_AddObjectToObject(o, "last");
+	m = cJSON_AddObjectToObject(o, "least");
+	for (k = 0; k < LG_RL_N; k++) {
+		if (isnan(b->rl_last[k]))
+			continue;
+		cJSON_AddNumberToObject(l, names[k], r3(b->rl_last[k]));
+		cJSON_AddNumberToObject(m, names[k], r3(b->rl_min[k]));
+	}
+	cJSON_AddStringToObject(o, "definition", "from the answers' "
+	    "x-ratelimit-{limit,remaining,reset}-{requests,tokens} (OpenAI) "
+	    "and x-ratelimit-* / ratelimit-* (Kuadrant, IETF draft; unit "
+	    "unspecified) headers of the measured requests' last attempts; resets in seconds; "
+	    "last: as last seen, least: the smallest over the run; the "
+	    "timeseries rows carry the state per second (quota_*)");
 	return o;
 }
 
@@ -1038,6 +1343,9 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 	    (double)sum->connections);
 	cJSON_AddItemToObject(o, "requests", x);
 	cJSON_AddItemToObject(o, "throughput", throughput_json(s));
+	cJSON_AddItemToObject(o, "load_accounting", load_json(s));
+	if (b->rl_responses > 0)
+		cJSON_AddItemToObject(o, "quota", quota_json(b));
 
 	if (run->rate > 0) {
 		/* Offered: the schedule's own rate over the measured part;
@@ -1093,6 +1401,7 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 
 	cJSON_AddItemToObject(o, "metrics", metrics_json(s, run->rate > 0,
 	    run->percentiles, run->npercentiles));
+	cJSON_AddItemToObject(o, "definitions", definitions_json());
 
 	x = cJSON_AddObjectToObject(o, "client");
 	cpu = sum->wall > 0 ? (sum->cpu_user + sum->cpu_sys) / sum->wall : 0;
@@ -1170,6 +1479,8 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 			    counts_json(&b->cls[i]));
 			cJSON_AddItemToObject(y, "throughput",
 			    throughput_json(&b->cls[i]));
+			cJSON_AddItemToObject(y, "load_accounting",
+			    load_json(&b->cls[i]));
 			cJSON_AddItemToObject(y, "tokens",
 			    tokens_json(&b->cls[i]));
 			cJSON_AddItemToObject(y, "metrics", metrics_json(
@@ -1209,6 +1520,20 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 		for (i = 0; i < b->nhdr; i++)
 			cJSON_AddItemToObject(cls, b->hdr[i].name,
 			    hdr_json(&b->hdr[i], run));
+	}
+	if (b->raw_path != NULL) {
+		x = cJSON_AddObjectToObject(o, "raw");
+		cJSON_AddStringToObject(x, "file", b->raw_path);
+		cJSON_AddNumberToObject(x, "rotate_bytes", (double)b->raw_rotate);
+		cJSON_AddNumberToObject(x, "keep", (double)b->raw_keep);
+		cJSON_AddNumberToObject(x, "rotations", (double)b->raw_parts);
+		cJSON_AddNumberToObject(x, "parts_removed",
+		    (double)b->raw_dropped);
+		if (b->raw_err != NULL)
+			cJSON_AddStringToObject(x, "error", b->raw_err);
+		cJSON_AddStringToObject(x, "note", "parts: FILE (newest), "
+		    "FILE.1, FILE.2 ... (older); bench exact reads them all for "
+		    "exact percentiles");
 	}
 	cJSON_AddItemToObject(o, "timeseries", cJSON_Duplicate(b->series, 1));
 	st = cJSON_AddObjectToObject(o, "state");

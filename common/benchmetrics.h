@@ -45,6 +45,9 @@ enum bm_metric {
 	BM_CACHED_TOK,	/* prompt tokens served by a prefix cache */
 	BM_TTFT_HIT,	/* TTFT of requests with cached tokens */
 	BM_TTFT_MISS,	/* TTFT of requests without (cache reported) */
+	BM_TPOT_TOKW,	/* TPOT, each request counted tokens - 1 times */
+	BM_NTPOT_TOKW,	/* NTPOT, each request counted tokens times */
+	BM_ITL_CHUNK_REQ, /* mean chunk gap per request */
 	BM_NMETRIC
 };
 
@@ -138,10 +141,22 @@ struct bm {
 					 * replay's original numbers), or NULL */
 	size_t		 nseq_map;
 	FILE		*raw;		/* per-request NDJSON, or NULL */
+	const char	*raw_path;	/* its name (for rotation) */
+	long		 raw_rotate;	/* rotate at this size, bytes; 0 never */
+	long		 raw_keep;	/* rotated parts kept; 0 all */
+	long		 raw_parts;	/* rotations done */
+	long		 raw_dropped;	/* oldest parts removed */
+	char		*raw_err;	/* why the raw stream stopped, or NULL */
 	FILE		*ts;		/* per-second series, or NULL */
 	int		 ts_csv;	/* series as CSV (else NDJSON) */
 	struct hist	*sec_ttft;	/* TTFT of the current second */
 	uint64_t	 sec_done, sec_err, sec_throttled;
+	uint64_t	 sec_admitted, sec_good; /* this second's */
+	double		 sec_rl[LG_RL_N]; /* quota: least remaining and reset,
+					 * largest limit this second (NAN) */
+	uint64_t	 rl_responses;	/* answers with rate-limit headers */
+	double		 rl_min[LG_RL_N]; /* least of each over the run */
+	double		 rl_last[LG_RL_N]; /* as last seen */
 	struct lg_tick	 prev;		/* the previous tick */
 	cJSON		*series;	/* per-second rows for the report */
 	char		*err_first[LG_NCLASS]; /* first message per class */

@@ -69,6 +69,8 @@ struct slot {
 					 * for this request */
 	int		 status;
 	double		 retry_after;	/* seconds from the header, -1 */
+	double		 rl[LG_RL_N];	/* rate-limit headers, NAN absent */
+	int		 rl_seen;	/* this attempt had one */
 	int64_t		*ct;		/* content chunk times */
 	int32_t		*ctok;		/* tokens per content chunk */
 	size_t		 nc, capc;
@@ -447,6 +449,100 @@ record_header(struct slot *s, size_t k, const char *p, size_t len)
 	s->hval[k] = xstrndup(p, len > 1024 ? 1024 : len);
 }
 
+double
+lg_parse_reset(const char *v)
+{
+	double	 t = 0, x;
+	char	*end;
+	int	 any = 0;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	while (*v != '\0' && *v != ',' && *v != ';' && *v != ' ') {
+		x = strtod(v, &end);
+		if (end == v || !(x >= 0))
+			return NAN;
+		v = end;
+		if (strncmp(v, "ms", 2) == 0) {
+			x /= 1e3;
+			v += 2;
+		} else if (*v == 's')
+			v++;
+		else if (*v == 'm') {
+			x *= 60;
+			v++;
+		} else if (*v == 'h') {
+			x *= 3600;
+			v++;
+		} else if (any)
+			return NAN;
+		t += x;
+		any = 1;
+	}
+	return any ? t : NAN;
+}
+
+/*
+ * Quota state from x-ratelimit-* / ratelimit-* header line p (header
+ * callback only, never per chunk).  The value's first number counts
+ * ("100, 100;w=60" is 100); resets may be durations ("6m0s").
+ */
+static void
+ratelimit_header(struct slot *s, const char *p, size_t len)
+{
+	static const struct {
+		const char	*name;
+		int		 k;
+	} f[] = {
+		{ "limit-requests:", LG_RL_LIMIT_REQ },
+		{ "remaining-requests:", LG_RL_REMAIN_REQ },
+		{ "reset-requests:", LG_RL_RESET_REQ },
+		{ "limit-tokens:", LG_RL_LIMIT_TOK },
+		{ "remaining-tokens:", LG_RL_REMAIN_TOK },
+		{ "reset-tokens:", LG_RL_RESET_TOK },
+		{ "limit:", LG_RL_LIMIT },
+		{ "remaining:", LG_RL_REMAIN },
+		{ "reset:", LG_RL_RESET },
+	};
+	char	 v[48], *end;
+	size_t	 i, k, nl;
+	double	 x;
+
+	for (i = 0; i < sizeof f / sizeof f[0]; i++) {
+		nl = strlen(f[i].name);
+		if (len > nl && strncasecmp(p, f[i].name, nl) == 0)
+			break;
+	}
+	if (i == sizeof f / sizeof f[0])
+		return;
+	p += nl;
+	len -= nl;
+	while (len > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		len--;
+	}
+	for (k = 0; k < len && k < sizeof v - 1 && p[k] != '\r' &&
+	    p[k] != '\n'; k++)
+		v[k] = p[k];
+	v[k] = '\0';
+	if (f[i].k == LG_RL_RESET_REQ || f[i].k == LG_RL_RESET_TOK ||
+	    f[i].k == LG_RL_RESET)
+		x = lg_parse_reset(v);
+	else {
+		x = strtod(v, &end);
+		if (end == v)
+			x = NAN;
+	}
+	if (isnan(x))
+		return;
+	if (!s->rl_seen) {
+		for (k = 0; k < LG_RL_N; k++)
+			s->rl[k] = NAN;
+		s->rl_seen = 1;
+	}
+	s->rl[f[i].k] = x;
+}
+
 /* A response header line (either transport). */
 static void
 slot_header(struct slot *s, const char *p, size_t len)
@@ -480,6 +576,10 @@ slot_header(struct slot *s, const char *p, size_t len)
 		v[k] = '\0';
 		s->retry_after = http_retry_after(v, NULL, (long)time(NULL));
 	}
+	if (len > 12 && strncasecmp(p, "x-ratelimit-", 12) == 0)
+		ratelimit_header(s, p + 12, len - 12);
+	else if (len > 10 && strncasecmp(p, "ratelimit-", 10) == 0)
+		ratelimit_header(s, p + 10, len - 10);
 	for (k = 0; k < s->lg->c->nrecord; k++)
 		record_header(s, k, p, len);
 }
@@ -876,6 +976,11 @@ slot_clear_attempt(struct slot *s)
 	s->end = -1;
 	s->status = 0;
 	s->retry_after = -1;
+	if (s->rl_seen) {
+		for (k = 0; k < LG_RL_N; k++)
+			s->rl[k] = NAN;
+		s->rl_seen = 0;
+	}
 	s->nc = 0;
 	s->chunk_mode = -1;
 	s->chunk_usage = 0;
@@ -1358,6 +1463,7 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->error = s->errmsg;
 	r->request_id = s->reqid;
 	r->header_values = s->hval;
+	r->ratelimit = s->rl_seen ? s->rl : NULL;
 }
 
 static void

@@ -71,6 +71,22 @@ enum lg_class {
 	LG_NCLASS
 };
 
+/* Quota state from an answer's rate-limit headers: x-ratelimit-*-requests
+ * and x-ratelimit-*-tokens (OpenAI), x-ratelimit-* and ratelimit-* (Kuadrant,
+ * the IETF draft: unit unspecified).  Resets in seconds. */
+enum lg_rl {
+	LG_RL_LIMIT_REQ = 0,		/* x-ratelimit-limit-requests */
+	LG_RL_REMAIN_REQ,		/* x-ratelimit-remaining-requests */
+	LG_RL_RESET_REQ,		/* x-ratelimit-reset-requests */
+	LG_RL_LIMIT_TOK,		/* x-ratelimit-limit-tokens */
+	LG_RL_REMAIN_TOK,		/* x-ratelimit-remaining-tokens */
+	LG_RL_RESET_TOK,		/* x-ratelimit-reset-tokens */
+	LG_RL_LIMIT,			/* x-ratelimit-limit, ratelimit-limit */
+	LG_RL_REMAIN,			/* ...-remaining */
+	LG_RL_RESET,			/* ...-reset */
+	LG_RL_N
+};
+
 /* The body of one request, made by the caller's workload. */
 struct lg_body {
 	char		*data;		/* JSON body (owned when owned != 0) */
@@ -139,6 +155,9 @@ struct lg_result {
 	int		 http_version;	/* 10, 11, 20, 30; 0 unknown */
 	char *const	*header_values;	/* one per lg_config.record_headers
 					 * (NULL when absent), or NULL */
+	const double	*ratelimit;	/* LG_RL_N values (NAN absent) of the
+					 * last attempt's rate-limit headers,
+					 * or NULL when it had none */
 };
 
 /* Called once per finished request (after retries). */
@@ -247,6 +266,9 @@ int	 lg_run(const struct lg_config *, struct lg_summary *, struct err *);
 void	 lg_interrupt(void);
 /* The class's name in reports ("ok", "rate_limited", ...). */
 const char *lg_class_name(enum lg_class);
+/* A rate-limit reset value ("20", "1.5", "6m0s", "250ms") in seconds, or
+ * NAN when malformed. */
+double	 lg_parse_reset(const char *);
 /* A 64-bit PRNG step (splitmix64), shared with the workload. */
 uint64_t lg_rand(uint64_t *state);
 /* A uniform double in [0, 1). */

@@ -308,6 +308,104 @@ groups_html(struct strbuf *sb, const cJSON *r)
 	}
 }
 
+/* The mapping of metric names across tools (BENCH-ANCHORS 2.6) and the
+ * definition each headline uses. */
+static void
+definitions_html(struct strbuf *sb, const cJSON *d)
+{
+	static const char *const k[] = { "quantity", "maasctl", "vllm",
+	    "guidellm", "inference_perf", "aiperf", "llmperf" };
+	const cJSON	*it, *w = cJSON_GetObjectItem(d, "weighting");
+	size_t		 i;
+
+	if (d == NULL)
+		return;
+	sb_adds(sb, "<h2>Definitions</h2>\n<table id=\"definitions\"><tr>"
+	    "<th>headline</th><th>metric</th><th>weighting</th></tr>\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(d, "headline")) {
+		sb_adds(sb, "<tr><td>");
+		esc(sb, it->string);
+		sb_adds(sb, "</td><td>");
+		esc(sb, it->valuestring);
+		sb_adds(sb, "</td><td>");
+		esc(sb, json_str(w, it->valuestring) ? json_str(w,
+		    it->valuestring) : "");
+		sb_adds(sb, "</td></tr>\n");
+	}
+	sb_adds(sb, "</table>\n<table id=\"mapping\"><tr><th>quantity</th>"
+	    "<th>maasctl</th><th>vLLM</th><th>GuideLLM</th>"
+	    "<th>inference-perf</th><th>AIPerf</th><th>LLMPerf</th></tr>\n");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(d, "mapping")) {
+		sb_adds(sb, "<tr>");
+		for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+			sb_adds(sb, "<td>");
+			esc(sb, json_str(it, k[i]) ? json_str(it, k[i]) : "");
+			sb_adds(sb, "</td>");
+		}
+		sb_adds(sb, "</tr>\n");
+	}
+	sb_adds(sb, "</table>\n");
+}
+
+/* Series of a row field over the rows, skipping nulls. */
+static size_t
+field_series(const cJSON *ts, const double *tx, size_t nts, const char *k,
+    double *x, double *y)
+{
+	const cJSON	*row, *v;
+	size_t		 i, j;
+
+	for (i = 0, j = 0, row = ts->child; row != NULL && i < nts;
+	    row = row->next, i++)
+		if (cJSON_IsNumber(v = cJSON_GetObjectItem(row, k))) {
+			x[j] = tx[i];
+			y[j++] = v->valuedouble;
+		}
+	return j;
+}
+
+/*
+ * Completed, admitted and good requests per second; with rate-limit
+ * headers, the quota remaining per second.
+ */
+static void
+load_charts(struct strbuf *sb, const cJSON *ts, const double *tx,
+    size_t nts, const char *const *colors, int quota)
+{
+	static const char *const lk[] = { "completed", "admitted", "good" };
+	static const char *const qk[] = { "quota_remaining_requests",
+	    "quota_remaining_tokens", "quota_remaining" };
+	static const char *const qn[] = { "requests", "tokens",
+	    "unit unspecified" };
+	struct series	 s[3];
+	double		*x[3], *y[3];
+	size_t		 k, n;
+
+	for (k = 0; k < 3; k++) {
+		x[k] = xcalloc(nts, sizeof *x[k]);
+		y[k] = xcalloc(nts, sizeof *y[k]);
+	}
+	for (k = 0; k < 3; k++)
+		s[k] = (struct series){ lk[k], colors[k], x[k], y[k],
+		    field_series(ts, tx, nts, lk[k], x[k], y[k]) };
+	chart(sb, "load-time", "Completed, admitted and good requests per "
+	    "second", "s", "requests", s, 3, 0);
+	if (quota) {
+		for (k = 0, n = 0; k < 3; k++) {
+			s[n] = (struct series){ qn[k], colors[k], x[k], y[k],
+			    field_series(ts, tx, nts, qk[k], x[k], y[k]) };
+			if (s[n].n > 0)
+				n++;
+		}
+		chart(sb, "quota-time", "Quota remaining (rate-limit headers, "
+		    "least per second)", "s", "remaining", s, n, 0);
+	}
+	for (k = 0; k < 3; k++) {
+		free(x[k]);
+		free(y[k]);
+	}
+}
+
 /*
  * The scraped server figures (--server-metrics) on the run's time axis:
  * requests running and waiting, and the server's mean queue, prefill and
@@ -409,6 +507,19 @@ report_html(const cJSON *r)
 	    json_num(r, "throughput.goodput_requests", 0));
 	figure_row(&sb, "throughput", v);
 	free(v);
+	if (json_path(r, "load_accounting") != NULL) {
+		v = xasprintf("offered %.0f (%.2f/s), admitted %.0f (%.2f/s), "
+		    "good %.0f (%.2f/s); 429/503 answers %.0f",
+		    json_num(r, "load_accounting.offered_requests", 0),
+		    json_num(r, "load_accounting.offered_rate", 0),
+		    json_num(r, "load_accounting.admitted_requests", 0),
+		    json_num(r, "load_accounting.admitted_rate", 0),
+		    json_num(r, "load_accounting.good_requests", 0),
+		    json_num(r, "load_accounting.good_rate", 0),
+		    json_num(r, "load_accounting.throttled_answers", 0));
+		figure_row(&sb, "load accounting", v);
+		free(v);
+	}
 	if (json_path(r, "offered_vs_achieved") != NULL) {
 		v = xasprintf("offered %.2f/s, achieved %.2f/s, dispatch lag "
 		    "p99 %.3f ms", json_num(r, "offered_vs_achieved."
@@ -489,10 +600,13 @@ report_html(const cJSON *r)
 		s[0] = (struct series){ "TTFT p50", colors[0], tx, p50, nts };
 		s[1] = (struct series){ "TTFT p99", colors[1], tx, p99, nts };
 		chart(&sb, "ttft-time", "TTFT per second", "s", "ms", s, 2, 0);
+		load_charts(&sb, ts, tx, nts, colors,
+		    cJSON_GetObjectItem(r, "quota") != NULL);
 		if (cJSON_GetObjectItem(r, "server_metrics") != NULL)
 			server_charts(&sb, ts, tx, nts, colors);
 	}
 	groups_html(&sb, r);
+	definitions_html(&sb, cJSON_GetObjectItem(r, "definitions"));
 	sb_adds(&sb, "</body></html>\n");
 	free(tx);
 	free(tps);

@@ -29,6 +29,56 @@ num(struct strbuf *sb, double v)
 		sb_addf(sb, " %10.3f", v);
 }
 
+/* Which definition the headlines use, and the names other tools give
+ * the same quantities (BENCH-ANCHORS 2.6). */
+static void
+definitions_text(struct strbuf *sb, const cJSON *d)
+{
+	static const char *const tools[][2] = {
+		{ "maasctl", "maasctl" }, { "vllm", "vLLM" },
+		{ "guidellm", "GuideLLM" }, { "inference_perf",
+		"inference-perf" }, { "aiperf", "AIPerf" },
+		{ "llmperf", "LLMPerf" },
+	};
+	const cJSON	*it;
+	size_t		 i;
+	int		 n = 0;
+
+	if (d == NULL)
+		return;
+	sb_adds(sb, "\ndefinitions: headline");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(d, "headline"))
+		if (strchr(it->valuestring, ' ') == NULL)
+			sb_addf(sb, "%s %s = %s (%s)", n++ ? "," : "",
+			    it->string, it->valuestring, json_str(
+			    cJSON_GetObjectItem(d, "weighting"),
+			    it->valuestring) ? json_str(cJSON_GetObjectItem(d,
+			    "weighting"), it->valuestring) : "?");
+	sb_addc(sb, '\n');
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(d, "mapping")) {
+		sb_addf(sb, "  %s:", json_str(it, "quantity"));
+		for (i = 0; i < sizeof tools / sizeof tools[0]; i++)
+			sb_addf(sb, "%s %s %s", i ? ";" : "", tools[i][1],
+			    json_str(it, tools[i][0]));
+		sb_addc(sb, '\n');
+	}
+}
+
+/* The quota state of the answers' rate-limit headers. */
+static void
+quota_line(struct strbuf *sb, const cJSON *q)
+{
+	const cJSON	*it;
+	int		 n = 0;
+
+	sb_addf(sb, "quota (rate-limit headers on %.0f answers): least",
+	    json_num(q, "responses", 0));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(q, "least"))
+		sb_addf(sb, "%s %s %g", n++ ? "," : "", it->string,
+		    it->valuedouble);
+	sb_addc(sb, '\n');
+}
+
 /* The scraped server figures of the run (--server-metrics). */
 static void
 server_line(struct strbuf *sb, const cJSON *x)
@@ -307,6 +357,22 @@ report_text(const cJSON *r)
 	    json_str(r, "client.transport") ? ", transport " : "",
 	    json_str(r, "client.transport") ? json_str(r, "client.transport") :
 	    "");
+	if ((v = cJSON_GetObjectItem(r, "load_accounting")) != NULL &&
+	    (json_num(v, "throttled_answers", 0) > 0 ||
+	    json_num(v, "admitted_requests", 0) < json_num(v,
+	    "offered_requests", 0) || cJSON_GetObjectItem(r, "quota")))
+		sb_addf(&sb, "load accounting: offered %.0f (%.2f/s), admitted "
+		    "%.0f (%.2f/s, %.2f%%), good %.0f (%.2f/s); 429/503 answers "
+		    "%.0f in %.0f attempts\n", json_num(v, "offered_requests", 0),
+		    json_num(v, "offered_rate", 0),
+		    json_num(v, "admitted_requests", 0),
+		    json_num(v, "admitted_rate", 0),
+		    json_num(v, "admitted_share", 0) * 100,
+		    json_num(v, "good_requests", 0), json_num(v, "good_rate", 0),
+		    json_num(v, "throttled_answers", 0),
+		    json_num(v, "attempts", 0));
+	if ((v = cJSON_GetObjectItem(r, "quota")) != NULL)
+		quota_line(&sb, v);
 	if ((v = cJSON_GetObjectItem(r, "server_metrics")) != NULL)
 		server_line(&sb, v);
 	sb_addc(&sb, '\n');
@@ -367,6 +433,7 @@ report_text(const cJSON *r)
 			    "balance.max_share", 0) * 100, json_num(it,
 			    "balance.max_over_mean", 0));
 	}
+	definitions_text(&sb, cJSON_GetObjectItem(r, "definitions"));
 	return sb_detach(&sb);
 }
 

@@ -120,7 +120,7 @@ near_sim() {
 	[ "$(jqn .metrics.dispatch_lag.count "$OUT/r.json")" = 100 ]
 	[ "$(jqn .metrics.ttft_from_schedule.count "$OUT/r.json")" = 100 ]
 	# 100 requests 20 ms apart: about 2 s of rows, CSV with a header.
-	[ "$(head -1 "$OUT/ts.csv")" = "t,offered,dispatched,completed,in_flight,waiting,output_tokens,output_tokens_per_s,ttft_p50_ms,ttft_p99_ms,errors,rate_limited" ]
+	[ "$(head -1 "$OUT/ts.csv")" = "t,offered,dispatched,completed,in_flight,waiting,output_tokens,output_tokens_per_s,ttft_p50_ms,ttft_p99_ms,errors,rate_limited,admitted,good,quota_remaining_requests,quota_remaining_tokens,quota_remaining,quota_reset_s,quota_reset_requests_s,quota_reset_tokens_s" ]
 	[ "$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$OUT/ts.csv")" = 100 ]
 	[ "$(wc -l <"$OUT/raw.ndjson")" = 100 ]
 	[ "$(jq -s 'map(select(.outcome == "ok")) | length' "$OUT/raw.ndjson")" = 100 ]
