@@ -34,6 +34,7 @@
 
 #include "http_xfer.h"
 #include "lgh1.h"
+#include "rxstamp.h"
 #include "xalloc.h"
 
 #define LGH1_MAX_HEAD	(300 * 1024)	/* header bytes of a response */
@@ -431,8 +432,7 @@ conn_try(struct lgh1_conn *c, int err)
 		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof one);
 		/* Receive times from the kernel (lgh1.h). */
-		(void)setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
-		    sizeof one);
+		(void)rxstamp_enable(c->fd);
 		if (t->cbs.connected != NULL)
 			t->cbs.connected(c->r->arg);
 		if (connect(c->fd, c->ai->ai_addr, c->ai->ai_addrlen) == 0) {
@@ -886,16 +886,8 @@ conn_ended(struct lgh1_conn *c, int err)
 static void
 do_read(struct lgh1_conn *c)
 {
-	union {
-		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
-		struct cmsghdr	 align;
-	}		 u;
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	struct timespec	 ts;
 	struct lgh1_req	*r = c->r;
-	int64_t		 rt = -1;
+	int64_t		 rt;
 	ssize_t		 n;
 
 	if (c->buf == NULL) {
@@ -905,16 +897,8 @@ do_read(struct lgh1_conn *c)
 		c->cap *= 2;
 		c->buf = xrealloc(c->buf, c->cap);
 	}
-	iov.iov_base = c->buf + c->len;
-	iov.iov_len = c->cap - c->len;
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof u.buf;
-	do
-		n = recvmsg(c->fd, &mh, MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
+	n = rxstamp_recv(c->fd, c->buf + c->len, c->cap - c->len,
+	    MSG_DONTWAIT, &rt);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
@@ -924,13 +908,6 @@ do_read(struct lgh1_conn *c)
 	if (n == 0) {
 		conn_ended(c, 0);
 		return;
-	}
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(cm), sizeof ts);
-			rt = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-		}
 	}
 	if (c->received == 0)
 		r->t_ttfb = mono_ns() - r->start;

@@ -24,6 +24,7 @@
 #include "lgh1.h"
 #include "loadgen.h"
 #include "openai.h"
+#include "rxstamp.h"
 #include "sse.h"
 #include "xalloc.h"
 
@@ -141,7 +142,7 @@ struct lg {
 	struct sockw	**socks;	/* by descriptor */
 	size_t		 nsocks;
 	long		 bufsize;	/* libcurl receive buffer per handle */
-	int64_t		 rt_off;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	struct rxclock	 clk;		/* kernel receive times -> MONOTONIC */
 	curl_socket_t	 rx_fd;		/* the socket being read now, or -1 */
 	int64_t		 rx_at;		/* kernel arrival time of its oldest
 					 * unread byte (ns since t0), or -1 */
@@ -367,13 +368,9 @@ native_time(struct lg *lg, int64_t rt)
 {
 	int64_t		 t, now = rel_ns(lg);
 
-	if (rt >= 0) {
-		t = rt - lg->rt_off - lg->t0;
-		/* A clock step between two offset readings: not trusted. */
-		if (t <= now && t >= now - 10000000000LL) {
-			lg->rx_kernel++;
-			return t;
-		}
+	if ((t = rxclock_mono(&lg->clk, rt)) >= 0) {
+		lg->rx_kernel++;
+		return t - lg->t0;
 	}
 	lg->rx_user++;
 	return now;
@@ -596,14 +593,11 @@ on_socket_opened(void *arg, curl_socket_t fd, curlsocktype purpose)
 {
 	struct lg *lg = arg;
 
-	int		 one = 1;
-
 	if (purpose == CURLSOCKTYPE_IPCXN) {
 		lg->connections++;
 		/* Receive times from the kernel (see peek_arrival); without
 		 * them the write callback's clock is used. */
-		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
-		    sizeof one);
+		(void)rxstamp_enable(fd);
 	}
 	return CURL_SOCKOPT_OK;
 }
@@ -621,52 +615,9 @@ static void check_multi(struct lg *);
 static int64_t
 peek_arrival(struct lg *lg, curl_socket_t fd)
 {
-	union {
-		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
-		struct cmsghdr	 align;
-	}		 u;
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	struct cmsghdr	*cm;
-	struct timespec	 ts;
-	int64_t		 t, now;
-	char		 b;
+	int64_t		 t = rxstamp_peek(&lg->clk, fd);
 
-	memset(&mh, 0, sizeof mh);
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof u.buf;
-	if (recvmsg(fd, &mh, MSG_PEEK | MSG_DONTWAIT) <= 0)
-		return -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SCM_TIMESTAMPNS)
-			continue;
-		memcpy(&ts, CMSG_DATA(cm), sizeof ts);
-		t = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec -
-		    lg->rt_off - lg->t0;
-		now = rel_ns(lg);
-		/* A clock step between two offset readings: not trusted. */
-		if (t > now || t < now - 10000000000LL)
-			return -1;
-		return t;
-	}
-	return -1;
-}
-
-/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns. */
-static int64_t
-realtime_offset(void)
-{
-	struct timespec	 r;
-	int64_t		 m;
-
-	m = mono_ns();
-	clock_gettime(CLOCK_REALTIME, &r);
-	return (int64_t)r.tv_sec * 1000000000LL + r.tv_nsec - m;
+	return t < 0 ? -1 : t - lg->t0;
 }
 
 static void
@@ -1849,7 +1800,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		if (lg->inflight == 0)
 			event_base_loopbreak(lg->base);
 	}
-	lg->rt_off = realtime_offset();
+	rxclock_read(&lg->clk);
 	do_tick(lg, 0);
 }
 
@@ -1961,7 +1912,7 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	/* This thread only: an in-process server is not the client. */
 	getrusage(RUSAGE_THREAD, &ru0);
 	lg.t0 = mono_ns();
-	lg.rt_off = realtime_offset();
+	rxclock_read(&lg.clk);
 	evtimer_add(lg.tick_timer, &one);
 	evtimer_add(lg.stop_timer, &poll);
 	if (c->rate > 0)

@@ -39,6 +39,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "rxstamp.h"
 #include "xalloc.h"
 
 #include "sandbox/modelsim_int.h"
@@ -62,78 +63,16 @@ struct msim_arrivals {
 	size_t			 nfresh, freshcap;
 	struct arr_conn		*conns;
 	size_t			 nconns;
-	double			 off;		/* REALTIME - MONOTONIC, s */
-	double			 off_at;	/* monotonic s it was read */
+	struct rxclock		 clk;		/* REALTIME -> MONOTONIC */
 };
 
-static double
-mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Read the CLOCK_REALTIME - CLOCK_MONOTONIC offset, at most once a second. */
-static void
-offset_update(struct msim_arrivals *a)
-{
-	struct timespec r;
-	double m1, m2;
-
-	m1 = mono_now();
-	if (a->off_at > 0 && m1 - a->off_at < 1.0)
-		return;
-	clock_gettime(CLOCK_REALTIME, &r);
-	m2 = mono_now();
-	a->off = (double)r.tv_sec + (double)r.tv_nsec / 1e9 - (m1 + m2) / 2;
-	a->off_at = m2;
-}
-
-/*
- * The receive time (monotonic s) of the oldest unread byte on fd, or 0:
- * a 1-byte MSG_PEEK that leaves the data where it is and brings the
- * SCM_TIMESTAMPNS control message.
- */
+/* The receive time (monotonic s) of the oldest unread byte on fd, or 0. */
 static double
 peek_stamp(struct msim_arrivals *a, int fd)
 {
-	union {
-		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
-		struct cmsghdr	 align;
-	} u;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	struct timespec ts;
-	double t, now;
-	char b;
+	int64_t t = rxstamp_peek(&a->clk, fd);
 
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	if (recvmsg(fd, &mh, MSG_PEEK | MSG_DONTWAIT) <= 0)
-		return 0;
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SCM_TIMESTAMPNS)
-			continue;
-		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-		if (ts.tv_sec == 0 && ts.tv_nsec == 0)
-			return 0;
-		t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - a->off;
-		now = mono_now();
-		/* A clock step between two offset readings: not trusted. */
-		if (t > now + 0.001 || t < now - 10.0)
-			return 0;
-		return t < now ? t : now;
-	}
-	return 0;
+	return t < 0 ? 0 : (double)t / 1e9;
 }
 
 /* Peek every connection that got data since the last turn. */
@@ -148,7 +87,7 @@ on_ready(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	offset_update(a);
+	rxclock_update(&a->clk);
 	do {
 		n = epoll_wait(a->epfd, evs, ARR_BATCH, 0);
 		for (i = 0; i < n; i++) {
@@ -172,11 +111,11 @@ on_setup(evutil_socket_t unused, short what, void *arg)
 	struct bufferevent *bev;
 	struct arr_conn *c;
 	size_t i, n;
-	int fd, one = 1;
+	int fd;
 
 	(void)unused;
 	(void)what;
-	offset_update(a);
+	rxclock_update(&a->clk);
 	for (i = 0; i < a->nfresh; i++) {
 		bev = a->fresh[i];
 		fd = bufferevent_getfd(bev);
@@ -195,8 +134,7 @@ on_setup(evutil_socket_t unused, short what, void *arg)
 			c->bev = bev;
 			c->stamp = 0;
 			/* Normally inherited from the listener already. */
-			(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
-			    sizeof(one));
+			(void)rxstamp_enable(fd);
 			memset(&ev, 0, sizeof(ev));
 			ev.events = EPOLLIN | EPOLLET;
 			ev.data.fd = fd;
@@ -241,11 +179,8 @@ arrivals_bevcb(struct event_base *base, void *arg)
 static void
 set_listener_stamps(struct evhttp_bound_socket *bound, void *arg)
 {
-	int one = 1;
-
 	(void)arg;
-	(void)setsockopt(evhttp_bound_socket_get_fd(bound), SOL_SOCKET,
-	    SO_TIMESTAMPNS, &one, sizeof(one));
+	(void)rxstamp_enable(evhttp_bound_socket_get_fd(bound));
 }
 
 /* Watch the arrivals of requests on http's connections. */
@@ -280,7 +215,7 @@ msim_arrivals_new(struct event_base *base, struct evhttp *http,
 		msim_arrivals_free(a);
 		return NULL;
 	}
-	offset_update(a);
+	rxclock_update(&a->clk);
 	/* Accepted sockets inherit the option: every segment of a new
 	 * connection is stamped, also those that come before accept(). */
 	evhttp_foreach_bound_socket(http, set_listener_stamps, NULL);

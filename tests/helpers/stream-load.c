@@ -57,6 +57,8 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "rxstamp.h"
+
 /* One stream. */
 struct xfer {
 	CURL		*easy;
@@ -84,8 +86,7 @@ static int			 running, started, total, finished;
 static double			 ramp, t_start;
 static double			*starts;	/* start offsets, s */
 static int			 lag;		/* --lag */
-static double			 rt_off;	/* REALTIME - MONOTONIC, s */
-static double			 rt_off_at;
+static struct rxclock		 rxclk;		/* REALTIME -> MONOTONIC */
 static curl_socket_t		 cur_fd = -1;	/* being read (--lag) */
 static double			 cur_rx;	/* its receive time, 0 none */
 
@@ -98,64 +99,22 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* CLOCK_REALTIME - CLOCK_MONOTONIC, read at most once a second. */
-static void
-offset_update(void)
-{
-	struct timespec r;
-	double m1 = now(), m2;
-
-	if (rt_off_at > 0 && m1 - rt_off_at < 1.0)
-		return;
-	clock_gettime(CLOCK_REALTIME, &r);
-	m2 = now();
-	rt_off = (double)r.tv_sec + (double)r.tv_nsec / 1e9 - (m1 + m2) / 2;
-	rt_off_at = m2;
-}
-
 /* The kernel's receive time (monotonic s) of the oldest unread byte on
- * fd, or 0: a 1-byte MSG_PEEK bringing SCM_TIMESTAMPNS. */
+ * fd, or 0. */
 static double
 peek_rx(curl_socket_t fd)
 {
-	union {
-		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
-		struct cmsghdr	 align;
-	} u;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	struct timespec ts;
-	char b;
+	int64_t t = rxstamp_peek(&rxclk, fd);
 
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = &b;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	if (recvmsg(fd, &mh, MSG_PEEK | MSG_DONTWAIT) <= 0)
-		return 0;
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-			return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 -
-			    rt_off;
-		}
-	return 0;
+	return t < 0 ? 0 : (double)t / 1e9;
 }
 
 static int
 on_sockopt(void *arg, curl_socket_t fd, curlsocktype purpose)
 {
-	int one = 1;
-
 	(void)arg;
 	if (purpose == CURLSOCKTYPE_IPCXN)
-		(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
-		    sizeof(one));
+		(void)rxstamp_enable(fd);
 	return CURL_SOCKOPT_OK;
 }
 
@@ -212,7 +171,7 @@ on_event(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
 	if (lag && (what & EV_READ)) {
-		offset_update();
+		rxclock_update(&rxclk);
 		cur_fd = fd;
 		cur_rx = peek_rx(fd);
 	}
