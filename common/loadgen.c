@@ -479,6 +479,23 @@ lg_parse_reset(const char *v)
 	return any ? t : NAN;
 }
 
+/* A header line's value (after the "Name:" the caller skipped): leading
+ * blanks dropped, up to the line end, cut to fit v (vsz bytes). */
+static void
+header_value(const char *p, size_t len, char *v, size_t vsz)
+{
+	size_t	 k;
+
+	while (len > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		len--;
+	}
+	for (k = 0; k < len && k < vsz - 1 && p[k] != '\r' && p[k] != '\n';
+	    k++)
+		v[k] = p[k];
+	v[k] = '\0';
+}
+
 /*
  * Quota state from x-ratelimit-* / ratelimit-* header line p (header
  * callback only, never per chunk).  The value's first number counts
@@ -512,16 +529,7 @@ ratelimit_header(struct slot *s, const char *p, size_t len)
 	}
 	if (i == sizeof f / sizeof f[0])
 		return;
-	p += nl;
-	len -= nl;
-	while (len > 0 && (*p == ' ' || *p == '\t')) {
-		p++;
-		len--;
-	}
-	for (k = 0; k < len && k < sizeof v - 1 && p[k] != '\r' &&
-	    p[k] != '\n'; k++)
-		v[k] = p[k];
-	v[k] = '\0';
+	header_value(p + nl, len - nl, v, sizeof v);
 	if (f[i].k == LG_RL_RESET_REQ || f[i].k == LG_RL_RESET_TOK ||
 	    f[i].k == LG_RL_RESET)
 		x = lg_parse_reset(v);
@@ -561,16 +569,7 @@ slot_header(struct slot *s, const char *p, size_t len)
 		return;
 	}
 	if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
-		p += 12;
-		len -= 12;
-		while (len > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		for (k = 0; k < len && k < sizeof v - 1 && p[k] != '\r' &&
-		    p[k] != '\n'; k++)
-			v[k] = p[k];
-		v[k] = '\0';
+		header_value(p + 12, len - 12, v, sizeof v);
 		s->retry_after = http_retry_after(v, NULL, (long)time(NULL));
 	}
 	if (len > 12 && strncasecmp(p, "x-ratelimit-", 12) == 0)

@@ -12,6 +12,7 @@ bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/modelsim
 load ../helpers/responder
+load ../helpers/bench
 
 # m: cache of 16-token blocks; slow prefill so misses show in TTFT.
 # plain: no cache (usage carries prompt_tokens_details: null).
@@ -26,19 +27,8 @@ CONFIG='{"models": {
         "block-size": 16, "rate-limit-first": 3}
 }}'
 
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
-
-setup() {
-	common_setup
-	OUT=$TEST_HOME/out
-	mkdir -p "$OUT"
-	modelsim_start "$CONFIG"
-}
-teardown() {
-	modelsim_stop
-	responder_stop 2>/dev/null || true
-	common_teardown
-}
+setup() { bench_setup "$CONFIG"; }
+teardown() { bench_teardown; }
 
 @test "a shared prompt: the first request misses, every later one hits its whole blocks" {
 	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m -c 1 -n 10 \

@@ -7,6 +7,7 @@
 bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/modelsim
+load ../helpers/bench
 
 CONFIG='{"models": {
   "m": {"ttft": "2ms", "itl": "1ms", "max-num-seqs": 10000, "max-waiting": 10000},
@@ -14,18 +15,8 @@ CONFIG='{"models": {
   "slow": {"ttft": "300ms", "itl": "1ms", "max-num-seqs": 10000, "max-waiting": 10000}
 }}'
 
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
-
-setup() {
-	common_setup
-	OUT=$TEST_HOME/out
-	mkdir -p "$OUT"
-	modelsim_start "$CONFIG"
-}
-teardown() {
-	modelsim_stop
-	common_teardown
-}
+setup() { bench_setup "$CONFIG"; }
+teardown() { bench_teardown; }
 
 @test "two workers' stages, classes and recorded headers merge exactly" {
 	for k in 0 1; do

@@ -13,8 +13,6 @@ load ../helpers/modelsim
 load ../helpers/responder
 load ../helpers/bench
 
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
-
 CONFIG='{"models": {
   "limited": {"rate-limit-first": 3, "retry-after": "1s", "ttft": "1ms", "itl": "1ms"},
   "m": {"ttft": "2ms", "itl": "1ms", "max-num-seqs": 100}

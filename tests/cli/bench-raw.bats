@@ -10,8 +10,6 @@ load ../helpers/modelsim
 load ../helpers/responder
 load ../helpers/bench
 
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
-
 CONFIG='{"models": {
   "m": {"ttft": "2ms", "itl": "1ms", "max-num-seqs": 100},
   "slow": {"ttft": "30ms", "itl": "1ms", "max-num-seqs": 100}

@@ -8,25 +8,17 @@
 bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/modelsim
+load ../helpers/bench
 
 CONFIG='{"models": {
   "m": {"ttft": "2ms", "itl": "1ms", "max-num-seqs": 10000, "max-waiting": 10000},
   "f": {"ttft": "1ms", "itl": "1ms", "max-num-seqs": 10000, "max-waiting": 10000}
 }}'
 
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
 CLASSES=(--class name=a,weight=2 --class name=b,weight=1,model=f,output=4)
 
-setup() {
-	common_setup
-	OUT=$TEST_HOME/out
-	mkdir -p "$OUT"
-	modelsim_start "$CONFIG"
-}
-teardown() {
-	modelsim_stop
-	common_teardown
-}
+setup() { bench_setup "$CONFIG"; }
+teardown() { bench_teardown; }
 
 # key FILE: seq, class, intended time and prompt tokens per request.
 key() { jq -s -c 'sort_by(.seq) | map([.seq, .class, .intended_ms, .prompt_tokens])' "$1"; }

@@ -8,8 +8,7 @@
 bats_require_minimum_version 1.5.0
 load ../helpers/common
 load ../helpers/responder
-
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
+load ../helpers/bench
 
 setup() {
 	common_setup

@@ -21,8 +21,6 @@ CONFIG='{"models": {
   "r": {"ttft": "10ms", "itl": "1ms", "max-num-seqs": 100}
 }}'
 
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
-
 setup() { bench_setup "$CONFIG"; }
 teardown() { bench_teardown; }
 

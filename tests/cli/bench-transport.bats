@@ -17,8 +17,6 @@ CONFIG='{"models": {
   "m": {"ttft": "20ms", "itl": "5ms", "max-num-seqs": 100000, "max-waiting": 100000}
 }}'
 
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
-
 setup() { bench_setup "$CONFIG"; }
 teardown() { bench_teardown; }
 

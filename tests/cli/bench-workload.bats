@@ -19,9 +19,6 @@ CONFIG='{"models": {
 setup() { bench_setup "$CONFIG"; }
 teardown() { bench_teardown; }
 
-# Loose validity limits: these tests check the workload, not the machine.
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
-
 # reply N HEADER: a non-streamed chat answer with one header, N times.
 reply() {
 	printf 'header Content-Type: application/json\n'

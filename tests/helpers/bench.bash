@@ -5,6 +5,10 @@
 #	test home, and the model simulator started with CONFIG_JSON.
 #   bench_teardown		stop the simulator and any responder, then
 #	common_teardown.
+#   LOOSE			validity limits loose enough for tests that
+#	check counts and reports, never how fast this shared machine is.
+
+LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
 
 bench_setup() {
 	common_setup
