@@ -18,6 +18,7 @@
 
 #include "bench.h"
 #include "benchmetrics.h"
+#include "cred.h"
 #include "hist.h"
 #include "json.h"
 #include "loadgen.h"
@@ -192,9 +193,11 @@ static const struct opt bench_opts[] = {
 	  0, 0 },
 	{ "class", 0, OPT_LIST, &A.classes, "SPEC",
 	  "a workload class: name=N[,weight=W,model=M,endpoint=chat|"
-	  "completions,input=DIST,output=DIST,dataset=FILE,ttft=D,tpot=D,"
-	  "itl=D,e2e=D,attainment=F] (repeatable; every metric per class too; "
-	  "SLO keys override --slo for the class)", 0, NULL, NULL, 0, 0 },
+	  "completions,input=DIST,output=DIST,dataset=FILE,prefix-groups=N,"
+	  "prefix-tokens=N,stream=true|false,url=BASE,key=@FILE|env:NAME,"
+	  "header=NAME: VALUE,ttft=D,tpot=D,itl=D,e2e=D,attainment=F] "
+	  "(repeatable; every metric per class too; SLO keys override --slo "
+	  "for the class)", 0, NULL, NULL, 0, 0 },
 	{ "header", 'H', OPT_LIST, &A.headers, "NAME: VALUE",
 	  "extra request header (repeatable)", 0, NULL, NULL, 0, 0 },
 	{ "record-header", 0, OPT_LIST, &A.record, "NAME",
@@ -548,6 +551,66 @@ class_split(const char *spec, char **rest, char **slo)
 	*slo = o.buf ? sb_detach(&o) : NULL;
 }
 
+/*
+ * Take a class's transport keys out of its spec: url=BASE (its own
+ * OpenAI base URL), key=@FILE or key=env:NAME (its own API key, never on
+ * the command line, where ps would show it) and header=NAME: VALUE
+ * (repeatable).  What is left goes to wl_parse_class.
+ */
+static void
+class_transport(char **rest, char **url, char **key, struct strlist *hdrs)
+{
+	struct strbuf	 r = STRBUF_INIT;
+	char		*copy = *rest, *tok, *save = NULL;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "url=", 4) == 0) {
+			free(*url);
+			*url = xstrdup(tok + 4);
+		} else if (strncmp(tok, "key=", 4) == 0) {
+			free(*key);
+			*key = xstrdup(tok + 4);
+		} else if (strncmp(tok, "header=", 7) == 0)
+			sl_add(hdrs, tok + 7);
+		else
+			sb_addf(&r, "%s%s", r.len ? "," : "", tok);
+	}
+	free(copy);
+	*rest = r.buf ? sb_detach(&r) : xstrdup("");
+}
+
+/* A class's key=@FILE or key=env:NAME (read as the global --api-key
+ * is; its first key line); NULL with e set.  The key itself never enters
+ * an error: the class and the reference name it. */
+static char *
+class_key(const char *cls, const char *spec, struct err *e)
+{
+	struct strlist	 keys = STRLIST_INIT;
+	char		*raw = NULL, *what, *k = NULL;
+
+	what = xasprintf("bench: class %s: key", cls);
+	if (spec[0] != '@' && strncmp(spec, "env:", 4) != 0) {
+		err_set(e, EXIT_USAGE, "%s: want @FILE or env:NAME (a key on "
+		    "the command line would show in ps and shell history)",
+		    what);
+		goto out;
+	}
+	if (cred_read(spec, what, &raw, e) != 0)
+		goto out;
+	split_keys(raw, &keys);
+	if (keys.n == 0)
+		err_set(e, EXIT_USAGE, "%s: %s holds no key", what, spec);
+	else
+		k = xstrdup(keys.v[0]);
+out:
+	if (raw != NULL)
+		xfree_secret(raw);
+	free_keys(&keys);
+	free(what);
+	return k;
+}
+
 /* A response header name: visible ASCII but ':' (RFC 9110 token chars). */
 static int
 header_name_ok(const char *s)
@@ -558,6 +621,33 @@ header_name_ok(const char *s)
 		if (*s <= ' ' || *s >= 127 || *s == ':')
 			return 0;
 	return 1;
+}
+
+/* Check a class's header=NAME: VALUE: a token name, no line breaks (the
+ * value is never echoed: it may be a secret). */
+static int
+class_header_check(const char *cls, const char *h, struct err *e)
+{
+	const char	*colon = strchr(h, ':');
+	char		*name;
+	int		 ok;
+
+	if (colon == NULL)
+		return err_set(e, EXIT_USAGE, "bench: class %s: invalid "
+		    "header (no ':'): want header=NAME: VALUE", cls);
+	name = xstrndup(h, (size_t)(colon - h));
+	ok = header_name_ok(name);
+	if (!ok)
+		err_set(e, EXIT_USAGE, "bench: class %s: invalid header "
+		    "name \"%s\": want visible ASCII without spaces or ':'",
+		    cls, name);
+	else if (strpbrk(colon, "\r\n") != NULL) {
+		ok = 0;
+		err_set(e, EXIT_USAGE, "bench: class %s: header %s: its value "
+		    "holds a line break", cls, name);
+	}
+	free(name);
+	return ok ? 0 : -1;
 }
 
 /* "4096", "64k", "64M", "1G" (1024-based) in bytes, or -1. */
@@ -617,6 +707,12 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	struct lg_summary	 sum;
 	struct bm_limits	 lim;
 	struct bm_slo		 slo, *cls_slo = NULL;
+	char			**cls_url = NULL, **cls_keyspec = NULL;
+	char			**cls_key = NULL;
+	struct strlist		*cls_hdr = NULL;
+	struct lg_class_cfg	*ccfg = NULL;
+	const char		***ccfg_h = NULL;
+	int			 cls_own = 0;
 	int			 has_cls_slo = 0;
 	struct bm_run		 info;
 	struct run		 run;
@@ -956,6 +1052,12 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	mix.urls = xcalloc(mix.n, sizeof *mix.urls);
 	mix.cum = xcalloc(mix.n, sizeof *mix.cum);
 	cls_slo = xcalloc(mix.n, sizeof *cls_slo);
+	cls_url = xcalloc(mix.n, sizeof *cls_url);
+	cls_keyspec = xcalloc(mix.n, sizeof *cls_keyspec);
+	cls_key = xcalloc(mix.n, sizeof *cls_key);
+	cls_hdr = xcalloc(mix.n, sizeof *cls_hdr);
+	ccfg = xcalloc(mix.n, sizeof *ccfg);
+	ccfg_h = xcalloc(mix.n, sizeof *ccfg_h);
 	mix.seed = (uint64_t)A.seed;
 	for (i = 0; i < mix.n; i++) {
 		double	 weight = 1;
@@ -965,6 +1067,8 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		mix.w[i].items_borrowed = 1;
 		if (A.classes.n > 0) {
 			class_split(A.classes.v[i], &rest, &cslo);
+			class_transport(&rest, &cls_url[i], &cls_keyspec[i],
+			    &cls_hdr[i]);
 			cls_slo[i] = slo;
 			if (wl_parse_class(rest, &mix.w[i], &mix.names[i],
 			    &weight, e) != 0 || (cslo != NULL &&
@@ -982,6 +1086,27 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		}
 		if (A.classes.n == 0)
 			mix.names[i] = xstrdup("default");
+		if (cls_url[i] != NULL) {
+			size_t	 ul = strlen(cls_url[i]);
+
+			if (strncmp(cls_url[i], "http://", 7) != 0 &&
+			    strncmp(cls_url[i], "https://", 8) != 0) {
+				err_set(e, EXIT_USAGE, "bench: class %s: invalid "
+				    "url \"%s\": want an http(s):// base URL "
+				    "such as http://host:8000/v1", mix.names[i],
+				    cls_url[i]);
+				goto out;
+			}
+			while (ul > 8 && cls_url[i][ul - 1] == '/')
+				cls_url[i][--ul] = '\0';
+		}
+		for (j = 0; j < cls_hdr[i].n; j++)
+			if (class_header_check(mix.names[i], cls_hdr[i].v[j],
+			    e) != 0)
+				goto out;
+		if (cls_keyspec[i] != NULL && (cls_key[i] = class_key(
+		    mix.names[i], cls_keyspec[i], e)) == NULL)
+			goto out;
 		for (j = 0; j < i; j++)
 			if (strcmp(mix.names[j], mix.names[i]) == 0) {
 				err_set(e, EXIT_USAGE, "bench: two classes are "
@@ -1003,8 +1128,27 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	if (t.key != NULL)
 		split_keys(t.key, &keys);
 	for (i = 0; i < mix.n; i++)
-		mix.urls[i] = xasprintf("%s/%s", t.base, mix.w[i].chat ?
-		    "chat/completions" : "completions");
+		mix.urls[i] = xasprintf("%s/%s", cls_url[i] != NULL ?
+		    cls_url[i] : t.base, mix.w[i].chat ? "chat/completions" :
+		    "completions");
+	for (i = 0; i < mix.n; i++) {
+		/* A class's own key, headers or stream flag. */
+		ccfg[i].key = cls_key[i];
+		ccfg[i].stream = mix.w[i].stream != A.stream ?
+		    mix.w[i].stream : -1;
+		if (cls_hdr[i].n > 0) {
+			size_t	 k;
+
+			ccfg_h[i] = xcalloc(cls_hdr[i].n + 1,
+			    sizeof *ccfg_h[i]);
+			for (k = 0; k < cls_hdr[i].n; k++)
+				ccfg_h[i][k] = cls_hdr[i].v[k];
+			ccfg[i].headers = ccfg_h[i];
+		}
+		if (ccfg[i].key != NULL || ccfg[i].headers != NULL ||
+		    ccfg[i].stream >= 0)
+			cls_own = 1;
+	}
 	bm_init(&run.bm, (const char *const *)mix.names, mix.n);
 	run.bm.slo = slo;
 	run.bm.seed = (uint64_t)A.seed;
@@ -1047,6 +1191,10 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	c.done = on_done;
 	c.tick = on_tick;
 	c.arg = &run;
+	if (cls_own) {
+		c.cls = ccfg;
+		c.ncls = mix.n;
+	}
 	c.record_headers = (const char *const *)A.record.v;
 	c.nrecord = A.record.n;
 	if (nstg > 0 && !stg_rate) {
@@ -1179,6 +1327,25 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			cJSON_AddStringToObject(d, "model", mix.w[i].model);
 			cJSON_AddNumberToObject(d, "weight", mix.cum[i] -
 			    (i > 0 ? mix.cum[i - 1] : 0));
+			cJSON_AddStringToObject(d, "url", cls_url[i] != NULL ?
+			    cls_url[i] : t.base);
+			cJSON_AddBoolToObject(d, "own_key", cls_key[i] != NULL);
+			if (cls_hdr[i].n > 0) {
+				/* Names only: values may be secrets. */
+				cJSON *hn = cJSON_AddArrayToObject(d,
+				    "header_names");
+				size_t k;
+
+				for (k = 0; k < cls_hdr[i].n; k++) {
+					char *nm = xstrndup(cls_hdr[i].v[k],
+					    (size_t)(strchr(cls_hdr[i].v[k],
+					    ':') - cls_hdr[i].v[k]));
+
+					cJSON_AddItemToArray(hn,
+					    cJSON_CreateString(nm));
+					free(nm);
+				}
+			}
 			cJSON_AddItemToArray(arr, d);
 		}
 	}
@@ -1272,6 +1439,22 @@ out:
 		free(mix.names[i]);
 		free(mix.urls[i]);
 	}
+	for (i = 0; cls_url != NULL && i < mix.n; i++) {
+		free(cls_url[i]);
+		free(cls_keyspec[i]);
+		if (cls_key[i] != NULL)
+			xfree_secret(cls_key[i]);
+		for (j = 0; j < cls_hdr[i].n; j++)
+			explicit_bzero(cls_hdr[i].v[j], strlen(cls_hdr[i].v[j]));
+		sl_free(&cls_hdr[i]);
+		free(ccfg_h[i]);
+	}
+	free(cls_url);
+	free(cls_keyspec);
+	free(cls_key);
+	free(cls_hdr);
+	free(ccfg);
+	free(ccfg_h);
 	free(mix.w);
 	free(mix.names);
 	free(mix.urls);

@@ -33,7 +33,7 @@ static const struct {
 	  "sent (this attempt)" },
 	{ "ttft", "ms", "time to first token: first chunk with content or "
 	  "reasoning (role-only and usage-only chunks excluded) - request "
-	  "sent" },
+	  "sent; a whole (non-streamed) answer: its last byte" },
 	{ "ttfo", "ms", "time to first output token: first non-reasoning "
 	  "content chunk - request sent" },
 	{ "tpot", "ms", "time per output token, per request: (last token - "
@@ -378,7 +378,7 @@ bm_good(const struct bm_slo *slo, const struct lg_result *r)
 	if (slo->ttft > 0 && (r->first_token < 0 ||
 	    (double)(r->first_token - from) / 1e9 > slo->ttft))
 		return 0;
-	if (slo->tpot > 0 && n > 1 && r->first_token >= 0 &&
+	if (slo->tpot > 0 && r->stream && n > 1 && r->first_token >= 0 &&
 	    (double)(r->last_token - r->first_token) / 1e9 / (double)(n - 1) >
 	    slo->tpot)
 		return 0;
@@ -428,7 +428,7 @@ set_add(struct bm_set *s, const struct lg_result *r, int good)
 		    r->chunk_usage_tokens != r->usage_tokens)
 			s->chunk_usage_mismatch++;
 	}
-	if (r->usage_tokens >= 0 && r->first_token >= 0) {
+	if (r->stream && r->usage_tokens >= 0 && r->first_token >= 0) {
 		if ((long)r->content_chunks > r->usage_tokens)
 			s->chunks_exceed++;
 		else if ((long)r->content_chunks < r->usage_tokens)
@@ -472,7 +472,8 @@ set_add(struct bm_set *s, const struct lg_result *r, int good)
 		hadd(s->h[BM_TTFO], r->first_output - r->sent);
 	if (r->open_loop)
 		hadd(s->h[BM_TTFT_SCHED], r->first_token - r->intended);
-	if (n > 1) {
+	/* A whole (non-streamed) answer has no per-token times. */
+	if (r->stream && n > 1) {
 		hadd(s->h[BM_TPOT], (r->last_token - r->first_token) /
 		    (n - 1));
 		hist_add_n(s->h[BM_TPOT_TOKW], (uint64_t)((r->last_token -
@@ -523,6 +524,7 @@ raw_write(struct bm *b, const struct lg_result *r)
 	fputs(t, f);
 	free(t);
 	cJSON_Delete(s);
+	fprintf(f, ",\"stream\":%s", r->stream ? "true" : "false");
 	fprintf(f, ",\"outcome\":\"%s\",\"status\":%d,\"attempts\":%d,"
 	    "\"throttled\":%d,\"waited\":%s", lg_class_name(r->klass),
 	    r->status, r->attempts, r->throttled, r->waited ? "true" :
@@ -538,7 +540,7 @@ raw_write(struct bm *b, const struct lg_result *r)
 	raw_time(f, "ttft_ms", r->first_token >= 0 ? r->first_token -
 	    r->sent : -1);
 	raw_time(f, "e2e_ms", r->end - r->sent);
-	raw_time(f, "tpot_ms", r->first_token >= 0 && n > 1 &&
+	raw_time(f, "tpot_ms", r->stream && r->first_token >= 0 && n > 1 &&
 	    r->klass == LG_OK ? (r->last_token - r->first_token) / (n - 1) :
 	    -1);
 	raw_time(f, "dns_ms", r->t_dns);

@@ -34,6 +34,16 @@ static volatile sig_atomic_t lg_stop_flag;
 
 struct lg;
 
+/* A class's libcurl header list, whose request id (and key, when the
+ * run's keys rotate) lines are rewritten in place per request. */
+struct hset {
+	struct curl_slist *l;
+	char		*reqid_hdr;
+	size_t		 reqid_cap;
+	char		*auth_hdr;
+	size_t		 auth_cap;
+};
+
 /* One request in flight (reused for the next one). */
 struct slot {
 	struct lg	*lg;
@@ -50,6 +60,12 @@ struct slot {
 	struct sse	*sse;
 	struct oai_acc	 acc;
 	struct curl_slist *hdrs;	/* built once per slot */
+	struct hset	*chdrs;		/* per class with its own key or
+					 * headers (lg_config.cls), built on
+					 * first use, or NULL */
+	long		 cur_h;		/* the class whose list the handle has,
+					 * -1: hdrs */
+	int		 stream;	/* this request streams */
 	char		*reqid_hdr;	/* its X-Request-Id line, rewritten */
 	size_t		 reqid_cap;	/* in place per request */
 	char		*auth_hdr;	/* its Authorization line (several */
@@ -109,6 +125,10 @@ struct lg {
 	struct lgh1	*h1;		/* native HTTP/1.1 transport */
 	char		*h1_hdrs;	/* its constant request headers */
 	size_t		 h1_hdrs_len;
+	char		**h1_chdrs;	/* the same per class with its own
+					 * key, headers or stream flag
+					 * (lg_config.cls; NULL: h1_hdrs) */
+	size_t		*h1_chdrs_len;
 	const char	*url_seen[8];	/* URLs checked for the native */
 	int		 url_native[8];	/* transport, and the verdicts */
 	size_t		 nurl_seen;
@@ -394,8 +414,11 @@ slot_body(struct slot *s, const char *p, size_t len)
 			    ERRBODY_MAX);
 		return 0;
 	}
-	if (!s->lg->c->stream) {
+	if (!s->stream) {
+		/* The whole answer is its one "token" event: TTFT of a
+		 * non-streamed request is the time of its last byte. */
 		sb_add(&s->body_all, p, len);
+		s->last_token = s->rx;
 		return 0;
 	}
 	if (sse_feed(s->sse, p, len, NULL) < 0) {
@@ -806,38 +829,99 @@ hdr_slot(struct curl_slist *l, const char *name, size_t cap, char **line)
 	return n;
 }
 
-/* The slot's header list, built once: constant lines, then lines whose
- * values change per request (request id; the key when there are many). */
+/* Whether the "Name: value" lines (NULL-ended, or NULL) set a header
+ * named as the first n bytes of name. */
+static int
+lines_set(const char *const *lines, const char *name, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; lines != NULL && lines[i] != NULL; i++)
+		if (strncasecmp(lines[i], name, n) == 0 &&
+		    lines[i][n] == ':')
+			return 1;
+	return 0;
+}
+
+/* Whether the --header lines or those of class cc (or NULL) set name
+ * (libcurl: a custom header replaces the one it would add). */
+static int
+user_sets(const struct lg_config *c, const struct lg_class_cfg *cc,
+    const char *name)
+{
+	size_t	 n = strlen(name);
+
+	return lines_set((const char *const *)c->headers, name, n) ||
+	    (cc != NULL && lines_set(cc->headers, name, n));
+}
+
+/* Whether a --header line is replaced by one of class cc (or NULL) with
+ * the same name. */
+static int
+class_replaces(const struct lg_class_cfg *cc, const char *line)
+{
+	const char	*colon = strchr(line, ':');
+
+	return cc != NULL && colon != NULL && lines_set(cc->headers, line,
+	    (size_t)(colon - line));
+}
+
+/* A header list: constant lines, then lines whose values change per
+ * request (request id; the key when there are many); a class (cc, or
+ * NULL) may bring its own key, stream flag and extra lines. */
 static struct curl_slist *
-make_headers(struct lg *lg, struct slot *s)
+make_headers(struct lg *lg, const struct lg_class_cfg *cc, struct hset *h)
 {
 	const struct lg_config	*c = lg->c;
 	struct curl_slist	*l = NULL;
 	char			*auth;
 	size_t			 i, k;
+	int			 stream = cc != NULL && cc->stream >= 0 ?
+				    cc->stream : c->stream;
 
-	l = curl_slist_append(l, "Content-Type: application/json");
-	l = curl_slist_append(l, c->stream ? "Accept: text/event-stream" :
-	    "Accept: application/json");
+	if (!user_sets(c, cc, "content-type"))
+		l = curl_slist_append(l, "Content-Type: application/json");
+	if (!user_sets(c, cc, "accept"))
+		l = curl_slist_append(l, stream ? "Accept: text/event-stream" :
+		    "Accept: application/json");
 	/* No 100-continue round trip for large bodies. */
 	l = curl_slist_append(l, "Expect:");
-	s->reqid_cap = strlen(c->request_id_prefix ? c->request_id_prefix :
+	h->reqid_cap = strlen(c->request_id_prefix ? c->request_id_prefix :
 	    "bench-") + 20;
-	l = hdr_slot(l, "X-Request-Id: ", s->reqid_cap, &s->reqid_hdr);
-	if (c->nkeys == 1) {
+	l = hdr_slot(l, "X-Request-Id: ", h->reqid_cap, &h->reqid_hdr);
+	if (cc != NULL && cc->key != NULL) {
+		auth = xasprintf("Authorization: Bearer %s", cc->key);
+		l = curl_slist_append(l, auth);
+		xfree_secret(auth);
+	} else if (c->nkeys == 1) {
 		auth = xasprintf("Authorization: Bearer %s", c->keys[0]);
 		l = curl_slist_append(l, auth);
 		xfree_secret(auth);
 	} else if (c->nkeys > 1) {
 		for (k = 0; k < c->nkeys; k++)
-			if (strlen(c->keys[k]) > s->auth_cap)
-				s->auth_cap = strlen(c->keys[k]);
-		l = hdr_slot(l, "Authorization: Bearer ", s->auth_cap,
-		    &s->auth_hdr);
+			if (strlen(c->keys[k]) > h->auth_cap)
+				h->auth_cap = strlen(c->keys[k]);
+		l = hdr_slot(l, "Authorization: Bearer ", h->auth_cap,
+		    &h->auth_hdr);
 	}
 	for (i = 0; c->headers != NULL && c->headers[i] != NULL; i++)
-		l = curl_slist_append(l, c->headers[i]);
+		if (!class_replaces(cc, c->headers[i]))
+			l = curl_slist_append(l, c->headers[i]);
+	for (i = 0; cc != NULL && cc->headers != NULL &&
+	    cc->headers[i] != NULL; i++)
+		l = curl_slist_append(l, cc->headers[i]);
 	return l;
+}
+
+/* Free a header list, wiping every line (keys, class headers). */
+static void
+free_headers(struct curl_slist *l)
+{
+	struct curl_slist	*n;
+
+	for (n = l; n != NULL; n = n->next)
+		explicit_bzero(n->data, strlen(n->data));
+	curl_slist_free_all(l);
 }
 
 /* Set the options every request of the slot shares, once. */
@@ -847,7 +931,15 @@ slot_setup(struct lg *lg, struct slot *s)
 	const struct lg_config	*c = lg->c;
 	CURL			*h = s->easy;
 
-	s->hdrs = make_headers(lg, s);
+	struct hset		 hs;
+
+	memset(&hs, 0, sizeof hs);
+	s->hdrs = make_headers(lg, NULL, &hs);
+	s->reqid_hdr = hs.reqid_hdr;
+	s->reqid_cap = hs.reqid_cap;
+	s->auth_hdr = hs.auth_hdr;
+	s->auth_cap = hs.auth_cap;
+	s->cur_h = -1;
 	curl_easy_setopt(h, CURLOPT_POST, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdrs);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
@@ -970,10 +1062,10 @@ slot_destroy(struct slot *s)
 	sb_free_secret(&s->nhdr);
 	sse_free(s->sse);
 	oai_acc_free(&s->acc);
-	if (s->auth_hdr != NULL)
-		explicit_bzero(s->auth_hdr, strlen(s->auth_hdr));
-	if (s->hdrs != NULL)
-		curl_slist_free_all(s->hdrs);
+	free_headers(s->hdrs);
+	for (k = 0; s->chdrs != NULL && k < s->lg->c->ncls; k++)
+		free_headers(s->chdrs[k].l);
+	free(s->chdrs);
 	if (s->body.owned)
 		free(s->body.data);
 	event_free(s->retry_ev);
@@ -1026,6 +1118,58 @@ lg_multi(struct lg *lg)
 	return lg->multi;
 }
 
+/* The class settings of s's request when its class has its own key,
+ * headers or stream flag, else NULL. */
+static const struct lg_class_cfg *
+slot_class(const struct lg *lg, const struct slot *s)
+{
+	const struct lg_class_cfg	*cc;
+
+	if (lg->c->cls == NULL || s->body.cls >= lg->c->ncls)
+		return NULL;
+	cc = &lg->c->cls[s->body.cls];
+	if (cc->key == NULL && cc->headers == NULL && cc->stream < 0)
+		return NULL;
+	return cc;
+}
+
+/* Point s's libcurl handle at the header list of its request's class
+ * (built on first use) and write the request id and key into it. */
+static void
+curl_class_headers(struct lg *lg, struct slot *s)
+{
+	const struct lg_config		*c = lg->c;
+	const struct lg_class_cfg	*cc = slot_class(lg, s);
+	struct hset			 def, *h = &def;
+	long				 want = -1;
+
+	if (cc != NULL) {
+		want = (long)s->body.cls;
+		if (s->chdrs == NULL)
+			s->chdrs = xcalloc(c->ncls, sizeof *s->chdrs);
+		h = &s->chdrs[want];
+		if (h->l == NULL)
+			h->l = make_headers(lg, cc, h);
+	} else {
+		def.l = s->hdrs;
+		def.reqid_hdr = s->reqid_hdr;
+		def.reqid_cap = s->reqid_cap;
+		def.auth_hdr = s->auth_hdr;
+		def.auth_cap = s->auth_cap;
+	}
+	if (want != s->cur_h) {
+		curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, h->l);
+		s->cur_h = want;
+	}
+	if (h->reqid_hdr != NULL)
+		snprintf(h->reqid_hdr, strlen("X-Request-Id: ") +
+		    h->reqid_cap + 1, "X-Request-Id: %s", s->reqid);
+	if (h->auth_hdr != NULL)
+		snprintf(h->auth_hdr, strlen("Authorization: Bearer ") +
+		    h->auth_cap + 1, "Authorization: Bearer %s",
+		    c->keys[s->keyi]);
+}
+
 /* Whether url goes over the native HTTP/1.1 transport (lgh1.h): plain
  * http:// without user info or a proxy, unless --transport or --http2
  * says libcurl. */
@@ -1054,12 +1198,19 @@ url_native(struct lg *lg, const char *url)
 static void
 native_headers(struct lg *lg, struct slot *s, const char *url)
 {
-	const struct lg_config	*c = lg->c;
+	const struct lg_config		*c = lg->c;
+	const struct lg_class_cfg	*cc = slot_class(lg, s);
 
 	sb_reset(&s->nhdr);
-	sb_add(&s->nhdr, lg->h1_hdrs, lg->h1_hdrs_len);
+	if (cc != NULL && lg->h1_chdrs[s->body.cls] != NULL)
+		sb_add(&s->nhdr, lg->h1_chdrs[s->body.cls],
+		    lg->h1_chdrs_len[s->body.cls]);
+	else
+		sb_add(&s->nhdr, lg->h1_hdrs, lg->h1_hdrs_len);
 	sb_addf(&s->nhdr, "X-Request-Id: %s\r\n", s->reqid);
-	if (c->nkeys > 0)
+	if (cc != NULL && cc->key != NULL)
+		sb_addf(&s->nhdr, "Authorization: Bearer %s\r\n", cc->key);
+	else if (c->nkeys > 0)
 		sb_addf(&s->nhdr, "Authorization: Bearer %s\r\n",
 		    c->keys[s->keyi]);
 	s->nr.url = url;
@@ -1106,13 +1257,7 @@ slot_start(struct lg *lg, struct slot *s)
 	}
 	h = s->easy;
 	lg->curl_attempts++;
-	if (s->reqid_hdr != NULL)
-		snprintf(s->reqid_hdr, strlen("X-Request-Id: ") +
-		    s->reqid_cap + 1, "X-Request-Id: %s", s->reqid);
-	if (s->auth_hdr != NULL)
-		snprintf(s->auth_hdr, strlen("Authorization: Bearer ") +
-		    s->auth_cap + 1, "Authorization: Bearer %s",
-		    lg->c->keys[s->keyi]);
+	curl_class_headers(lg, s);
 	if (s->url != url) {
 		curl_easy_setopt(h, CURLOPT_URL, url);
 		s->url = url;
@@ -1129,12 +1274,14 @@ slot_start(struct lg *lg, struct slot *s)
 	return 0;
 }
 
-/* This request's id, and key when there are several, into the slot's
- * header lines. */
+/* This request's id, key (when there are several) and stream flag. */
 static void
 set_request_headers(struct lg *lg, struct slot *s)
 {
-	const struct lg_config	*c = lg->c;
+	const struct lg_config		*c = lg->c;
+	const struct lg_class_cfg	*cc = slot_class(lg, s);
+
+	s->stream = cc != NULL && cc->stream >= 0 ? cc->stream : c->stream;
 
 	snprintf(s->reqid, sizeof s->reqid, "%s%llu",
 	    c->request_id_prefix ? c->request_id_prefix : "bench-",
@@ -1372,6 +1519,7 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->session = s->body.session;
 	r->turn = s->body.turn;
 	r->klass = k;
+	r->stream = s->stream;
 	r->status = s->status;
 	r->attempts = s->attempts;
 	r->throttled = s->throttled;
@@ -1531,7 +1679,7 @@ complete(struct lg *lg, struct slot *s, enum lg_class tk, const char *tmsg)
 		s->errmsg = status_message(s);
 	} else if (s->stream_bad) {
 		k = LG_STREAM;
-	} else if (!lg->c->stream) {
+	} else if (!s->stream) {
 		if (oai_acc_response(&s->acc, s->body_all.buf ?
 		    s->body_all.buf : "", s->body_all.len, NULL) != 0) {
 			k = LG_STREAM;
@@ -1541,6 +1689,10 @@ complete(struct lg *lg, struct slot *s, enum lg_class tk, const char *tmsg)
 				k = LG_STREAM;
 				s->errmsg = xasprintf("error in the answer: "
 				    "%.200s", s->acc.error);
+			} else if (s->last_token >= 0) {
+				s->first_token = s->last_token;
+				if (s->acc.content.len > 0)
+					s->first_output = s->last_token;
 			}
 		}
 	} else if (s->acc.error != NULL) {
@@ -1616,51 +1768,50 @@ check_multi(struct lg *lg)
 
 /* ---- the native transport's callbacks (lgh1.h) ---- */
 
-/* Whether the --header lines set name (libcurl: a custom header replaces
- * the one it would add). */
-static int
-user_sets(const struct lg_config *c, const char *name)
-{
-	size_t	 i, n = strlen(name);
-
-	for (i = 0; c->headers != NULL && c->headers[i] != NULL; i++)
-		if (strncasecmp(c->headers[i], name, n) == 0 &&
-		    c->headers[i][n] == ':')
-			return 1;
-	return 0;
-}
-
 /*
- * The request headers every native request carries, as libcurl would
- * send them from the same settings: User-Agent, Content-Type and Accept
- * unless a --header sets them, then the --header lines ("Name:" with no
- * value removes a header and sends nothing).
+ * The request headers every native request (of class cc, or NULL: of the
+ * run) carries, as libcurl would send them from the same settings:
+ * User-Agent, Content-Type and Accept unless a --header or a class header
+ * sets them, then the --header lines, then the class's ("Name:" with no
+ * value removes a header and sends nothing; a class line replaces a
+ * --header line of the same name).
  */
 static char *
-native_const_headers(const struct lg_config *c, size_t *len)
+native_const_headers(const struct lg_config *c, const struct lg_class_cfg *cc,
+    size_t *len)
 {
 	struct strbuf	 sb = STRBUF_INIT;
 	const char	*h, *colon, *v;
-	size_t		 i;
+	size_t		 i, pass;
+	int		 stream = cc != NULL && cc->stream >= 0 ? cc->stream :
+			    c->stream;
 
-	if (!user_sets(c, "user-agent"))
+	if (!user_sets(c, cc, "user-agent"))
 		sb_adds(&sb, "User-Agent: maasctl-bench/" MAASCTL_VERSION
 		    "\r\n");
-	if (!user_sets(c, "content-type"))
+	if (!user_sets(c, cc, "content-type"))
 		sb_adds(&sb, "Content-Type: application/json\r\n");
-	if (!user_sets(c, "accept"))
-		sb_adds(&sb, c->stream ? "Accept: text/event-stream\r\n" :
+	if (!user_sets(c, cc, "accept"))
+		sb_adds(&sb, stream ? "Accept: text/event-stream\r\n" :
 		    "Accept: application/json\r\n");
-	for (i = 0; c->headers != NULL && c->headers[i] != NULL; i++) {
-		h = c->headers[i];
-		if ((colon = strchr(h, ':')) == NULL)
-			continue;
-		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		if (*v == '\0')
-			continue;
-		sb_adds(&sb, h);
-		sb_adds(&sb, "\r\n");
+	for (pass = 0; pass < 2; pass++) {
+		const char *const *lines = pass == 0 ?
+		    (const char *const *)c->headers :
+		    (cc != NULL ? cc->headers : NULL);
+
+		for (i = 0; lines != NULL && lines[i] != NULL; i++) {
+			h = lines[i];
+			if (pass == 0 && class_replaces(cc, h))
+				continue;
+			if ((colon = strchr(h, ':')) == NULL)
+				continue;
+			for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+				;
+			if (*v == '\0')
+				continue;
+			sb_adds(&sb, h);
+			sb_adds(&sb, "\r\n");
+		}
 	}
 	*len = sb.len;
 	return sb.buf != NULL ? sb_detach(&sb) : xstrdup("");
@@ -1867,7 +2018,16 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	}
 	lg.h1 = lgh1_new(lg.base, &nat_cbs, c->connect_timeout, c->timeout,
 	    (size_t)lg.bufsize, (size_t)lg.maxconn);
-	lg.h1_hdrs = native_const_headers(c, &lg.h1_hdrs_len);
+	lg.h1_hdrs = native_const_headers(c, NULL, &lg.h1_hdrs_len);
+	if (c->cls != NULL) {
+		lg.h1_chdrs = xcalloc(c->ncls, sizeof *lg.h1_chdrs);
+		lg.h1_chdrs_len = xcalloc(c->ncls, sizeof *lg.h1_chdrs_len);
+		for (i = 0; i < c->ncls; i++)
+			if (c->cls[i].key != NULL || c->cls[i].headers !=
+			    NULL || c->cls[i].stream >= 0)
+				lg.h1_chdrs[i] = native_const_headers(c,
+				    &c->cls[i], &lg.h1_chdrs_len[i]);
+	}
 	lg.total = c->requests > 0 ? (uint64_t)c->requests +
 	    (uint64_t)c->warmup : UINT64_MAX;
 	if (c->worker_count > 1 && lg.total != UINT64_MAX)
@@ -1962,6 +2122,13 @@ out:
 	free(lg.all_slots);
 	lgh1_free(lg.h1);
 	free(lg.h1_hdrs);
+	for (i = 0; lg.h1_chdrs != NULL && i < c->ncls; i++)
+		if (lg.h1_chdrs[i] != NULL) {
+			explicit_bzero(lg.h1_chdrs[i], lg.h1_chdrs_len[i]);
+			free(lg.h1_chdrs[i]);
+		}
+	free(lg.h1_chdrs);
+	free(lg.h1_chdrs_len);
 	/* Closes the pooled connections (on_socket_close needs the table). */
 	if (lg.multi != NULL)
 		curl_multi_cleanup(lg.multi);

@@ -99,6 +99,15 @@ struct lg_body {
 	int		 chat;		/* chat (1) or completions (0) */
 };
 
+/* What a workload class sets for its own requests (--class url=, key=,
+ * header=, stream=); the request URL comes with each body (lg_body.url). */
+struct lg_class_cfg {
+	const char	*key;		/* API key, or NULL: the run's keys */
+	const char *const *headers;	/* extra "Name: value" lines after the
+					 * run's, NULL-ended, or NULL */
+	int		 stream;	/* -1: the run's; else 0 or 1 */
+};
+
 /* Fill *b for request number seq; return -1 with e set to abort. */
 typedef int (*lg_body_fn)(void *arg, uint64_t seq, struct lg_body *b,
     struct err *e);
@@ -111,6 +120,9 @@ struct lg_result {
 	long		 session;	/* multi-turn: conversation, or -1 */
 	long		 turn;		/* multi-turn: turn from 0, or -1 */
 	enum lg_class	 klass;		/* how it ended */
+	int		 stream;	/* streamed (SSE); else the whole
+					 * answer at once, whose time is its
+					 * first_token = last_token */
 	int		 status;	/* last HTTP status, 0 if none */
 	int		 attempts;	/* attempts made (1 + retries) */
 	int		 throttled;	/* 429/503 answers among the attempts */
@@ -187,6 +199,9 @@ struct lg_step {
 struct lg_config {
 	const char	*url;		/* default request URL */
 	const char	**headers;	/* extra "Name: value" lines, NULL-ended */
+	const struct lg_class_cfg *cls;	/* per workload class (by lg_body.cls),
+					 * or NULL */
+	size_t		 ncls;
 	char *const	*keys;		/* API keys (round robin), or NULL */
 	size_t		 nkeys;		/* number of keys */
 	int		 stream;	/* expect SSE (stream: true bodies) */

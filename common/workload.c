@@ -593,6 +593,7 @@ wl_describe(const struct workload *w, const char *dataset)
 	} else if (w->trace == NULL)
 		cJSON_AddItemToObject(o, "input_tokens", dist_json(&w->in));
 	cJSON_AddItemToObject(o, "output_tokens", dist_json(&w->out));
+	cJSON_AddBoolToObject(o, "stream", w->stream);
 	cJSON_AddBoolToObject(o, "ignore_eos", w->ignore_eos);
 	cJSON_AddBoolToObject(o, "continuous_usage_stats",
 	    w->continuous_usage);
@@ -656,7 +657,8 @@ wl_parse_class(const char *spec, struct workload *w, char **name,
 		if ((eq = strchr(tok, '=')) == NULL) {
 			err_set(e, EXIT_USAGE, "invalid --class \"%s\": want "
 			    "KEY=VALUE pairs (name, weight, model, endpoint, "
-			    "input, output, dataset)", spec);
+			    "url, key, header, stream, input, output, dataset, "
+			    "prefix-groups, prefix-tokens)", spec);
 			goto out;
 		}
 		*eq++ = '\0';
@@ -684,6 +686,30 @@ wl_parse_class(const char *spec, struct workload *w, char **name,
 			if (wl_parse_dist(eq, "--class output", &w->out, e) !=
 			    0)
 				goto out;
+		} else if (strcmp(tok, "stream") == 0) {
+			if (strcmp(eq, "true") != 0 && strcmp(eq, "false") !=
+			    0) {
+				err_set(e, EXIT_USAGE, "invalid --class stream "
+				    "\"%s\": want true or false", eq);
+				goto out;
+			}
+			w->stream = strcmp(eq, "true") == 0;
+		} else if (strcmp(tok, "prefix-groups") == 0 ||
+		    strcmp(tok, "prefix-tokens") == 0) {
+			long	 v = strtol(eq, &end, 10);
+
+			if (end == eq || *end != '\0' || v < 1 || v > 1000000) {
+				err_set(e, EXIT_USAGE, "invalid --class %s "
+				    "\"%s\": want a number from 1 to 1000000",
+				    tok, eq);
+				goto out;
+			}
+			if (tok[7] == 'g') {
+				w->prefix_groups = v;
+				if (w->prefix_tokens == 0)
+					w->prefix_tokens = 128;
+			} else
+				w->prefix_tokens = v;
 		} else if (strcmp(tok, "dataset") == 0) {
 			if (!w->items_borrowed)
 				wl_free_items(w);

@@ -123,7 +123,8 @@ struct wl_mix {
 };
 
 /* Parse one --class "name=N,weight=W,model=M,endpoint=chat|completions,
- * input=DIST,output=DIST,dataset=FILE" over the defaults in *w. */
+ * stream=true|false,input=DIST,output=DIST,dataset=FILE,prefix-groups=N,
+ * prefix-tokens=N" over the defaults in *w. */
 int	 wl_parse_class(const char *spec, struct workload *w, char **name,
 	    double *weight, struct err *);
 /* The body of request seq from the mix (an lg_body_fn). */

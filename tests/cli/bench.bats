@@ -273,7 +273,10 @@ EOF
 	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m fast -n 4 --no-stream \
 	    --output-tokens 6 --format json
 	[ "$(jq -r .tokens.output_total <<<"$output")" = 24 ]
-	[ "$(jq -r .metrics.ttft.count <<<"$output")" = 0 ]
+	# A whole answer's TTFT is its last byte; it has no TPOT or ITL.
+	[ "$(jq -r .metrics.ttft.count <<<"$output")" = 4 ]
+	[ "$(jq -r .metrics.tpot.count <<<"$output")" = 0 ]
+	[ "$(jq -r .metrics.itl_chunk.count <<<"$output")" = 0 ]
 	[ "$(jq -r .metrics.e2e.count <<<"$output")" = 4 ]
 }
 
