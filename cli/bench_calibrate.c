@@ -184,7 +184,7 @@ measure(const char *base, const char *model, int stream, long tokens,
 	struct lg_summary	 sum;
 	struct bm		 b;
 	struct bm_run		 info;
-	struct bm_limits	 lim = { 0.98, 1, 1, 1 };
+	struct bm_limits	 lim = { 0.98, 1, 1, 1, 0 };
 	const char		*names[] = { "default" };
 	double			 pcs[] = { 50, 99 };
 	cJSON			*r = NULL;
@@ -193,6 +193,7 @@ measure(const char *base, const char *model, int stream, long tokens,
 	memset(&w, 0, sizeof w);
 	memset(&c, 0, sizeof c);
 	memset(&info, 0, sizeof info);
+	memset(&sum, 0, sizeof sum);
 	w.model = model;
 	w.chat = 1;
 	w.stream = stream;
@@ -231,6 +232,7 @@ measure(const char *base, const char *model, int stream, long tokens,
 	bm_free(&b);
 	wl_free(&w);
 	free(url);
+	lg_summary_free(&sum);
 	return r;
 }
 

@@ -10,6 +10,7 @@
 
 #include "bench.h"
 #include "benchmetrics.h"
+#include "hist.h"
 #include "json.h"
 #include "report.h"
 
@@ -215,6 +216,35 @@ differ:
 	    "first report", path, k < 2 ? what[k] : "turns");
 }
 
+/*
+ * Add the event-loop lag histogram at path of report r into *h (made on
+ * first use); a report from before loop lags were measured has none.
+ */
+static int
+merge_loop_lag(struct hist **h, const cJSON *r, const char *path,
+    const char *file, struct err *e)
+{
+	const cJSON	*j = json_path(r, path);
+	struct hist	*x;
+	int		 rc;
+
+	if (j == NULL)
+		return 0;
+	if ((x = hist_import(j, e)) == NULL) {
+		err_wrap(e, "bench merge: %s: %s", file, path);
+		return -1;
+	}
+	if (*h == NULL) {
+		*h = x;
+		return 0;
+	}
+	rc = hist_merge(*h, x, e);
+	hist_free(x);
+	if (rc != 0)
+		err_wrap(e, "bench merge: %s: %s", file, path);
+	return rc;
+}
+
 static int
 merge_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
@@ -258,6 +288,13 @@ merge_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			sum.wall = json_num(r[i], "client.wall_s", 0);
 		sum.cpu_user += json_num(r[i], "client.cpu_user_s", 0);
 		sum.cpu_sys += json_num(r[i], "client.cpu_sys_s", 0);
+		sum.bytes_parsed += (uint64_t)json_num(r[i],
+		    "client.bytes_parsed", 0);
+		if (merge_loop_lag(&sum.loop_timer_lag, r[i],
+		    "client.loop_lag.timer.histogram", argv[i], e) != 0 ||
+		    merge_loop_lag(&sum.loop_read_lag, r[i],
+		    "client.loop_lag.read.histogram", argv[i], e) != 0)
+			goto out;
 	}
 	/* The percentiles the first report shows. */
 	cJSON_ArrayForEach(it, json_path(r[0], "metrics.ttft"))
@@ -294,6 +331,7 @@ merge_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	lim.min_achieved = 0;
 	lim.max_lag = 1e9;
 	lim.max_cpu = 1e9;
+	lim.max_loop_lag = 0;
 	lim.max_token_mismatch = json_num(r[0],
 	    "verdict.limits.max_token_mismatch_share", 0.01);
 	out = bm_report(&b, &sum, &info, &lim);
@@ -347,6 +385,7 @@ out:
 	free(r);
 	cJSON_Delete(out);
 	bm_free(&b);
+	lg_summary_free(&sum);
 	return rc;
 }
 

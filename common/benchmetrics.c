@@ -1285,6 +1285,55 @@ hdr_json(const struct bm_hdr *h, const struct bm_run *run)
 	return y;
 }
 
+/* Upper edges of the event-loop lag histogram's coarse buckets, ns. */
+static const uint64_t loop_edges[] = {
+	10000, 100000, 1000000, 10000000, 100000000, 1000000000
+};
+#define NLOOP_EDGES	(sizeof loop_edges / sizeof loop_edges[0])
+
+/* One event-loop lag distribution for the report: percentiles, coarse
+ * buckets (counts below each edge, and at or above the last) and the
+ * histogram's exact state, which bench merge adds up. */
+static cJSON *
+loop_lag_json(const struct hist *h, const char *definition)
+{
+	cJSON		*o = cJSON_CreateObject(), *a, *x;
+	uint64_t	 below, prev = 0, n;
+	size_t		 i;
+
+	cJSON_AddStringToObject(o, "definition", definition);
+	cJSON_AddStringToObject(o, "unit", "ms");
+	n = h != NULL ? hist_count(h) : 0;
+	cJSON_AddNumberToObject(o, "count", (double)n);
+	if (n > 0) {
+		cJSON_AddNumberToObject(o, "mean_ms", round(hist_mean(h) /
+		    1e3) / 1e3);
+		cJSON_AddNumberToObject(o, "p50_ms", round((double)
+		    hist_percentile(h, 50) / 1e3) / 1e3);
+		cJSON_AddNumberToObject(o, "p99_ms", round((double)
+		    hist_percentile(h, 99) / 1e3) / 1e3);
+		cJSON_AddNumberToObject(o, "max_ms", round((double)
+		    hist_max(h) / 1e3) / 1e3);
+	}
+	a = cJSON_AddArrayToObject(o, "buckets");
+	for (i = 0; i <= NLOOP_EDGES; i++) {
+		below = i < NLOOP_EDGES ? (h != NULL ? hist_count_below(h,
+		    loop_edges[i]) : 0) : n;
+		x = cJSON_CreateObject();
+		if (i < NLOOP_EDGES)
+			cJSON_AddNumberToObject(x, "below_ms",
+			    (double)loop_edges[i] / 1e6);
+		else
+			cJSON_AddStringToObject(x, "below_ms", "inf");
+		cJSON_AddNumberToObject(x, "count", (double)(below - prev));
+		cJSON_AddItemToArray(a, x);
+		prev = below;
+	}
+	if (h != NULL)
+		cJSON_AddItemToObject(o, "histogram", hist_export(h));
+	return o;
+}
+
 cJSON *
 bm_report(const struct bm *b, const struct lg_summary *sum,
     const struct bm_run *run, const struct bm_limits *lim)
@@ -1294,6 +1343,7 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 	cJSON			*o, *x, *y, *reasons, *cls, *st;
 	double			 offered = 0, achieved = 0, ratio = 1, cpu;
 	double			 lag99 = 0, n_sched, n_meas, span;
+	double			 cpus, loop99;
 	size_t			 i;
 	int			 k, met, any;
 	char			*d;
@@ -1420,6 +1470,24 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 	    (sum->rx_kernel + sum->rx_user) * 1000) / 1000 : 0);
 	cJSON_AddNumberToObject(x, "cores", (double)sysconf(
 	    _SC_NPROCESSORS_ONLN));
+	/* The client measuring itself: its event loop's lateness and how
+	 * fast it reads and parses answers. */
+	cpus = sum->cpu_user + sum->cpu_sys;
+	cJSON_AddNumberToObject(x, "bytes_parsed", (double)sum->bytes_parsed);
+	cJSON_AddNumberToObject(x, "bytes_parsed_per_s", sum->wall > 0 ?
+	    round((double)sum->bytes_parsed / sum->wall) : 0);
+	cJSON_AddNumberToObject(x, "bytes_parsed_per_cpu_s", cpus > 0 ?
+	    round((double)sum->bytes_parsed / cpus) : 0);
+	y = cJSON_AddObjectToObject(x, "loop_lag");
+	cJSON_AddItemToObject(y, "timer", loop_lag_json(sum->loop_timer_lag,
+	    "how late the event loop ran each timer callback (schedule, "
+	    "libcurl, retry, stage and tick timers) against its deadline"));
+	cJSON_AddItemToObject(y, "read", loop_lag_json(sum->loop_read_lag,
+	    "how long response bytes waited between the kernel's receive "
+	    "timestamp and the event loop's read of their socket (reads "
+	    "without a kernel timestamp are not counted)"));
+	loop99 = sum->loop_timer_lag != NULL ? (double)hist_percentile(
+	    sum->loop_timer_lag, 99) / 1e9 : 0;
 	if (uname(&un) == 0) {
 		d = xasprintf("%s %s %s", un.sysname, un.release,
 		    un.machine);
@@ -1456,6 +1524,10 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 	if (cpu > lim->max_cpu && sum->wall >= 0.5)
 		add_reason(reasons, "client CPU saturated: %.0f%% of a core "
 		    "(limit %.0f%%)", cpu * 100, lim->max_cpu * 100);
+	if (lim->max_loop_lag > 0 && loop99 > lim->max_loop_lag)
+		add_reason(reasons, "the client's event loop ran its timers "
+		    "%.3f ms late at p99 (limit %.3f ms): its own timings are "
+		    "suspect", loop99 * 1e3, lim->max_loop_lag * 1e3);
 	if (s->ok > 0 && (double)(s->chunk_usage_mismatch + s->chunks_exceed) >
 	    lim->max_token_mismatch * (double)s->ok)
 		add_reason(reasons, "token sources disagree on %llu of %llu "
@@ -1469,6 +1541,9 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 	cJSON_AddNumberToObject(y, "max_dispatch_lag_p99_ms",
 	    r3(lim->max_lag * 1e3));
 	cJSON_AddNumberToObject(y, "max_cpu_share", lim->max_cpu);
+	if (lim->max_loop_lag > 0)
+		cJSON_AddNumberToObject(y, "max_loop_lag_p99_ms",
+		    r3(lim->max_loop_lag * 1e3));
 	cJSON_AddNumberToObject(y, "max_token_mismatch_share",
 	    lim->max_token_mismatch);
 

@@ -66,6 +66,8 @@ struct bm_limits {
 	double		 max_lag;	/* p99 dispatch lag, s (default 1 ms) */
 	double		 max_cpu;	/* client CPU share, default 0.9 */
 	double		 max_token_mismatch; /* share of requests, 0.01 */
+	double		 max_loop_lag;	/* p99 event-loop timer lag, s;
+					 * 0: not checked */
 };
 
 /* Counters and histograms of a set of requests. */

@@ -187,6 +187,23 @@ hist_percentile(const struct hist *h, double p)
 	return v;
 }
 
+uint64_t
+hist_count_below(const struct hist *h, uint64_t v)
+{
+	uint64_t	 n = 0, lo, width;
+	size_t		 i;
+
+	for (i = 0; i < h->nbuckets; i++) {
+		if (h->counts[i] == 0)
+			continue;
+		bucket_range(h, i, &lo, &width);
+		if (lo >= v)
+			break;
+		n += h->counts[i];
+	}
+	return n;
+}
+
 int
 hist_merge(struct hist *dst, const struct hist *src, struct err *e)
 {

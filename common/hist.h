@@ -38,6 +38,9 @@ double		 hist_stddev(const struct hist *);	/* 0 when < 2 values */
 /* The p-th percentile (0 <= p <= 100), nearest-rank, bucket midpoint
  * clamped to [min, max]; 0 when empty. */
 uint64_t	 hist_percentile(const struct hist *, double p);
+/* How many values lie below v, within the histogram's precision (a
+ * bucket counts whole when its lowest value is below v). */
+uint64_t	 hist_count_below(const struct hist *, uint64_t v);
 /* Largest relative error of a reported value for this precision. */
 double		 hist_precision(const struct hist *);
 /* Add src's counts into dst; both must have the same sigbits. */

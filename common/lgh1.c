@@ -913,6 +913,8 @@ do_read(struct lgh1_conn *c)
 		r->t_ttfb = mono_ns() - r->start;
 	c->received += (size_t)n;
 	c->len += (size_t)n;
+	if (c->t->cbs.read != NULL)
+		c->t->cbs.read(r->arg, rt, (size_t)n);
 	parse(c, rt);
 }
 

@@ -51,6 +51,9 @@ struct lgh1_cbs {
 	int	(*body)(void *arg, const char *p, size_t len, int64_t rt);
 	/* The attempt ended; msg is a libcurl-style reason or NULL. */
 	void	(*done)(void *arg, enum lgh1_end, const char *msg);
+	/* n bytes were read, the kernel received them at rt; called once
+	 * per read, before they are parsed (may be NULL). */
+	void	(*read)(void *arg, int64_t rt, size_t n);
 };
 
 /* One request's state, owned by the caller (one per engine slot). */

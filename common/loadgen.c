@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "curl_dl.h"
+#include "hist.h"
 #include "http.h"
 #include "lgh1.h"
 #include "loadgen.h"
@@ -71,6 +72,7 @@ struct slot {
 	char		*auth_hdr;	/* its Authorization line (several */
 	size_t		 auth_cap;	/* keys: rewritten per request) */
 	struct event	*retry_ev;
+	int64_t		 retry_due;	/* its deadline, ns since t0 */
 	struct slot	*next_free;
 	struct lg_body	 body;
 	uint64_t	 seq;
@@ -174,6 +176,13 @@ struct lg {
 	double		 last_dispatch;
 	double		 first_measured;
 	double		 last_end;
+	/* The loop measuring itself (lg_summary.loop_*). */
+	struct hist	*timer_lag;	/* timer callbacks vs deadlines */
+	struct hist	*read_lag;	/* kernel receive time to the read */
+	int64_t		 curl_due;	/* the libcurl timer's deadline */
+	int64_t		 step_due;	/* the step timer's deadline */
+	int64_t		 tick_due;	/* the next per-second tick's */
+	uint64_t	 bytes_parsed;	/* response bytes to the parsers */
 };
 
 static int64_t
@@ -189,6 +198,24 @@ static int64_t
 rel_ns(const struct lg *lg)
 {
 	return mono_ns() - lg->t0;
+}
+
+/*
+ * A timer callback runs at now for a deadline due (both ns since t0):
+ * count how late the loop ran it.  A clock reading per timer, never per
+ * chunk.
+ */
+static void
+loop_timer_late(struct lg *lg, int64_t due, int64_t now)
+{
+	hist_add(lg->timer_lag, (uint64_t)(now > due ? now - due : 0));
+}
+
+/* Data the kernel received at t (ns since t0) is read at now. */
+static void
+loop_read_late(struct lg *lg, int64_t t, int64_t now)
+{
+	hist_add(lg->read_lag, (uint64_t)(now > t ? now - t : 0));
 }
 
 uint64_t
@@ -408,6 +435,7 @@ static int
 slot_body(struct slot *s, const char *p, size_t len)
 {
 	s->bytes_in += len;
+	s->lg->bytes_parsed += len;
 	if (s->status / 100 != 2) {
 		if (s->errbody.len < ERRBODY_MAX)
 			sb_add(&s->errbody, p, len < ERRBODY_MAX ? len :
@@ -578,6 +606,7 @@ slot_header(struct slot *s, const char *p, size_t len)
 	size_t		 k;
 	char		 v[32];
 
+	s->lg->bytes_parsed += len;
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* A new status line (also after 100 Continue). */
 		s->first_byte = slot_rx(s);
@@ -660,6 +689,8 @@ on_sock_event(evutil_socket_t fd, short what, void *arg)
 		action |= CURL_CSELECT_IN;
 		lg->rx_fd = fd;
 		lg->rx_at = peek_arrival(lg, fd);
+		if (lg->rx_at >= 0)
+			loop_read_late(lg, lg->rx_at, rel_ns(lg));
 	}
 	if (what & EV_WRITE)
 		action |= CURL_CSELECT_OUT;
@@ -775,6 +806,7 @@ on_curl_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	loop_timer_late(lg, lg->curl_due, rel_ns(lg));
 	curl_multi_socket_action(lg->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_multi(lg);
 }
@@ -794,9 +826,11 @@ timer_cb(CURLM *multi, long ms, void *arg)
 		/* Due now: run it in this loop iteration, not through the
 		 * timer machinery (one poll round trip less per request). */
 		evtimer_del(lg->curl_timer);
+		lg->curl_due = rel_ns(lg);
 		event_active(lg->curl_timer, EV_TIMEOUT, 0);
 		return 0;
 	}
+	lg->curl_due = rel_ns(lg) + (int64_t)ms * 1000000;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(lg->curl_timer, &tv);
@@ -1381,6 +1415,8 @@ on_step(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (what != 0)
+		loop_timer_late(lg, lg->step_due, rel_ns(lg));
 	while (lg->next_step < c->nsteps &&
 	    c->steps[lg->next_step].at <= rel_ns(lg))
 		lg->conc = c->steps[lg->next_step++].concurrency;
@@ -1390,6 +1426,7 @@ on_step(evutil_socket_t fd, short what, void *arg)
 	d = c->steps[lg->next_step].at - rel_ns(lg);
 	if (d < 0)
 		d = 0;
+	lg->step_due = c->steps[lg->next_step].at;
 	tv.tv_sec = d / 1000000000LL;
 	tv.tv_usec = (d % 1000000000LL) / 1000;
 	evtimer_add(lg->step_timer, &tv);
@@ -1456,6 +1493,8 @@ on_sched(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (what != 0 && lg->next_sched < lg->nsched)
+		loop_timer_late(lg, lg->sched[lg->next_sched], now);
 	/* Everything due by now leaves now, in order: a late wake-up makes
 	 * lag (reported), never a shifted schedule. */
 	while (lg->next_sched < lg->nsched && !lg->stopping &&
@@ -1589,6 +1628,7 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	loop_timer_late(lg, s->retry_due, rel_ns(lg));
 	if (lg->stopping && lg_stop_flag) {
 		finish_slot(lg, s, LG_RATE_LIMITED);
 		return;
@@ -1663,6 +1703,8 @@ complete(struct lg *lg, struct slot *s, enum lg_class tk, const char *tmsg)
 			tv.tv_sec = (time_t)w;
 			tv.tv_usec = (suseconds_t)((w - (double)tv.tv_sec) *
 			    1e6);
+			s->retry_due = rel_ns(lg) + (int64_t)tv.tv_sec *
+			    1000000000LL + (int64_t)tv.tv_usec * 1000;
 			evtimer_add(s->retry_ev, &tv);
 			return;
 		}
@@ -1854,10 +1896,23 @@ nat_body(void *arg, const char *p, size_t len, int64_t rt)
 	return slot_body(s, p, len);
 }
 
+/* A native read: how long its bytes waited for the loop. */
+static void
+nat_read(void *arg, int64_t rt, size_t n)
+{
+	struct slot	*s = arg;
+	struct lg	*lg = s->lg;
+	int64_t		 t;
+
+	(void)n;
+	if ((t = rxclock_mono(&lg->clk, rt)) >= 0)
+		loop_read_late(lg, t - lg->t0, rel_ns(lg));
+}
+
 static void nat_done(void *, enum lgh1_end, const char *);
 
 static const struct lgh1_cbs nat_cbs = {
-	nat_sent, nat_connected, nat_header, nat_body, nat_done
+	nat_sent, nat_connected, nat_header, nat_body, nat_done, nat_read
 };
 
 static void
@@ -1912,7 +1967,16 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	size_t		 i;
 
 	(void)fd;
-	(void)what;
+	if (what != 0) {
+		/* A persistent timer: libevent re-arms it a second after
+		 * its last deadline, or after now when that has passed. */
+		int64_t	 now = rel_ns(lg);
+
+		loop_timer_late(lg, lg->tick_due, now);
+		lg->tick_due += 1000000000LL;
+		if (lg->tick_due < now)
+			lg->tick_due = now + 1000000000LL;
+	}
 	if (lg_stop_flag && !lg->stopping) {
 		/* Interrupted: stop sending, cut what is in flight. */
 		lg->stopping = 1;
@@ -1977,6 +2041,8 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 
 	memset(&lg, 0, sizeof lg);
 	memset(sum, 0, sizeof *sum);
+	lg.timer_lag = hist_new(10);
+	lg.read_lag = hist_new(10);
 	lg.c = c;
 	lg.e = e;
 	lg.rng = c->seed ^ 0x5bd1e995ULL;
@@ -2072,6 +2138,7 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	getrusage(RUSAGE_THREAD, &ru0);
 	lg.t0 = mono_ns();
 	rxclock_read(&lg.clk);
+	lg.tick_due = rel_ns(&lg) + 1000000000LL;
 	evtimer_add(lg.tick_timer, &one);
 	evtimer_add(lg.stop_timer, &poll);
 	if (c->rate > 0)
@@ -2109,6 +2176,10 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	sum->interrupted = lg_stop_flag != 0;
 	sum->native_attempts = lg.native_attempts;
 	sum->curl_attempts = lg.curl_attempts;
+	sum->loop_timer_lag = lg.timer_lag;
+	sum->loop_read_lag = lg.read_lag;
+	lg.timer_lag = lg.read_lag = NULL;
+	sum->bytes_parsed = lg.bytes_parsed;
 	rc = lg.failed ? -1 : 0;
 out:
 	for (i = 0; i < lg.nslots; i++) {
@@ -2153,5 +2224,15 @@ out:
 	event_base_free(lg.base);
 	free(lg.sched);
 	free(lg.waitq);
+	hist_free(lg.timer_lag);
+	hist_free(lg.read_lag);
 	return rc;
+}
+
+void
+lg_summary_free(struct lg_summary *sum)
+{
+	hist_free(sum->loop_timer_lag);
+	hist_free(sum->loop_read_lag);
+	sum->loop_timer_lag = sum->loop_read_lag = NULL;
 }

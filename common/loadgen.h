@@ -38,6 +38,8 @@
 
 #include "err.h"
 
+struct hist;
+
 /* Arrival processes of the open loop. */
 enum lg_arrival {
 	LG_ARRIVAL_CONSTANT = 0,	/* gaps of exactly 1/rate */
@@ -268,6 +270,15 @@ struct lg_summary {
 	int		 interrupted;	/* stopped by SIGINT */
 	uint64_t	 native_attempts; /* attempts over the native client */
 	uint64_t	 curl_attempts;	/* ... over libcurl */
+	/* The event loop's own lateness, ns (lg_summary_free frees them):
+	 * how late timer callbacks ran against their deadlines (schedule,
+	 * libcurl, retry, step and tick timers), and how long a socket's
+	 * data waited between the kernel's receive timestamp and the
+	 * loop's read of it (both transports). */
+	struct hist	*loop_timer_lag;
+	struct hist	*loop_read_lag;
+	uint64_t	 bytes_parsed;	/* response bytes (status and header
+					 * lines, body) handed to the parsers */
 };
 
 /* Gaps for an open loop: n absolute deadlines in ns from 0, seeded,
@@ -277,6 +288,8 @@ int64_t	*lg_schedule(enum lg_arrival, double rate, double burstiness,
 /* Run the load; 0 when it ran (whatever the requests did), -1 with e set
  * when it could not start. */
 int	 lg_run(const struct lg_config *, struct lg_summary *, struct err *);
+/* Free what lg_run allocated in a summary (NULL members are fine). */
+void	 lg_summary_free(struct lg_summary *);
 /* Request an orderly stop (from a signal handler). */
 void	 lg_interrupt(void);
 /* The class's name in reports ("ok", "rate_limited", ...). */

@@ -196,6 +196,50 @@ figure_row(struct strbuf *sb, const char *k, const char *v)
 	sb_adds(sb, "</td></tr>\n");
 }
 
+/* The client measuring itself: event-loop lag (percentiles and the
+ * coarse histogram) and bytes parsed per second. */
+static void
+client_html(struct strbuf *sb, const cJSON *r)
+{
+	static const char *const kinds[] = { "timer", "read" };
+	const cJSON	*l, *b, *edge;
+	size_t		 i;
+	char		 path[64];
+
+	if (json_path(r, "client.loop_lag") == NULL)
+		return;
+	sb_adds(sb, "<h2>Client</h2>\n<table id=\"client-loop-lag\"><tr>"
+	    "<th>event-loop lag</th><th>count</th><th>p50 ms</th>"
+	    "<th>p99 ms</th><th>max ms</th>");
+	cJSON_ArrayForEach(b, json_path(r, "client.loop_lag.timer.buckets")) {
+		edge = cJSON_GetObjectItem(b, "below_ms");
+		if (cJSON_IsNumber(edge))
+			sb_addf(sb, "<th>&lt; %g ms</th>", edge->valuedouble);
+		else
+			sb_adds(sb, "<th>more</th>");
+	}
+	sb_adds(sb, "<th>definition</th></tr>\n");
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "client.loop_lag.%s", kinds[i]);
+		if ((l = json_path(r, path)) == NULL)
+			continue;
+		sb_addf(sb, "<tr><td>%s</td><td>%.0f</td><td>%.3f</td>"
+		    "<td>%.3f</td><td>%.3f</td>", kinds[i],
+		    json_num(l, "count", 0), json_num(l, "p50_ms", 0),
+		    json_num(l, "p99_ms", 0), json_num(l, "max_ms", 0));
+		cJSON_ArrayForEach(b, cJSON_GetObjectItem(l, "buckets"))
+			sb_addf(sb, "<td>%.0f</td>", json_num(b, "count", 0));
+		sb_adds(sb, "<td>");
+		esc(sb, json_str(l, "definition"));
+		sb_adds(sb, "</td></tr>\n");
+	}
+	sb_addf(sb, "</table>\n<p>bytes parsed: %.0f (%.1f MB/s of run, "
+	    "%.1f MB/s of client CPU)</p>\n", json_num(r,
+	    "client.bytes_parsed", 0), json_num(r,
+	    "client.bytes_parsed_per_s", 0) / 1e6, json_num(r,
+	    "client.bytes_parsed_per_cpu_s", 0) / 1e6);
+}
+
 /* A row of a group table: name, load, counts, rates, latencies. */
 static void
 group_row(struct strbuf *sb, const char *name, const char *load,
@@ -606,6 +650,7 @@ report_html(const cJSON *r)
 			server_charts(&sb, ts, tx, nts, colors);
 	}
 	groups_html(&sb, r);
+	client_html(&sb, r);
 	definitions_html(&sb, cJSON_GetObjectItem(r, "definitions"));
 	sb_adds(&sb, "</body></html>\n");
 	free(tx);

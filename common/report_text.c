@@ -261,6 +261,48 @@ turns_table(struct strbuf *sb, const cJSON *turns)
 	}
 }
 
+/* The client's own event-loop lag and parse rate (two lines). */
+static void
+loop_lag_text(struct strbuf *sb, const cJSON *r)
+{
+	static const char *const kinds[] = { "timer", "read" };
+	const cJSON	*l, *b;
+	char		 path[64];
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "client.loop_lag.%s", kinds[i]);
+		if ((l = json_path(r, path)) == NULL)
+			continue;
+		if (json_num(l, "count", 0) == 0) {
+			sb_addf(sb, "client loop lag (%s): none measured\n",
+			    kinds[i]);
+			continue;
+		}
+		sb_addf(sb, "client loop lag (%s): p50 %.3f ms, p99 %.3f ms, "
+		    "max %.3f ms over %.0f; histogram", kinds[i],
+		    json_num(l, "p50_ms", 0), json_num(l, "p99_ms", 0),
+		    json_num(l, "max_ms", 0), json_num(l, "count", 0));
+		cJSON_ArrayForEach(b, cJSON_GetObjectItem(l, "buckets")) {
+			const cJSON *e = cJSON_GetObjectItem(b, "below_ms");
+
+			if (cJSON_IsNumber(e))
+				sb_addf(sb, " <%gms:%.0f", e->valuedouble,
+				    json_num(b, "count", 0));
+			else
+				sb_addf(sb, " more:%.0f", json_num(b, "count",
+				    0));
+		}
+		sb_adds(sb, "\n");
+	}
+	if (json_path(r, "client.bytes_parsed") != NULL)
+		sb_addf(sb, "client parsing: %.0f bytes, %.1f MB/s of run, "
+		    "%.1f MB/s of client CPU\n", json_num(r,
+		    "client.bytes_parsed", 0), json_num(r,
+		    "client.bytes_parsed_per_s", 0) / 1e6, json_num(r,
+		    "client.bytes_parsed_per_cpu_s", 0) / 1e6);
+}
+
 char *
 report_text(const cJSON *r)
 {
@@ -357,6 +399,7 @@ report_text(const cJSON *r)
 	    json_str(r, "client.transport") ? ", transport " : "",
 	    json_str(r, "client.transport") ? json_str(r, "client.transport") :
 	    "");
+	loop_lag_text(&sb, r);
 	if ((v = cJSON_GetObjectItem(r, "load_accounting")) != NULL &&
 	    (json_num(v, "throttled_answers", 0) > 0 ||
 	    json_num(v, "admitted_requests", 0) < json_num(v,

@@ -8,7 +8,7 @@
 #   LOOSE			validity limits loose enough for tests that
 #	check counts and reports, never how fast this shared machine is.
 
-LOOSE=(--max-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
+LOOSE=(--max-lag 10s --max-loop-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
 
 bench_setup() {
 	common_setup

@@ -184,6 +184,26 @@ TEST(export_import)
 	hist_free(h);
 }
 
+TEST(count_below)
+{
+	struct hist	*h = hist_new(10);
+	uint64_t	 i;
+
+	is_int(hist_count_below(h, 1000), 0, "empty: none below");
+	/* 1..100 exactly (below 2^10), then 1000 values of 10^6 and one
+	 * of 10^9. */
+	for (i = 1; i <= 100; i++)
+		hist_add(h, i);
+	hist_add_n(h, 1000000, 1000);
+	hist_add(h, 1000000000);
+	is_int(hist_count_below(h, 1), 0, "none below the minimum");
+	is_int(hist_count_below(h, 51), 50, "exact below 2^sigbits");
+	is_int(hist_count_below(h, 10000), 100, "small values only");
+	is_int(hist_count_below(h, 100000000), 1100, "up to the cluster");
+	is_int(hist_count_below(h, UINT64_MAX), 1101, "everything");
+	hist_free(h);
+}
+
 int
 main(void)
 {
@@ -194,5 +214,6 @@ main(void)
 	RUN(bench_precision_at_50ms);
 	RUN(merge_is_exact);
 	RUN(export_import);
+	RUN(count_below);
 	return tap_done();
 }
