@@ -51,6 +51,8 @@ static struct {
 	const char	*output;
 	const char	*dataset;
 	int		 completions;
+	int		 tokenize;
+	int		 token_ids;
 	int		 stream;
 	int		 ignore_eos;
 	int		 continuous_usage;
@@ -160,6 +162,14 @@ static const struct opt bench_opts[] = {
 	  "a ShareGPT JSON file", 0, NULL, "file", 0, 0 },
 	{ "completions", 0, OPT_BOOL, &A.completions, NULL,
 	  "use /v1/completions instead of chat", 0, NULL, NULL, 0, 0 },
+	{ "tokenize", 0, OPT_BOOL, &A.tokenize, NULL,
+	  "calibrate synthetic prompt lengths against the server's /tokenize "
+	  "(vLLM; --endpoint) so they count --input-tokens server tokens", 0,
+	  NULL, NULL, 0, 0 },
+	{ "token-ids", 0, OPT_BOOL, &A.token_ids, NULL,
+	  "with --completions: send synthetic prompts as token-id arrays of "
+	  "exactly --input-tokens ids (vLLM accepts them)", 0, NULL, NULL, 0,
+	  0 },
 	{ "stream", 0, OPT_BOOL, &A.stream, NULL,
 	  "stream answers (default; --no-stream for whole answers)", 0, NULL,
 	  NULL, 0, 0 },
@@ -702,6 +712,49 @@ worker_share(uint64_t x, const struct lg_config *c)
 	return x > i ? (x - i - 1) / n + 1 : 0;
 }
 
+/* The mean of a length distribution. */
+static double
+dist_mean(const struct wl_dist *d)
+{
+	return d->kind == WL_UNIFORM ? (d->a + d->b) / 2 : d->a;
+}
+
+/*
+ * Input length asked against input length the server counted
+ * (usage.prompt_tokens), and the /tokenize calibration behind the
+ * prompts (cal, or NULL), in the report's tokens.isl.
+ */
+static void
+isl_json(cJSON *report, const struct workload *w, const cJSON *cal)
+{
+	cJSON		*o, *tok = cJSON_GetObjectItem(report, "tokens");
+	const cJSON	*m = json_path(report, "metrics.input_tokens");
+	double		 req = dist_mean(&w->in), srv;
+
+	if (tok == NULL)
+		return;
+	o = cJSON_AddObjectToObject(tok, "isl");
+	cJSON_AddNumberToObject(o, "requested_mean", req);
+	if (json_num(m, "count", 0) > 0) {
+		srv = json_num(m, "mean", 0);
+		cJSON_AddNumberToObject(o, "server_mean", srv);
+		cJSON_AddNumberToObject(o, "server_to_requested", req > 0 ?
+		    round(srv / req * 1e4) / 1e4 : 0);
+	} else
+		cJSON_AddNullToObject(o, "server_mean");
+	cJSON_AddStringToObject(o, "prompts", w->token_ids && !w->chat ?
+	    "token ids (exact length)" : cal != NULL ? "words calibrated "
+	    "against the server's /tokenize" : "words, one token each under "
+	    "the simulator's rule (a real tokenizer counts otherwise; see "
+	    "--tokenize)");
+	if (cal != NULL)
+		cJSON_AddItemToObject(o, "calibration", cJSON_Duplicate(cal,
+		    1));
+	cJSON_AddStringToObject(o, "definition", "requested_mean: the mean "
+	    "of --input-tokens; server_mean: the mean usage.prompt_tokens of "
+	    "ok requests (the ISL every metric uses)");
+}
+
 static int
 bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
@@ -735,6 +788,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	double			 pcs[16];
 	size_t			 npc, i, j;
 	cJSON			*extra = NULL, *report = NULL, *calib = NULL;
+	cJSON			*tokcal = NULL;
 	char			*model = NULL, *url = NULL, *cmdline = NULL;
 	char			*smurl = NULL;
 	long			 raw_rotate = 0;
@@ -997,6 +1051,24 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    "--class" : "--completions");
 		goto out;
 	}
+	if (A.token_ids && (!A.completions || A.dataset != NULL ||
+	    A.trace != NULL || A.prefix_groups > 0 || A.cache_bust ||
+	    A.classes.n > 0 || A.tokenize)) {
+		err_set(e, EXIT_USAGE, "bench: --token-ids sends synthetic "
+		    "prompts to /v1/completions; %s", !A.completions ? "it needs "
+		    "--completions" : A.tokenize ? "--tokenize has nothing to "
+		    "calibrate then" : "it does not combine with --dataset, "
+		    "--trace, --prefix-groups, --cache-bust or --class");
+		goto out;
+	}
+	if (A.tokenize && (A.dataset != NULL || A.trace != NULL ||
+	    A.classes.n > 0 || A.turns > 0)) {
+		err_set(e, EXIT_USAGE, "bench: --tokenize calibrates synthetic "
+		    "prompts; it does not combine with %s", A.dataset ?
+		    "--dataset" : A.trace ? "--trace" : A.classes.n > 0 ?
+		    "--class" : "--turns");
+		goto out;
+	}
 	if (A.prefix_groups > 0 && A.shared_prompt) {
 		err_set(e, EXIT_USAGE, "bench: --prefix-groups and "
 		    "--shared-prompt: one prompt for all has no groups");
@@ -1048,6 +1120,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	w.prefix_tokens = A.prefix_groups > 0 ? (A.prefix_tokens > 0 ?
 	    A.prefix_tokens : 128) : 0;
 	w.cache_bust = A.cache_bust;
+	w.token_ids = A.token_ids;
 	w.turns = A.turns;
 	w.sessions = A.sessions > 0 ? A.sessions : A.concurrency > 0 ?
 	    A.concurrency : 1;
@@ -1133,6 +1206,9 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 				goto out;
 			mix.w[i].model = model;
 		}
+	if (A.tokenize && (tokcal = bench_tokenize_calibrate(&t, &mix.w[0],
+	    lround(dist_mean(&mix.w[0].in)), e)) == NULL)
+		goto out;
 	if (t.key != NULL)
 		split_keys(t.key, &keys);
 	for (i = 0; i < mix.n; i++)
@@ -1362,6 +1438,8 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		}
 	}
 	report = bm_report(&run.bm, &sum, &info, &lim);
+	if (mix.n == 1 && A.dataset == NULL && trace.n == 0 && rp.n == 0)
+		isl_json(report, &mix.w[0], tokcal);
 	cJSON_Delete(info.workload);
 	if (run.ps != NULL)
 		cJSON_AddItemToObject(report, "server_metrics",
@@ -1490,6 +1568,7 @@ out:
 		A.calibration = NULL;
 	free(cpath);
 	cJSON_Delete(report);
+	cJSON_Delete(tokcal);
 	cJSON_Delete(extra);
 	cJSON_Delete(calib);
 	lg_summary_free(&sum);

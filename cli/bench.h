@@ -21,6 +21,13 @@ int	 bench_print(const cJSON *report, const char *fmt, struct err *);
 int	 bench_write_file(const char *path, const char *text, struct err *);
 /* Where `bench calibrate` keeps its result (caller frees), or NULL. */
 char	*bench_calibration_path(void);
+struct target;
+struct workload;
+/* Calibrate w's synthetic prompts against target t's /tokenize so that
+ * they count `tokens` server tokens; the facts for the report, or NULL
+ * with e set (a clear line and hint when there is no /tokenize). */
+cJSON	*bench_tokenize_calibrate(struct target *t, struct workload *w,
+	    long tokens, struct err *);
 /* Read and parse a bench report (JSON), checking its schema. */
 cJSON	*bench_read_report(const char *path, struct err *);
 

@@ -312,6 +312,10 @@ calibrate_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	    "throughput.output_tokens", 0));
 	cJSON_AddNumberToObject(out, "stream_client_cpu_share", json_num(str,
 	    "client.cpu_share", 0));
+	cJSON_AddNumberToObject(out, "stream_bytes_parsed_per_cpu_s",
+	    json_num(str, "client.bytes_parsed_per_cpu_s", 0));
+	cJSON_AddNumberToObject(out, "stream_loop_read_lag_p99_ms",
+	    json_num(str, "client.loop_lag.read.p99_ms", 0));
 	cJSON_AddStringToObject(out, "note", "1-token non-streamed answers "
 	    "and 64-chunk streams, no model latency, closed loop; a run near "
 	    "these rates measures the client as much as the server");
@@ -345,6 +349,10 @@ calibrate_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		printf("  streamed chunks:    %.0f chunks/s (client CPU %.0f%%)\n",
 		    json_num(out, "stream_chunks_per_s", 0),
 		    json_num(out, "stream_client_cpu_share", 0) * 100);
+		printf("  parsing:            %.1f MB per CPU second, loop read "
+		    "lag p99 %.3f ms\n", json_num(out,
+		    "stream_bytes_parsed_per_cpu_s", 0) / 1e6, json_num(out,
+		    "stream_loop_read_lag_p99_ms", 0));
 		if (path != NULL)
 			printf("saved to %s; bench reports carry it\n", path);
 	}

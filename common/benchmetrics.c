@@ -31,11 +31,12 @@ static const struct {
 } metric_info[BM_NMETRIC] = {
 	{ "ttfb", "ms", "time to first byte: status line received - request "
 	  "sent (this attempt)" },
-	{ "ttft", "ms", "time to first token: first chunk with content or "
-	  "reasoning (role-only and usage-only chunks excluded) - request "
-	  "sent; a whole (non-streamed) answer: its last byte" },
+	{ "ttft", "ms", "time to first token: first chunk with content, "
+	  "reasoning or a tool-call delta (role-only and usage-only chunks "
+	  "excluded) - request sent; a whole (non-streamed) answer: its last "
+	  "byte" },
 	{ "ttfo", "ms", "time to first output token: first non-reasoning "
-	  "content chunk - request sent" },
+	  "chunk (content or a tool-call delta) - request sent" },
 	{ "tpot", "ms", "time per output token, per request: (last token - "
 	  "first token) / (output tokens - 1); vLLM TPOT, AIPerf ITL" },
 	{ "ntpot", "ms", "normalized time per output token, per request: "
@@ -98,9 +99,9 @@ static const struct {
 	{ "every gap between tokens, 0 inside a chunk", "itl_token (per token)",
 	  "-", "-", "ITL", "-", "-" },
 	{ "TTFT stops on",
-	  "ttft: first content or reasoning delta (role-only and usage-only "
-	  "chunks excluded); ttfo: first non-reasoning content; ttfb: first "
-	  "byte", "any choices chunk, role-only too",
+	  "ttft: first content, reasoning or tool-call delta (role-only and "
+	  "usage-only chunks excluded); ttfo: first non-reasoning delta; "
+	  "ttfb: first byte", "any choices chunk, role-only too",
 	  "first text, reasoning or tool delta", "first content chunk",
 	  "first non-empty content (TTFO: first non-reasoning)",
 	  "first delta.content" },
@@ -428,6 +429,12 @@ set_add(struct bm_set *s, const struct lg_result *r, int good)
 		    r->chunk_usage_tokens != r->usage_tokens)
 			s->chunk_usage_mismatch++;
 	}
+	s->text_chunks += r->text_chunks;
+	s->reasoning_chunks += r->reasoning_chunks;
+	s->tool_call_chunks += r->tool_call_chunks;
+	s->reasoning_reqs += r->reasoning_chunks > 0;
+	s->tool_call_reqs += r->tool_call_chunks > 0 || r->tool_calls > 0;
+	s->tool_calls += r->tool_calls;
 	if (r->stream && r->usage_tokens >= 0 && r->first_token >= 0) {
 		if ((long)r->content_chunks > r->usage_tokens)
 			s->chunks_exceed++;
@@ -557,6 +564,10 @@ raw_write(struct bm *b, const struct lg_result *r)
 	    r->reused ? "true" : "false", r->prompt_tokens, r->usage_tokens,
 	    r->chunk_usage_tokens, r->content_chunks, r->chunks, r->bytes_in,
 	    r->bytes_out, r->request_id);
+	fprintf(f, ",\"text_chunks\":%zu,\"reasoning_chunks\":%zu,"
+	    "\"tool_call_chunks\":%zu", r->text_chunks, r->reasoning_chunks,
+	    r->tool_call_chunks);
+	fprintf(f, ",\"tool_calls\":%zu", r->tool_calls);
 	fprintf(f, ",\"seed\":%llu", (unsigned long long)b->seed);
 	if (r->turn >= 0)
 		fprintf(f, ",\"session\":%ld,\"turn\":%ld", r->session,
@@ -1103,6 +1114,25 @@ tokens_json(const struct bm_set *s)
 	cJSON_AddNumberToObject(src, "multi_token_chunk_requests",
 	    (double)s->multi_token_chunks);
 	cJSON_AddItemToObject(o, "prefix_cache", prefix_cache_json(s));
+	src = cJSON_AddObjectToObject(o, "deltas");
+	cJSON_AddNumberToObject(src, "content_chunks",
+	    (double)s->text_chunks);
+	cJSON_AddNumberToObject(src, "reasoning_chunks",
+	    (double)s->reasoning_chunks);
+	cJSON_AddNumberToObject(src, "tool_call_chunks",
+	    (double)s->tool_call_chunks);
+	cJSON_AddNumberToObject(src, "requests_with_reasoning",
+	    (double)s->reasoning_reqs);
+	cJSON_AddNumberToObject(src, "requests_with_tool_calls",
+	    (double)s->tool_call_reqs);
+	cJSON_AddNumberToObject(src, "tool_calls_non_streamed",
+	    (double)s->tool_calls);
+	cJSON_AddStringToObject(src, "definition", "streamed chunks of ok "
+	    "requests by what their delta carried, each counted apart: "
+	    "content (delta.content or text), reasoning (reasoning_content "
+	    "or reasoning) and tool calls (a non-empty delta.tool_calls); a "
+	    "chunk with two kinds counts in both. tool_calls_non_streamed: "
+	    "message.tool_calls of whole answers");
 	cJSON_AddStringToObject(o, "output_source", s->usage_missing == 0 ?
 	    "server usage" : s->usage_missing == s->ok ? "content chunks" :
 	    "server usage where present, else content chunks");
@@ -1686,7 +1716,9 @@ bm_report_slo_met(const cJSON *r)
 	X(multi_token_chunks) X(reused)
 /* Counters added later: optional in a saved state (0 when absent). */
 #define OPT_COUNTERS(X) \
-	X(cache_reqs) X(cache_hit_reqs) X(cached_tokens) X(cache_in_tokens)
+	X(cache_reqs) X(cache_hit_reqs) X(cached_tokens) X(cache_in_tokens) \
+	X(text_chunks) X(reasoning_chunks) X(tool_call_chunks) \
+	X(reasoning_reqs) X(tool_call_reqs) X(tool_calls)
 
 cJSON *
 bm_set_export(const struct bm_set *s)

@@ -94,6 +94,12 @@ struct bm_set {
 	uint64_t	 cache_hit_reqs; /* of them with cached tokens > 0 */
 	uint64_t	 cached_tokens;	/* their cached prompt tokens */
 	uint64_t	 cache_in_tokens; /* their prompt tokens */
+	uint64_t	 text_chunks;	/* streamed chunks with content */
+	uint64_t	 reasoning_chunks; /* ... with reasoning */
+	uint64_t	 tool_call_chunks; /* ... with tool-call deltas */
+	uint64_t	 reasoning_reqs; /* ok requests with reasoning */
+	uint64_t	 tool_call_reqs; /* ... with tool calls */
+	uint64_t	 tool_calls;	/* message.tool_calls, non-streamed */
 	int64_t		 t_first;	/* first measured intended time, ns */
 	int64_t		 t_last;	/* last measured end, ns */
 };

@@ -362,7 +362,7 @@ on_sse(const struct sse_event *ev, void *arg)
 	if (rc != 0)
 		return rc == 2;	/* error frame stops; [DONE] ends */
 	content = s->acc.delta_content != NULL ||
-	    s->acc.delta_reasoning != NULL;
+	    s->acc.delta_reasoning != NULL || s->acc.delta_tool;
 	if (!content)
 		return 0;
 	/* When the bytes came, not when their parse is done. */
@@ -378,7 +378,8 @@ on_sse(const struct sse_event *ev, void *arg)
 	}
 	if (s->first_token < 0)
 		s->first_token = now;
-	if (s->first_output < 0 && s->acc.delta_content != NULL)
+	if (s->first_output < 0 && (s->acc.delta_content != NULL ||
+	    s->acc.delta_tool))
 		s->first_output = now;
 	s->last_token = now;
 	slot_chunk_time(s, now, (int32_t)delta);
@@ -1591,8 +1592,11 @@ fill_result(struct slot *s, struct lg_result *r, enum lg_class k)
 	r->usage_tokens = s->acc.completion_tokens;
 	r->chunk_usage = s->chunk_mode == 1;
 	r->chunk_usage_tokens = r->chunk_usage ? s->chunk_usage : -1;
-	r->content_chunks = s->acc.content_chunks + s->acc.reasoning_chunks;
+	r->content_chunks = s->nc;
+	r->text_chunks = s->acc.content_chunks;
 	r->reasoning_chunks = s->acc.reasoning_chunks;
+	r->tool_call_chunks = s->acc.tool_chunks;
+	r->tool_calls = s->acc.tool_calls;
 	r->chunks = s->acc.chunks;
 	r->chunk_t = s->ct;
 	r->chunk_tok = s->ctok;

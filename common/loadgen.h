@@ -140,9 +140,12 @@ struct lg_result {
 					 * connect); = dispatched if never */
 	int64_t		 attempt_sent;	/* the same for the last attempt */
 	int64_t		 first_byte;	/* status line of the last attempt */
-	int64_t		 first_token;	/* first content/reasoning delta */
-	int64_t		 first_output;	/* first non-reasoning content */
-	int64_t		 last_token;	/* last content/reasoning delta */
+	int64_t		 first_token;	/* first content, reasoning or
+					 * tool-call delta */
+	int64_t		 first_output;	/* first non-reasoning delta (content
+					 * or tool call) */
+	int64_t		 last_token;	/* last content, reasoning or
+					 * tool-call delta */
 	int64_t		 end;		/* transfer finished */
 	/* libcurl's timings of the last attempt, ns from its start. */
 	int64_t		 t_dns, t_connect, t_tls, t_ttfb;
@@ -155,9 +158,13 @@ struct lg_result {
 					 * cached_tokens (prefix cache) */
 	long		 usage_tokens;	/* server usage.completion_tokens */
 	long		 chunk_usage_tokens; /* sum of per-chunk usage deltas */
-	size_t		 content_chunks; /* chunks with content/reasoning */
+	size_t		 content_chunks; /* chunks with a content, reasoning
+					 * or tool-call delta */
 	size_t		 chunks;	/* SSE data events */
-	size_t		 reasoning_chunks; /* chunks with reasoning */
+	size_t		 text_chunks;	/* of them with content (text) */
+	size_t		 reasoning_chunks; /* ... with reasoning */
+	size_t		 tool_call_chunks; /* ... with delta.tool_calls */
+	size_t		 tool_calls;	/* non-streamed: message.tool_calls */
 	/* Content chunk arrival times and tokens per chunk (1 unless
 	 * per-chunk usage said otherwise). */
 	const int64_t	*chunk_t;

@@ -272,6 +272,8 @@ struct fstr {
 struct fchunk {
 	struct fstr	 content, reasoning_content, reasoning, text, finish;
 	int		 has_content, has_rc, has_reasoning, has_text, has_finish;
+	int		 has_tools;	/* delta.tool_calls seen (first wins) */
+	int		 tools;		/* ... a non-empty array */
 	long		 usage[4];	/* prompt, completion, total, cached */
 	int		 has_usage[4];
 };
@@ -548,10 +550,20 @@ f_delta(const struct fstr *k, const char *p, const char *e, int depth,
     void *arg)
 {
 	static const char *const names[] = { "content", "reasoning_content",
-	    "reasoning", NULL };
+	    "reasoning", "tool_calls", NULL };
 	struct fchunk	*c = arg;
 
 	switch (f_key(k, names)) {
+	case 3:
+		/* Only whether it is a non-empty array: the calls
+		 * themselves are skipped (validated), never decoded. */
+		if (!c->has_tools) {
+			c->has_tools = 1;
+			if (p < e && *p == '[' && f_ws(p + 1, e) < e &&
+			    *f_ws(p + 1, e) != ']')
+				c->tools = 1;
+		}
+		return f_skip(p, e, depth);
 	case 0:
 		return f_take_str(p, e, depth, &c->content, &c->has_content);
 	case 1:
@@ -834,6 +846,10 @@ fast_chunk(struct oai_acc *a, const char *data, size_t len)
 			a->delta_content = a->content.buf;
 			a->content_chunks++;
 		}
+		if (c.tools) {
+			a->delta_tool = 1;
+			a->tool_chunks++;
+		}
 	} else if (c.has_text && c.text.s != NULL && c.text.n > 0) {
 		f_delta_set(&a->content, &c.text);
 		a->delta_content = a->content.buf;
@@ -850,6 +866,7 @@ oai_acc_chunk(struct oai_acc *a, const char *data, size_t len, struct err *e)
 	int		 rc = 0;
 
 	a->delta_content = a->delta_reasoning = NULL;
+	a->delta_tool = 0;
 	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
 		a->done = 1;
 		return 1;
@@ -883,6 +900,11 @@ oai_acc_chunk(struct oai_acc *a, const char *data, size_t len, struct err *e)
 			a->delta_reasoning = acc_delta(a, &a->reasoning,
 			    v->valuestring);
 			a->reasoning_chunks++;
+		}
+		v = cJSON_GetObjectItem(d, "tool_calls");
+		if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
+			a->delta_tool = 1;
+			a->tool_chunks++;
 		}
 		v = cJSON_GetObjectItem(d, "content");
 	} else
@@ -930,6 +952,9 @@ oai_acc_response(struct oai_acc *a, const char *body, size_t len,
 			v = cJSON_GetObjectItem(m, "reasoning");
 		if (cJSON_IsString(v))
 			sb_adds(&a->reasoning, v->valuestring);
+		v = cJSON_GetObjectItem(m, "tool_calls");
+		if (cJSON_IsArray(v))
+			a->tool_calls = (size_t)cJSON_GetArraySize(v);
 		v = cJSON_GetObjectItem(m, "content");
 	} else
 		v = cJSON_GetObjectItem(ch, "text");

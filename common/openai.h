@@ -61,12 +61,17 @@ struct oai_acc {
 					  * cached_tokens; -1 when none */
 	size_t		 content_chunks; /* stream chunks carrying content */
 	size_t		 reasoning_chunks; /* chunks carrying reasoning */
+	size_t		 tool_chunks;	 /* chunks carrying tool-call deltas
+					  * (delta.tool_calls non-empty) */
+	size_t		 tool_calls;	 /* a whole answer's message.tool_calls
+					  * (non-streamed) */
 	size_t		 chunks;	 /* stream chunks seen */
 	int		 done;		 /* [DONE] seen */
 	char		*error;		 /* an error frame's message, or NULL */
 	/* Pieces of the latest chunk, valid until the next feed. */
 	const char	*delta_content;
 	const char	*delta_reasoning;
+	int		 delta_tool;	 /* it carried a tool-call delta */
 	/* Lean (load generation): content and reasoning hold only the
 	 * latest delta, id/model/created are not kept, and JSON is parsed
 	 * as it is (no exact big integers, no duplicate-key pass). */

@@ -271,6 +271,23 @@ add_words(struct strbuf *sb, long n, uint64_t *rng)
 		    vocab[lg_rand(rng) % NVOCAB]);
 }
 
+void
+wl_words(struct strbuf *sb, long n, uint64_t *rng)
+{
+	add_words(sb, n, rng);
+}
+
+long
+wl_words_for(const struct workload *w, long tokens)
+{
+	long	 n;
+
+	if (!(w->in_words_per_token > 0))
+		return tokens;
+	n = lround(((double)tokens - w->in_overhead) * w->in_words_per_token);
+	return n < 1 ? 1 : n;
+}
+
 /* The text every request of prefix group g starts with. */
 static void
 group_prefix(const struct workload *w, uint64_t g, struct strbuf *sb)
@@ -436,7 +453,7 @@ make_body(struct workload *w, uint64_t seq)
 	uint64_t		 nr;
 	const char		*prompt;
 	char			*joined = NULL, *s;
-	long			 in;
+	long			 in, ids = -1, k;
 
 	lg_rand(&rng);
 	oai_params_init(&p);
@@ -463,8 +480,13 @@ make_body(struct workload *w, uint64_t seq)
 		it = &w->items[seq % w->nitems];
 		p.max_tokens = it->max_tokens >= 0 ? it->max_tokens :
 		    draw(&w->out, &rng);
+	} else if (w->token_ids && !w->chat) {
+		/* vLLM takes a prompt of token ids: its length is exact
+		 * without a tokenizer. */
+		ids = draw(&w->in, &rng);
+		p.max_tokens = draw(&w->out, &rng);
 	} else {
-		in = draw(&w->in, &rng);
+		in = wl_words_for(w, draw(&w->in, &rng));
 		p.max_tokens = draw(&w->out, &rng);
 		/* A cache-busting word takes the place of the first word, so
 		 * the length stays the one drawn. */
@@ -504,6 +526,17 @@ make_body(struct workload *w, uint64_t seq)
 				sb_addf(&text, "%s%s", text.len ? "\n" : "", c);
 		}
 		body = oai_completion_request(&p, text.buf ? text.buf : "");
+	} else if (ids >= 0) {
+		cJSON	*arr = cJSON_CreateArray();
+
+		body = oai_completion_request(&p, "");
+		/* Ids of ordinary tokens: clear of the special ones at the
+		 * start of every vocabulary, inside the smallest common one
+		 * (32,000). */
+		for (k = 0; k < (ids > 0 ? ids : 1); k++)
+			cJSON_AddItemToArray(arr, cJSON_CreateNumber((double)
+			    (1000 + lg_rand(&rng) % 30000)));
+		cJSON_ReplaceItemInObject(body, "prompt", arr);
 	} else
 		body = oai_completion_request(&p, prompt);
 	s = body_finish(w, body);
@@ -594,6 +627,14 @@ wl_describe(const struct workload *w, const char *dataset)
 		cJSON_AddItemToObject(o, "input_tokens", dist_json(&w->in));
 	cJSON_AddItemToObject(o, "output_tokens", dist_json(&w->out));
 	cJSON_AddBoolToObject(o, "stream", w->stream);
+	if (w->token_ids && !w->chat && w->nitems == 0 && w->trace == NULL)
+		cJSON_AddStringToObject(o, "prompt_format", "token_ids");
+	if (w->in_words_per_token > 0) {
+		cJSON_AddNumberToObject(o, "words_per_server_token",
+		    round(w->in_words_per_token * 1e4) / 1e4);
+		cJSON_AddNumberToObject(o, "server_token_overhead",
+		    w->in_overhead);
+	}
 	cJSON_AddBoolToObject(o, "ignore_eos", w->ignore_eos);
 	cJSON_AddBoolToObject(o, "continuous_usage_stats",
 	    w->continuous_usage);

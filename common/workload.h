@@ -19,6 +19,8 @@
 #include "err.h"
 #include "loadgen.h"
 
+struct strbuf;
+
 /* A length distribution. */
 struct wl_dist {
 	int		 kind;		/* WL_FIXED, WL_UNIFORM, WL_NORMAL */
@@ -81,6 +83,13 @@ struct workload {
 	int		 items_borrowed; /* items belong to another workload */
 	char		*cached;	/* the shared body */
 	size_t		 cached_len;
+	/* Synthetic prompts calibrated against the server's /tokenize
+	 * (bench --tokenize): a prompt meant to count T server tokens gets
+	 * round((T - in_overhead) * in_words_per_token) words; 0: T words. */
+	double		 in_words_per_token;
+	double		 in_overhead;
+	int		 token_ids;	/* completions: synthetic prompts as
+					 * token-id arrays of the drawn length */
 };
 
 /* Parse "128", "uniform:64:256" or "normal:128:32". */
@@ -107,6 +116,10 @@ int	 wl_body(void *workload, uint64_t seq, struct lg_body *,
 /* A description for the report. */
 cJSON	*wl_describe(const struct workload *, const char *dataset);
 void	 wl_free(struct workload *);
+/* n words of the synthetic prompts' vocabulary drawn from *rng. */
+void	 wl_words(struct strbuf *, long n, uint64_t *rng);
+/* The words a synthetic prompt of `tokens` server tokens gets. */
+long	 wl_words_for(const struct workload *, long tokens);
 /* Tokens of a text under the simulator's documented rule. */
 long	 wl_count_tokens(const char *);
 

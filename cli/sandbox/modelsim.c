@@ -65,6 +65,8 @@
 #include "sandbox/chunked.h"
 #include "sandbox/modelsim.h"
 #include "sandbox/modelsim_int.h"
+#include "sandbox/modelsim_tokenize.h"
+#include "sandbox/modelsim_tools.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -160,7 +162,9 @@ struct msim_req {
 	char			*text;		/* content text */
 	struct msim_piece	*pieces;
 	size_t			 n;
-	size_t			 sent;		/* tokens due so far, of nr + n */
+	struct msim_tools	*tools;		/* tool calls answering instead
+						   of text, or NULL */
+	size_t			 sent;		/* chunks due so far, of steps() */
 	const char		*finish;	/* "stop" or "length" */
 	char			*stop_reason;	/* the stop string matched */
 	long			 drop_at;	/* drop after this many; -1 never */
@@ -614,7 +618,24 @@ req_free(struct msim_req *r)
 	free(r->text);
 	free(r->pieces);
 	free(r->stop_reason);
+	msim_tools_free(r->tools);
 	free(r);
+}
+
+/* Token chunks of the answer: reasoning, text, then tool-call chunks. */
+static size_t
+steps(const struct msim_req *r)
+{
+	return r->nr + r->n + msim_tools_chunks(r->tools);
+}
+
+/* Completion tokens carried by the first k chunks. */
+static size_t
+completion_of(const struct msim_req *r, size_t k)
+{
+	if (r->tools == NULL || k <= r->nr + r->n)
+		return k;
+	return r->nr + r->n + msim_tools_tokens(r->tools, k - r->nr - r->n);
 }
 
 static void admit(struct msim_req *);
@@ -967,6 +988,8 @@ build_token_chunk(struct msim_req *r, size_t i, int last)
 	sb_adds(sb, r->prefix);
 	if (r->chat) {
 		sb_adds(sb, "{\"index\":0,\"delta\":{");
+		if (p == NULL && r->tools != NULL && i < steps(r))
+			msim_tools_delta(r->tools, i - r->nr - r->n, sb);
 		if (p != NULL) {
 			sb_adds(sb, src == r->reasoning ?
 			    "\"reasoning_content\":\"" : "\"content\":\"");
@@ -994,7 +1017,7 @@ build_token_chunk(struct msim_req *r, size_t i, int last)
 		sb_adds(sb, "null,\"stop_reason\":null}]");
 	if (r->continuous_usage) {
 		sb_addc(sb, ',');
-		add_usage(sb, r, p != NULL ? i + 1 : i);
+		add_usage(sb, r, completion_of(r, i < steps(r) ? i + 1 : i));
 	}
 	sb_adds(sb, "}\n\n");
 }
@@ -1031,7 +1054,7 @@ send_token_fast(struct msim_req *r, size_t i)
 	struct iovec iov[3];
 	int k;
 
-	if (r->continuous_usage || r->head[0] == NULL)
+	if (r->continuous_usage || r->head[0] == NULL || r->tools != NULL)
 		return -1;
 	if (i < r->nr)
 		k = 1;
@@ -1065,9 +1088,10 @@ finish_stream(struct msim_req *r)
 		sb_adds(sb, r->prefix);
 		sb_adds(sb, "]");
 		sb_addc(sb, ',');
-		add_usage(sb, r, r->nr + r->n);
+		add_usage(sb, r, completion_of(r, steps(r)));
 		sb_adds(sb, "}\n\n");
-		r->done_tokens = (long)(r->prompt_tokens + r->nr + r->n);
+		r->done_tokens = (long)(r->prompt_tokens +
+		    completion_of(r, steps(r)));
 	}
 	sb_adds(sb, "data: [DONE]\n\n");
 	send_chunk(r, 0);
@@ -1100,8 +1124,14 @@ whole_answer(struct msim_req *r)
 			    r->reasoning);
 		else
 			cJSON_AddNullToObject(msg, "reasoning_content");
-		cJSON_AddStringToObject(msg, "content", r->text);
-		cJSON_AddArrayToObject(msg, "tool_calls");
+		if (r->tools != NULL) {
+			cJSON_AddNullToObject(msg, "content");
+			cJSON_AddItemToObject(msg, "tool_calls",
+			    msim_tools_json(r->tools));
+		} else {
+			cJSON_AddStringToObject(msg, "content", r->text);
+			cJSON_AddArrayToObject(msg, "tool_calls");
+		}
 	} else
 		cJSON_AddStringToObject(c, "text", r->text);
 	cJSON_AddNullToObject(c, "logprobs");
@@ -1113,8 +1143,9 @@ whole_answer(struct msim_req *r)
 	u = cJSON_AddObjectToObject(o, "usage");
 	cJSON_AddNumberToObject(u, "prompt_tokens", r->prompt_tokens);
 	cJSON_AddNumberToObject(u, "total_tokens",
-	    (double)(r->prompt_tokens + r->nr + r->n));
-	cJSON_AddNumberToObject(u, "completion_tokens", (double)(r->nr + r->n));
+	    (double)(r->prompt_tokens + completion_of(r, steps(r))));
+	cJSON_AddNumberToObject(u, "completion_tokens",
+	    (double)completion_of(r, steps(r)));
 	if (r->cfg->c.kv_cache)
 		cJSON_AddNumberToObject(cJSON_AddObjectToObject(u,
 		    "prompt_tokens_details"), "cached_tokens", r->cached_tokens);
@@ -1139,7 +1170,7 @@ static void
 req_step(struct msim_req *r)
 {
 	struct modelsim *ms = r->ms;
-	size_t total = r->nr + r->n, i;
+	size_t total = steps(r), i;
 	int last, drop, fresh;
 	char *body;
 	double late;
@@ -1171,7 +1202,8 @@ req_step(struct msim_req *r)
 		evhttp_connection_set_closecb(r->conn, NULL, NULL);
 		send_json(r->req, 200, body);
 		r->done_status = 200;
-		r->done_tokens = (long)(r->prompt_tokens + total);
+		r->done_tokens = (long)(r->prompt_tokens +
+		    completion_of(r, total));
 		free(body);
 		r->conn = NULL;
 		ms->stats.completed++;
@@ -1267,6 +1299,45 @@ models_list(struct modelsim *ms, struct evhttp_request *req,
 	cJSON_Delete(o);
 	send_json(req, 200, s);
 	free(s);
+}
+
+/* POST /tokenize: the simulator's token count of a prompt or messages. */
+static void
+tokenize_reply(struct modelsim *ms, struct evhttp_request *req,
+    const char *model)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct msim_model *mod;
+	struct err e = ERR_INIT;
+	cJSON *body, *o;
+	const char *name, *param = NULL;
+	char *msg = NULL, *s;
+
+	if ((body = json_parse((const char *)evbuffer_pullup(in, -1),
+	    evbuffer_get_length(in), &e)) == NULL || !cJSON_IsObject(body)) {
+		send_error(ms, req, 400, NULL, "the request body is not a "
+		    "JSON object%s%s", e.msg ? ": " : "", e.msg ? e.msg : "");
+		goto out;
+	}
+	name = model != NULL ? model : json_str(body, "model");
+	if (name == NULL || (mod = find_model(ms, name)) == NULL) {
+		send_error(ms, req, 404, "model", "The model `%s` does not "
+		    "exist.", name != NULL ? name : "");
+		goto out;
+	}
+	if ((o = msim_tokenize_answer(body, mod->cfg->c.max_model_len, &msg,
+	    &param)) == NULL) {
+		send_error(ms, req, 400, param, "%s", msg);
+		goto out;
+	}
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	send_json(req, 200, s);
+	free(s);
+out:
+	free(msg);
+	cJSON_Delete(body);
+	err_clear(&e);
 }
 
 static int
@@ -1368,7 +1439,10 @@ req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
 	struct msim_model *mod;
 	struct msim_req *r = NULL;
 	const struct msim_config *c;
-	struct msim_rng trng;
+	struct msim_rng trng, tool_rng;
+	struct msim_tools *tools = NULL;
+	char *tmsg = NULL;
+	const char *tparam = NULL;
 	struct err e = ERR_INIT;
 	cJSON *body = NULL;
 	char *echo = NULL, *t;
@@ -1471,6 +1545,19 @@ req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
 		send_error(ms, req, 400, "stop", "\"stop\" must be a string "
 		    "or an array of strings");
 		goto out;
+	}
+	if (chat && cJSON_GetObjectItemCaseSensitive(body, "tools") != NULL) {
+		/* Tool calls, drawn from the request's seed like its text
+		 * (the server's generator only when it has none). */
+		v = cJSON_GetObjectItemCaseSensitive(body, "seed");
+		msim_rng_seed(&tool_rng, cJSON_IsNumber(v) ?
+		    (uint64_t)(int64_t)v->valuedouble ^ 0x746f6f6c73ULL :
+		    msim_rng_next(&ms->rng));
+		if (msim_tools_make(body, &tool_rng, &tools, &tmsg,
+		    &tparam) < 0) {
+			send_error(ms, req, 400, tparam, "%s", tmsg);
+			goto out;
+		}
 	}
 	if (c->max_model_len > 0 &&
 	    pt + (maxtok > 0 ? maxtok : 0) > c->max_model_len) {
@@ -1596,6 +1683,15 @@ req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
 	if (r->reasoning != NULL)
 		r->nr = msim_tokenize(r->reasoning, strlen(r->reasoning),
 		    &r->rpieces);
+	if (tools != NULL) {
+		/* Tool calls answer instead of text, as in vLLM. */
+		r->text[0] = '\0';
+		free(r->stop_reason);
+		r->stop_reason = NULL;
+		r->finish = "tool_calls";
+		r->tools = tools;
+		tools = NULL;
+	}
 	r->n = msim_tokenize(r->text, strlen(r->text), &r->pieces);
 	if (c->drop_rate > 0 && msim_rng_double(&ms->rng) < c->drop_rate)
 		r->drop_at = c->drop_after;
@@ -1612,6 +1708,8 @@ req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
 		render_parts(r);
 out:
 	free(echo);
+	free(tmsg);
+	msim_tools_free(tools);
 	cJSON_Delete(body);
 	err_clear(&e);
 	return r;
@@ -1662,6 +1760,16 @@ modelsim_handle_cb(struct modelsim *ms, struct evhttp_request *req,
 		modelsim_metrics_reply(ms, req);
 		if (done != NULL)
 			done(arg, 200, -1);
+		return;
+	}
+	if (path_is(path, "tokenize")) {
+		if (cmd != EVHTTP_REQ_POST) {
+			send_error(ms, req, 405, NULL, "use POST for %s", path);
+			goto failed;
+		}
+		tokenize_reply(ms, req, model);
+		if (done != NULL)
+			done(arg, ms->last_status ? ms->last_status : 200, -1);
 		return;
 	}
 	if (path_is(path, "chat/completions"))

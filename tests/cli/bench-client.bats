@@ -136,3 +136,10 @@ check_client() {
 	[[ $stderr == "maasctl: bench merge: $OUT/bad.json: client.loop_lag.timer.histogram: "* ]]
 	[ "${#lines[@]}" = 0 ]
 }
+
+@test "bench calibrate records the client's parse rate and read lag beside its ceiling" {
+	run -0 --separate-stderr maasctl bench calibrate -d 300ms -c 4 --save "$OUT/cal.json"
+	[[ ${lines[3]} == "  parsing:            "*" MB per CPU second, loop read lag p99 "*" ms" ]]
+	[ "$(jq -r '.stream_bytes_parsed_per_cpu_s > 0' "$OUT/cal.json")" = true ]
+	[ "$(jq -r '.stream_loop_read_lag_p99_ms >= 0' "$OUT/cal.json")" = true ]
+}

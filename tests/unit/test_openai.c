@@ -281,6 +281,22 @@ static const struct {
 	{ 1, 0, "" },
 	{ 1, 0, "{\"x\":\"\x01\"}" },
 	{ 1, 0, "{\"choices\":[{\"delta\":{\"con\\tent\":\"k\"}}]}" },
+	/* Tool-call deltas: counted, never decoded. */
+	{ 1, 1, "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{"
+	  "\"index\":0,\"id\":\"chatcmpl-tool-1\",\"type\":\"function\","
+	  "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"\"}}]},"
+	  "\"finish_reason\":null}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":1,"
+	  "\"function\":{\"arguments\":\"x\"}}]},\"finish_reason\":"
+	  "\"tool_calls\"}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"tool_calls\":[ ],\"content\":"
+	  "\"c\"}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"tool_calls\":null}}]}" },
+	{ 1, 1, "{\"choices\":[{\"delta\":{\"reasoning_content\":\"r\","
+	  "\"tool_calls\":[{\"index\":0}]}}]}" },
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"Tool_Calls\":[{}]}}]}" },
+	{ 1, 0, "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"a\":}]}}]}" },
+	{ 0, 1, "{\"choices\":[{\"delta\":{\"tool_calls\":[{}]}}]}" },
 };
 
 TEST(fast_scan)
@@ -308,6 +324,9 @@ TEST(fast_scan)
 		    "case %zu: content chunks", i);
 		is_int(a.reasoning_chunks, b.reasoning_chunks,
 		    "case %zu: reasoning chunks", i);
+		is_int(a.tool_chunks, b.tool_chunks,
+		    "case %zu: tool-call chunks", i);
+		is_int(a.delta_tool, b.delta_tool, "case %zu: tool delta", i);
 		is_str(a.delta_content, b.delta_content, "case %zu: content",
 		    i);
 		is_str(a.delta_reasoning, b.delta_reasoning,
