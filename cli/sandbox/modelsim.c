@@ -121,6 +121,8 @@ struct modelsim {
 						   HUGE_VAL always */
 	struct msim_arrivals	*arr;		/* kernel receive times, or NULL */
 	struct hist		*intake;	/* arrival to handler, ns */
+	struct msim_ring	*ring;		/* batched sends, or NULL */
+	int			 in_tick;	/* in on_tick: sends may batch */
 };
 
 enum msim_state { RQ_WAITING, RQ_HEADERS, RQ_TOKENS, RQ_DROPPING };
@@ -176,6 +178,9 @@ struct msim_req {
 	void			*done_arg;
 	int			 done_status;	/* status sent, 0 none */
 	long			 done_tokens;	/* usage.total_tokens sent, -1 */
+	char			*tx;		/* chunk in the send ring */
+	size_t			 txlen, txcap;
+	int			 txpending;	/* tx queued, not yet flushed */
 };
 
 #define NOT_QUEUED	((size_t)-1)
@@ -186,6 +191,7 @@ struct msim_req {
 #define POLL_BATCH	32
 
 static void	req_step(struct msim_req *);
+static void	ring_flush(struct modelsim *);
 
 static double
 now_mono(void)
@@ -341,12 +347,13 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	ms->armed = HUGE_VAL;
+	ms->in_tick = 1;
 	now = now_mono();
 	while (ms->nheap > 0 && ms->heap[0].deadline <= now) {
 		if (n++ == batch) {
 			ms->armed = -HUGE_VAL;
 			evtimer_add(ms->tick, &zero);
-			return;
+			break;
 		}
 		r = ms->heap[0].r;
 		unschedule(r);
@@ -354,7 +361,11 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		if ((n & 31) == 0)
 			now = now_mono();
 	}
-	tick_arm(ms);
+	/* The batched token writes leave before the loop turns. */
+	ring_flush(ms);
+	ms->in_tick = 0;
+	if (ms->armed != -HUGE_VAL)
+		tick_arm(ms);
 }
 
 static void
@@ -529,12 +540,15 @@ modelsim_new(struct event_base *base, struct err *e)
 	ms->late = hist_new(7);
 	ms->intake = hist_new(7);
 	ms->armed = HUGE_VAL;
+	/* Token writes batch through io_uring where the kernel lets us. */
+	ms->ring = msim_ring_new();
 	if ((ms->out = evbuffer_new()) == NULL ||
 	    (ms->tick = evtimer_new(base, on_tick, ms)) == NULL) {
 		if (ms->out != NULL)
 			evbuffer_free(ms->out);
 		hist_free(ms->late);
 		hist_free(ms->intake);
+		msim_ring_free(ms->ring);
 		sb_free(&ms->sb);
 		free(ms);
 		err_set(e, EXIT_ERR, "model simulator: out of memory");
@@ -599,6 +613,8 @@ req_free(struct msim_req *r)
 {
 	struct modelsim *ms = r->ms;
 
+	if (r->txpending)
+		ring_flush(ms);
 	TAILQ_REMOVE(&ms->all, r, all);
 	unschedule(r);
 	if (r->timer != NULL)
@@ -619,6 +635,7 @@ req_free(struct msim_req *r)
 	free(r->pieces);
 	free(r->stop_reason);
 	msim_tools_free(r->tools);
+	free(r->tx);
 	free(r);
 }
 
@@ -673,6 +690,8 @@ req_release(struct msim_req *r)
 static void
 req_done(struct msim_req *r)
 {
+	if (r->txpending)
+		ring_flush(r->ms);
 	unschedule(r);
 	if (r->timer != NULL)
 		evtimer_del(r->timer);
@@ -888,6 +907,63 @@ on_written(struct evhttp_connection *conn, void *arg)
 	evtimer_add(r->timer, &tv);
 }
 
+/* A batched send's result: what the socket did not take goes first in
+ * the connection's output buffer (anything there came after it). */
+static void
+ring_done(void *arg, int res)
+{
+	struct msim_req *r = arg;
+	size_t off = res > 0 ? (size_t)res : 0;
+
+	r->txpending = 0;
+	if (off < r->txlen)
+		r->ms->stats.ring_short++;
+	if (off < r->txlen && r->sockout != NULL)
+		evbuffer_prepend(r->sockout, r->tx + off, r->txlen - off);
+}
+
+/* Send what the ring holds (the tick's token writes), in one call. */
+static void
+ring_flush(struct modelsim *ms)
+{
+	if (ms->ring != NULL && msim_ring_queued(ms->ring) > 0) {
+		ms->stats.ring_sends += msim_ring_flush(ms->ring, ring_done);
+		ms->stats.ring_flushes++;
+	}
+}
+
+/*
+ * Queue the framed chunk (iov, total bytes) in the send ring, copied, when
+ * a tick is running: 0, or -1 to write it now.  A request has one send in
+ * the ring at most (write_direct() flushes the ring before a second).
+ */
+static int
+ring_queue(struct msim_req *r, const struct iovec *iov, int n, size_t total)
+{
+	struct modelsim *ms = r->ms;
+	size_t off = 0;
+	int i;
+
+	if (ms->ring == NULL || !ms->in_tick || r->txpending)
+		return -1;
+	if (r->txcap < total) {
+		r->txcap = total < 256 ? 256 : total;
+		r->tx = xrealloc(r->tx, r->txcap);
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(r->tx + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	r->txlen = total;
+	if (msim_ring_send(ms->ring, r->fd, r->tx, total, r) == -1) {
+		ring_flush(ms);
+		if (msim_ring_send(ms->ring, r->fd, r->tx, total, r) == -1)
+			return -1;
+	}
+	r->txpending = 1;
+	return 0;
+}
+
 /*
  * Write a chunk (the n parts of its payload, len bytes in all) straight to
  * the socket when nothing is queued before it: one writev() with the chunk
@@ -910,6 +986,8 @@ write_direct(struct msim_req *r, const struct iovec *parts, int n,
 	ssize_t w;
 	int i;
 
+	if (r->txpending)
+		ring_flush(r->ms);	/* its last chunk goes first */
 	if (!r->chunked || !r->plain || r->fd < 0 || len == 0 ||
 	    r->conn == NULL || n > 6 || r->sockout == NULL ||
 	    evbuffer_get_length(r->sockout) != 0)
@@ -928,6 +1006,8 @@ write_direct(struct msim_req *r, const struct iovec *parts, int n,
 	iov[n + 1].iov_len = 2;
 	n += 2;
 	total = iov[0].iov_len + len + 2;
+	if (ring_queue(r, iov, n, total) == 0)
+		return 0;
 	do
 		w = writev(r->fd, iov, n);
 	while (w == -1 && errno == EINTR);
@@ -1032,6 +1112,8 @@ build_token_chunk(struct msim_req *r, size_t i, int last)
 static void
 flush_direct(struct msim_req *r)
 {
+	if (r->txpending)
+		ring_flush(r->ms);
 	if (r->plain && r->fd >= 0 && r->conn != NULL && r->sockout != NULL &&
 	    evbuffer_get_length(r->sockout) > 0)
 		(void)evbuffer_write(r->sockout, r->fd);
@@ -1888,8 +1970,24 @@ modelsim_free(struct modelsim *ms)
 	hist_free(ms->late);
 	hist_free(ms->intake);
 	msim_arrivals_free(ms->arr);
+	msim_ring_free(ms->ring);
 	sb_free(&ms->sb);
 	free(ms);
+}
+
+/* Write token chunks in io_uring batches (on) or one writev() each. */
+int
+modelsim_set_batched_sends(struct modelsim *ms, int on, struct err *e)
+{
+	if (!on) {
+		msim_ring_free(ms->ring);
+		ms->ring = NULL;
+		return 0;
+	}
+	if (ms->ring == NULL && (ms->ring = msim_ring_new()) == NULL)
+		return err_set(e, EXIT_ERR, "model simulator: io_uring: %s",
+		    strerror(errno));
+	return 0;
 }
 
 /* Count TTFT from the kernel's receive time of requests coming via http. */
@@ -1931,4 +2029,5 @@ modelsim_get_stats(const struct modelsim *ms, struct modelsim_stats *st)
 	st->intake_p50_us = hist_percentile(ms->intake, 50) / 1000;
 	st->intake_p99_us = hist_percentile(ms->intake, 99) / 1000;
 	st->intake_max_us = hist_max(ms->intake) / 1000;
+	st->batched_sends = ms->ring != NULL;
 }

@@ -45,6 +45,13 @@ struct modelsim_stats {
 	unsigned long	 intake_p50_us;	/* of those, how long from arrival */
 	unsigned long	 intake_p99_us;	/* to the handler: median, p99 */
 	unsigned long	 intake_max_us;	/* and max, microseconds */
+	unsigned long	 batched_sends;	/* 1: token writes batch through
+					   io_uring; 0: a writev() each */
+	unsigned long	 ring_sends;	/* chunks sent in those batches */
+	unsigned long	 ring_flushes;	/* batches (one system call each) */
+	unsigned long	 ring_short;	/* of the chunks, those the socket
+					   did not take whole (the rest
+					   queued behind in its buffer) */
 	/* For /metrics (modelsim_metrics.c, vLLM's names): */
 	unsigned long	 admitted;	/* requests given a slot */
 	double		 queue_time;	/* their seconds in the waiting queue */
@@ -96,6 +103,13 @@ typedef void	(*modelsim_done_fn)(void *arg, int status, long total_tokens);
  * request is over, however it ends (also when the simulator is freed). */
 void		 modelsim_handle_cb(struct modelsim *, struct evhttp_request *,
 		    const char *model, modelsim_done_fn done, void *arg);
+/*
+ * Write token chunks in io_uring batches, one system call for the tokens
+ * due in a wake-up (on, the default where the kernel allows it), or one
+ * writev() each (off); -1 when io_uring is not available.
+ */
+int		 modelsim_set_batched_sends(struct modelsim *, int on,
+		    struct err *);
 /*
  * Count TTFT from the kernel's receive time (SO_TIMESTAMPNS) of the first
  * byte of each request coming through http, as a real server's arrival

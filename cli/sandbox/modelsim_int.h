@@ -115,6 +115,15 @@ size_t	 msim_prompt_blocks(const cJSON *body, int chat, int block_size,
 int	 msim_cache_request(struct msim_cache **cp, const struct msim_config *,
 	    const cJSON *body, int chat);
 
+/* Batched token sends through io_uring (modelsim_send.c). */
+struct msim_ring;
+struct msim_ring *msim_ring_new(void);
+void	 msim_ring_free(struct msim_ring *);
+unsigned msim_ring_queued(const struct msim_ring *);
+int	 msim_ring_send(struct msim_ring *, int, const void *, size_t,
+	    void *);
+unsigned msim_ring_flush(struct msim_ring *, void (*)(void *, int));
+
 /* modelsim_arrival.c: requests' receive times from the kernel. */
 struct event_base;
 struct evhttp;

@@ -2,7 +2,8 @@
 # bench-accuracy.sh: how close `maasctl bench` reports TTFT and TPOT to what
 # the model simulator is configured to do (issue 7, Done-when 1).
 #
-#   tests/bench/bench-accuracy.sh [-S POLL] [STREAMS...]	(default: 1 100 1000)
+#   tests/bench/bench-accuracy.sh [-S POLL] [-W batched|writev] [STREAMS...]
+#	(default levels: 1 100 1000)
 #
 # For each level C a fresh simulator (modelsim-serve, alone, pinned to CPU
 # 0) serves one model with ttft 50ms, itl 10ms, no jitter, no slowdown
@@ -30,16 +31,25 @@
 # on the simulator's plain http:// URL it runs its native HTTP/1.1 client
 # (the client column names the transport; BENCH_ARGS="--transport curl"
 # runs libcurl instead, for comparison).
+#
+# -W HOW says how the simulator writes token chunks (modelsim-serve
+# --send): batched (the default) the tokens due in one wake-up in one
+# io_uring submission, writev one writev() per token (the behaviour
+# before 2026-11-23); the header says which.
 set -eu
 cd "$(dirname "$0")/../.."
-args=("$@") spoll=
-case ${1:-} in
--S) spoll=${2:?bench-accuracy.sh: -S needs a value}; shift 2 ;;
--S*) spoll=${1#-S}; shift ;;
--*) echo "usage: $0 [-S POLL] [STREAMS...]" >&2; exit 2 ;;
-esac
-SIM_ARGS=()
-[ -z "$spoll" ] || SIM_ARGS=(--busy-poll "$spoll")
+args=("$@") spoll= send=batched
+while getopts S:W: o; do
+	case $o in
+	S) spoll=$OPTARG ;;
+	W) send=$OPTARG ;;
+	*) echo "usage: $0 [-S POLL] [-W batched|writev] [STREAMS...]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+case $send in batched|writev) ;; *) echo "bench-accuracy.sh: -W: want batched or writev, not $send" >&2; exit 2 ;; esac
+SIM_ARGS=(--send "$send")
+[ -z "$spoll" ] || SIM_ARGS+=(--busy-poll "$spoll")
 . tests/bench/bench-lib.bash "${args[@]}"	# (re-runs itself as root)
 levels=${*:-1 100 1000}
 out=tests/bench/results/bench-accuracy-$(date -u +%Y%m%dT%H%M%SZ).md
@@ -48,13 +58,14 @@ ms() { awk -v v="${1:-0}" 'BEGIN { printf "%.3f", v / 1000 }'; }
 {
 echo "# maasctl bench accuracy against the model simulator"
 echo
-echo "Command: \`make && make tests-build && ${BENCH_ARGS:+BENCH_ARGS=\"$BENCH_ARGS\" }flock /work/bench.lock tests/bench/bench-accuracy.sh ${spoll:+-S $spoll }$levels\`"
+echo "Command: \`make && make tests-build && ${BENCH_ARGS:+BENCH_ARGS=\"$BENCH_ARGS\" }flock /work/bench.lock tests/bench/bench-accuracy.sh ${spoll:+-S $spoll }-W $send $levels\`"
 echo
 echo '```'
 host_line
 echo "# configured: ttft 50 ms, itl 10 ms (tpot = itl); errors = reported - configured, ms;"
 echo "# srv late = the simulator's token timers firing late (p50/p99/max, ms)"
 echo "# simulator busy-poll: ${spoll:-off (sleeps until deadlines)}; client: sleeps (kernel receive timestamps)"
+echo "# simulator writes tokens: $([ "$send" = batched ] && echo "batched, one io_uring submission per wake-up" || echo "one writev() each")"
 fl=$BUILD/tests/helpers/clock-floor
 [ ! -x "$fl" ] || echo "# floor on the simulator's CPU (clock-floor, 5 ms x 1000): $("${SIM_PIN[@]}" "$fl" --period-ms 5 --count 1000); $("${SIM_PIN[@]}" "$fl" --poll --period-ms 5 --count 1000)"
 printf '%-7s %-6s %-9s %-20s %-18s %-22s %-6s %s\n' streams ok tokens "ttft err p50/p99" \

@@ -4,7 +4,7 @@
 #
 #   tests/bench/modelsim.sh [-c multi|curl] [-t TTFT_MS] [-i ITL_MS]
 #       [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [-A kernel|loop] [-L]
-#       [-F] [CONCURRENCY...]
+#       [-F] [-W batched|writev] [CONCURRENCY...]
 #       (default levels: 100 1000 5000)
 #
 # For each level C it starts a fresh build/tests/helpers/modelsim-serve on
@@ -60,6 +60,11 @@
 #             its arrival the first response byte was read (what the
 #             client adds to TTFT), "cli lag99" the p99 over streams of
 #             each stream's 99th-percentile lag of token reads.
+#   -W HOW    how the server writes token chunks (modelsim-serve --send):
+#             batched (default) the tokens due in one wake-up in one
+#             io_uring submission, writev one writev() per token (the
+#             behaviour before); "srv batch" is the mean number of chunks
+#             per submission (- with writev)
 # -F first measures the machine's own
 # floor on the server's CPU with build/tests/helpers/clock-floor: how late
 # a process doing nothing else sees 1,000 deadlines 5 ms apart, sleeping
@@ -71,9 +76,10 @@ BUILD=${BUILD:-build}
 SERVE=${SERVE:-$BUILD/tests/helpers/modelsim-serve}
 LOAD=${LOAD:-$BUILD/tests/helpers/stream-load}
 args=("$@")
-client=multi ttft=100 itl=20 k=20 ramp=0 prio= spoll= cpoll= floor= arrival=kernel lagm=
-while getopts c:t:i:k:r:PS:CA:LF o; do
+client=multi ttft=100 itl=20 k=20 ramp=0 prio= spoll= cpoll= floor= arrival=kernel lagm= send=batched
+while getopts c:t:i:k:r:PS:CA:LFW: o; do
 	case $o in
+	W) send=$OPTARG ;;
 	L) lagm=1 ;;
 	A) arrival=$OPTARG ;;
 	F) floor=1 ;;
@@ -85,11 +91,12 @@ while getopts c:t:i:k:r:PS:CA:LF o; do
 	t) ttft=$OPTARG ;;
 	i) itl=$OPTARG ;;
 	k) k=$OPTARG ;;
-	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [-A kernel|loop] [-L] [-F] [C...]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-c multi|curl] [-t TTFT_MS] [-i ITL_MS] [-k TOKENS] [-r RAMP_S] [-P] [-S POLL] [-C] [-A kernel|loop] [-L] [-F] [-W batched|writev] [C...]" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 case $arrival in kernel|loop) ;; *) echo "modelsim.sh: -A: want kernel or loop, not $arrival" >&2; exit 2 ;; esac
+case $send in batched|writev) ;; *) echo "modelsim.sh: -W: want batched or writev, not $send" >&2; exit 2 ;; esac
 if [ -n "$lagm" ] && [ "$client" != multi ]; then
 	echo "modelsim.sh: -L needs -c multi" >&2
 	exit 2
@@ -127,20 +134,20 @@ tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 pct() { awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(q * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'; }
 
-echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k -r $ramp${prio:+ -P}${spoll:+ -S $spoll}${cpoll:+ -C} -A $arrival${lagm:+ -L}${floor:+ -F} $levels"
+echo "# tests/bench/modelsim.sh -c $client -t $ttft -i $itl -k $k -r $ramp${prio:+ -P}${spoll:+ -S $spoll}${cpoll:+ -C} -A $arrival${lagm:+ -L}${floor:+ -F} -W $send $levels"
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -srm), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(curl --version | head -1 | cut -d' ' -f1-2)"
 echo "# server ${srv_pin[*]:-unpinned}, clients ${cli_pin[*]:-unpinned}${prio:+, session autogroup nice -20}; configured: ttft $ttft ms, itl $itl ms; errors = measured - configured, ms"
-echo "# busy-poll: server ${spoll:-off (sleeps until deadlines)}, client $([ -n "$cpoll" ] && echo on || echo "off (sleeps in epoll_wait)"); server TTFT from: $([ "$arrival" = kernel ] && echo "the kernel's receive time of the request" || echo "the loop turn that read the request")"
+echo "# busy-poll: server ${spoll:-off (sleeps until deadlines)}, client $([ -n "$cpoll" ] && echo on || echo "off (sleeps in epoll_wait)"); server TTFT from: $([ "$arrival" = kernel ] && echo "the kernel's receive time of the request" || echo "the loop turn that read the request"); server writes tokens: $([ "$send" = batched ] && echo "batched (io_uring)" || echo "one writev() each")"
 if [ -n "$floor" ]; then
 	fl=$BUILD/tests/helpers/clock-floor
 	[ -x "$fl" ] || { echo "modelsim.sh: build $fl first (make tests-build)" >&2; exit 1; }
 	echo "# floor on the server's CPU (clock-floor, 5 ms x 1000): $("${srv_pin[@]}" "$fl" --period-ms 5 --count 1000); $("${srv_pin[@]}" "$fl" --poll --period-ms 5 --count 1000)"
 fi
-printf '%-6s %-5s %-26s %-24s %-10s %-9s %-10s %-12s %-8s %-8s%s\n' conc ok "ttft err p50/p99/max" "itl err p50/p99/max" "gap99 err" "gap p99" "srv late99" "srv intake99" "srv cpu" "us/token" " cli cpu${lagm:+  cli lag1st p99  cli lag99}"
+printf '%-6s %-5s %-26s %-24s %-10s %-9s %-10s %-12s %-8s %-8s %-9s%s\n' conc ok "ttft err p50/p99/max" "itl err p50/p99/max" "gap99 err" "gap p99" "srv late99" "srv intake99" "srv cpu" "us/token" "srv batch" " cli cpu${lagm:+  cli lag1st p99  cli lag99}"
 for c in $levels; do
 	rm -f "$tmp/port" "$tmp/stats" "$tmp/cli"
 	"${srv_pin[@]}" "$SERVE" --config "$tmp/config.json" --port-file "$tmp/port" \
-	    --lifetime 900 --stats-file "$tmp/stats" --arrival "$arrival" ${spoll:+--busy-poll "$spoll"} 2>"$tmp/serve.err" &
+	    --lifetime 900 --stats-file "$tmp/stats" --arrival "$arrival" --send "$send" ${spoll:+--busy-poll "$spoll"} 2>"$tmp/serve.err" &
 	pid=$!
 	for _ in $(seq 1 250); do [ -s "$tmp/port" ] && break; sleep 0.02; done
 	url=http://127.0.0.1:$(cat "$tmp/port")/v1/chat/completions
@@ -174,6 +181,7 @@ for c in $levels; do
 	intake=$(awk '$1 == "intake_p99_us" { v = $2 } $1 == "stamped" { n = $2 } END { if (n > 0) printf "%.3f", v / 1000 }' "$tmp/stats")
 	cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$tck" 'BEGIN { printf "%.0f%%", (b - a) / hz / (t1 - t0) * 100 }')
 	tokens=$(awk '$1 == "tokens" { print $2 }' "$tmp/stats")
+	batch=$(awk '$1 == "ring_sends" { s = $2 } $1 == "ring_flushes" { f = $2 } END { if (f > 0) printf "%.1f", s / f; else print "-" }' "$tmp/stats")
 	per=$(awk -v a="$c0" -v b="$c1" -v hz="$tck" -v n="${tokens:-0}" -v p="$spoll" 'BEGIN { if (n > 0 && p == "") printf "%.1f", (b - a) / hz / n * 1e6; else print "-" }')
 	ccpu=$(awk '$1 == "cpu" { c = $2 } $1 == "wall" { w = $2 } END { if (w > 0) printf "%.0f%%", c / w * 100; else print "-" }' "$tmp/cli" 2>/dev/null || echo -)
 	lags=" $(printf '%-7s' "$ccpu")"
@@ -181,10 +189,10 @@ for c in $levels; do
 		lags="$lags $(printf '%-16s %s' "$(awk '$1 == 200 && NF >= 8 { printf "%.3f\n", $7 * 1000 }' "$tmp/times" | sort -n | pct 0.99)" \
 		    "$(awk '$1 == 200 && NF >= 8 { printf "%.3f\n", $8 * 1000 }' "$tmp/times" | sort -n | pct 0.99)")"
 	fi
-	printf '%-6s %-5s %-26s %-24s %-10s %-9s %-10s %-12s %-8s %-8s%s\n' "$c" "$ok" \
+	printf '%-6s %-5s %-26s %-24s %-10s %-9s %-10s %-12s %-8s %-8s %-9s%s\n' "$c" "$ok" \
 	    "$(pct 0.5 <<<"$ttfte")/$(pct 0.99 <<<"$ttfte")/$(pct 1 <<<"$ttfte")" \
 	    "$(pct 0.5 <<<"$itle")/$(pct 0.99 <<<"$itle")/$(pct 1 <<<"$itle")" \
-	    "${gap99:--}" "${gap:--}" "${late:--}" "${intake:--}" "$cpu" "$per" "$lags"
+	    "${gap99:--}" "${gap:--}" "${late:--}" "${intake:--}" "$cpu" "$per" "$batch" "$lags"
 done
 if [ -s "$tmp/load.err" ] || [ -s "$tmp/curl.err" ]; then
 	echo "# client errors (first 3):"

@@ -5,6 +5,7 @@
  *	modelsim-serve --port-file FILE [--config FILE] [--model NAME]...
  *	    [--port N] [--lifetime SECONDS] [--stats-file FILE]
  *	    [--busy-poll true|false|DURATION] [--arrival kernel|loop]
+ *	    [--send batched|writev]
  *
  * Binds 127.0.0.1 (on a port the OS picks unless --port is given), writes
  * the port to the port file atomically, and serves the simulator's routes
@@ -19,7 +20,15 @@
  * --arrival says where TTFT counts from: kernel (the default) the
  * kernel's receive time of the request's first byte, as a real server's
  * arrival time (modelsim_watch_arrivals()); loop the start of the event
- * loop's turn that read it (what the sandbox's gateway does).  A bad
+ * loop's turn that read it (what the sandbox's gateway does).  --send
+ * says how token chunks are written: batched (the default) queues the
+ * tokens due in one wake-up and sends them in one io_uring call, or one
+ * writev() each where the kernel has no io_uring for us; writev always
+ * writes each token with its own writev() (the behaviour before); asking
+ * for batched where io_uring is refused is an error.  The stats file
+ * says which ran ("batched_sends 1|0") and how many chunks went in how
+ * many batches (ring_sends, ring_flushes; ring_short: chunks the socket
+ * did not take whole).  A bad
  * option or value is one line on stderr and exit status 2.
  */
 #include <sys/socket.h>
@@ -186,7 +195,7 @@ int
 main(int argc, char **argv)
 {
 	const char *port_file = NULL, *config = NULL, *stats_file = NULL;
-	const char *busy = NULL, *arrival = "kernel";
+	const char *busy = NULL, *arrival = "kernel", *send = NULL;
 	struct err e = ERR_INIT;
 	struct event_config *ec;
 	struct event_base *base;
@@ -224,7 +233,8 @@ main(int argc, char **argv)
 		    strcmp(argv[i], "--port") != 0 &&
 		    strcmp(argv[i], "--model") != 0 &&
 		    strcmp(argv[i], "--busy-poll") != 0 &&
-		    strcmp(argv[i], "--arrival") != 0)
+		    strcmp(argv[i], "--arrival") != 0 &&
+		    strcmp(argv[i], "--send") != 0)
 			usage_error("unknown option %s", argv[i]);
 		if (i + 1 >= argc)
 			usage_error("%s needs a value", argv[i]);
@@ -244,6 +254,15 @@ main(int argc, char **argv)
 			    strcmp(arrival, "loop") != 0)
 				usage_error("--arrival: want kernel or loop, "
 				    "not %s", arrival);
+		} else if (strcmp(argv[i], "--send") == 0) {
+			send = argv[++i];
+			if (strcmp(send, "batched") != 0 &&
+			    strcmp(send, "writev") != 0)
+				usage_error("--send: want batched or writev, "
+				    "not %s", send);
+			if (modelsim_set_batched_sends(sim,
+			    strcmp(send, "batched") == 0, &e) == -1)
+				die("%s", e.msg);
 		} else if (strcmp(argv[i], "--busy-poll") == 0) {
 			busy = argv[++i];
 			if (modelsim_check_setting("busy-poll", busy, &e) == -1)
@@ -308,11 +327,15 @@ main(int argc, char **argv)
 		    "cancelled %lu\ntokens %lu\nrunning %lu\nwaiting %lu\n"
 		    "late_p50_us %lu\nlate_p99_us %lu\nlate_max_us %lu\n"
 		    "polls %lu\nstamped %lu\nintake_p50_us %lu\n"
-		    "intake_p99_us %lu\nintake_max_us %lu\n",
+		    "intake_p99_us %lu\nintake_max_us %lu\n"
+		    "batched_sends %lu\nring_sends %lu\nring_flushes %lu\n"
+		    "ring_short %lu\n",
 		    st.requests, st.completed, st.failed, st.cancelled,
 		    st.tokens, st.running, st.waiting, st.late_p50_us,
 		    st.late_p99_us, st.late_max_us, st.polls, st.stamped,
-		    st.intake_p50_us, st.intake_p99_us, st.intake_max_us);
+		    st.intake_p50_us, st.intake_p99_us, st.intake_max_us,
+		    st.batched_sends, st.ring_sends, st.ring_flushes,
+		    st.ring_short);
 		fclose(f);
 	}
 	modelsim_free(sim);

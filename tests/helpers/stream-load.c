@@ -70,11 +70,14 @@ struct xfer {
 	double		 lag_first;	/* first read's lag, s; -1 none */
 	double		*lags;		/* token reads' lags, s (--lag) */
 	size_t		 nlags, lcap;
+	int		 begun;		/* response bytes seen */
+	struct sock	*sk;		/* its watched socket, or NULL */
 };
 
 /* One socket curl asked us to watch. */
 struct sock {
 	struct event	*ev;
+	struct xfer	*x;		/* the stream on it, or NULL */
 };
 
 static struct event_base	*base;
@@ -216,16 +219,18 @@ socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 	struct sock *k = sockp;
 	short kind;
 
-	(void)arg;
-	if (lag && e != NULL) {
-		struct xfer *x = NULL;
+	struct xfer *x = NULL;
 
+	(void)arg;
+	if (e != NULL) {
 		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
 		if (x != NULL)
 			x->fd = s;
 	}
 	if (what == CURL_POLL_REMOVE) {
 		if (k != NULL) {
+			if (k->x != NULL && k->x->sk == k)
+				k->x->sk = NULL;
 			event_free(k->ev);
 			free(k);
 			curl_multi_assign(multi, s, NULL);
@@ -241,6 +246,12 @@ socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
 	} else
 		event_free(k->ev);
 	k->ev = event_new(base, s, kind, on_event, NULL);
+	if (x != NULL) {
+		k->x = x;
+		x->sk = k;
+	}
+	/* Streams still waiting for their first response bytes first. */
+	event_priority_set(k->ev, k->x != NULL && k->x->begun ? 1 : 0);
 	event_add(k->ev, NULL);
 	return 0;
 }
@@ -291,6 +302,14 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	double t, l = -1;
 
+	if (!x->begun) {
+		/* Its first bytes are in: its later reads wait behind the
+		 * first reads of others (the event runs now, so it is not
+		 * active and its priority can change). */
+		x->begun = 1;
+		if (x->sk != NULL)
+			event_priority_set(x->sk->ev, 1);
+	}
 	if (lag && cur_rx > 0 && cur_fd == x->fd) {
 		l = now() - cur_rx;
 		if (x->lag_first < 0)
@@ -371,6 +390,7 @@ main(int argc, char **argv)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	base = event_base_new();
+	event_base_priority_init(base, 2);
 	timer = evtimer_new(base, on_timeout, NULL);
 	multi = curl_multi_init();
 	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
