@@ -929,6 +929,11 @@ ring_flush(struct modelsim *ms)
 	if (ms->ring != NULL && msim_ring_queued(ms->ring) > 0) {
 		ms->stats.ring_sends += msim_ring_flush(ms->ring, ring_done);
 		ms->stats.ring_flushes++;
+		if (msim_ring_broken(ms->ring)) {
+			/* What it did not send is queued in the buffers. */
+			msim_ring_free(ms->ring);
+			ms->ring = NULL;
+		}
 	}
 }
 

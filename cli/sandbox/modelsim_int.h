@@ -120,6 +120,7 @@ struct msim_ring;
 struct msim_ring *msim_ring_new(void);
 void	 msim_ring_free(struct msim_ring *);
 unsigned msim_ring_queued(const struct msim_ring *);
+int	 msim_ring_broken(const struct msim_ring *);
 int	 msim_ring_send(struct msim_ring *, int, const void *, size_t,
 	    void *);
 unsigned msim_ring_flush(struct msim_ring *, void (*)(void *, int));

@@ -38,6 +38,9 @@
 struct msim_ring {
 	struct io_uring	 ring;
 	unsigned	 queued;	/* sends in the ring since the flush */
+	void		*user[RING_ENTRIES];	/* theirs, by slot */
+	int		 done[RING_ENTRIES];	/* slot's result is in */
+	int		 broken;	/* the kernel refused a submission */
 };
 
 /* A ring for batched sends, or NULL (errno set) when io_uring is out. */
@@ -49,13 +52,13 @@ msim_ring_new(void)
 	int rc;
 
 	g = xcalloc(1, sizeof(*g));
-	/* One thread submits; completions are reaped in the same call. */
+	/* Not SINGLE_ISSUER: the ring may be made in one thread and used
+	 * by the loop's (bench calibrate runs the simulator in a thread). */
 	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-	    IORING_SETUP_DEFER_TASKRUN;
+	p.flags = IORING_SETUP_SUBMIT_ALL;
 	rc = io_uring_queue_init_params(RING_ENTRIES, &g->ring, &p);
 	if (rc == -EINVAL) {
-		/* A kernel before 6.1: the plain ring does the same. */
+		/* A kernel before 5.18: the plain ring does the same. */
 		memset(&p, 0, sizeof(p));
 		rc = io_uring_queue_init_params(RING_ENTRIES, &g->ring, &p);
 	}
@@ -84,6 +87,14 @@ msim_ring_queued(const struct msim_ring *g)
 	return g->queued;
 }
 
+/* Whether the kernel refused a submission (the ring is then of no use:
+ * free it and write directly). */
+int
+msim_ring_broken(const struct msim_ring *g)
+{
+	return g->broken;
+}
+
 /*
  * Queue one non-blocking send of len bytes at buf (kept unchanged until
  * the flush) on fd, user handed back to the flush's callback: 0, or -1
@@ -95,10 +106,13 @@ msim_ring_send(struct msim_ring *g, int fd, const void *buf, size_t len,
 {
 	struct io_uring_sqe *sqe;
 
-	if ((sqe = io_uring_get_sqe(&g->ring)) == NULL)
+	if (g->broken || g->queued == RING_ENTRIES ||
+	    (sqe = io_uring_get_sqe(&g->ring)) == NULL)
 		return -1;
 	io_uring_prep_send(sqe, fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	io_uring_sqe_set_data(sqe, user);
+	g->user[g->queued] = user;
+	g->done[g->queued] = 0;
+	io_uring_sqe_set_data64(sqe, g->queued);
 	g->queued++;
 	return 0;
 }
@@ -106,35 +120,49 @@ msim_ring_send(struct msim_ring *g, int fd, const void *buf, size_t len,
 /*
  * Submit what is queued and hand each send's result (bytes sent, or
  * -errno) to done, in submission order for each socket; returns the
- * number of sends.
+ * number of sends.  Should the kernel refuse the submission, every send
+ * not reported yet is handed 0 bytes sent (the caller queues the chunk
+ * for its ordinary write) and the ring is marked broken.
  */
 unsigned
 msim_ring_flush(struct msim_ring *g, void (*done)(void *, int))
 {
 	struct io_uring_cqe *cqe;
-	unsigned n = 0;
+	unsigned n = 0, left = g->queued, i;
+	__u64 slot;
 	int rc;
 
-	while (g->queued > 0) {
+	while (left > 0 && !g->broken) {
 		if (io_uring_sq_ready(&g->ring) > 0) {
-			rc = io_uring_submit_and_get_events(&g->ring);
+			rc = io_uring_submit(&g->ring);
 			if (rc < 0 && rc != -EINTR && rc != -EAGAIN &&
 			    rc != -EBUSY)
-				abort();	/* sends whose fate is unknown */
+				g->broken = 1;
 		}
 		while (io_uring_peek_cqe(&g->ring, &cqe) == 0) {
-			done(io_uring_cqe_get_data(cqe), cqe->res);
+			slot = io_uring_cqe_get_data64(cqe);
+			if (slot < g->queued && !g->done[slot]) {
+				g->done[slot] = 1;
+				done(g->user[slot], cqe->res);
+				left--;
+				n++;
+			}
 			io_uring_cqe_seen(&g->ring, cqe);
-			g->queued--;
-			n++;
 		}
 		/* Non-blocking sends complete during the submission; this
 		 * waits only for one posted late. */
-		if (g->queued > 0 && io_uring_sq_ready(&g->ring) == 0) {
+		if (left > 0 && !g->broken &&
+		    io_uring_sq_ready(&g->ring) == 0) {
 			rc = io_uring_wait_cqe(&g->ring, &cqe);
 			if (rc < 0 && rc != -EINTR && rc != -EAGAIN)
-				abort();
+				g->broken = 1;
 		}
 	}
+	for (i = 0; i < g->queued && left > 0; i++)
+		if (!g->done[i]) {
+			done(g->user[i], 0);
+			left--;
+		}
+	g->queued = 0;
 	return n;
 }

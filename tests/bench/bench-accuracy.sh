@@ -21,7 +21,10 @@
 #
 # A line before the table gives the machine's own floor on the
 # simulator's CPU (tests/helpers/clock-floor): how late a process doing
-# nothing else sees deadlines, sleeping and busy-polling.
+# nothing else sees deadlines, sleeping and busy-polling; the next what one
+# token write costs that CPU (tests/helpers/send-floor: CPU time per
+# 158-byte chunk over loopback TCP, one writev() each and in io_uring
+# batches), so 1e6 / that is the most tokens per second one core can send.
 #
 # -S POLL runs the simulator in precision mode (modelsim-serve --busy-poll
 # POLL: true never sleeps, a margin such as 3ms polls from that long before
@@ -68,6 +71,8 @@ echo "# simulator busy-poll: ${spoll:-off (sleeps until deadlines)}; client: sle
 echo "# simulator writes tokens: $([ "$send" = batched ] && echo "batched, one io_uring submission per wake-up" || echo "one writev() each")"
 fl=$BUILD/tests/helpers/clock-floor
 [ ! -x "$fl" ] || echo "# floor on the simulator's CPU (clock-floor, 5 ms x 1000): $("${SIM_PIN[@]}" "$fl" --period-ms 5 --count 1000); $("${SIM_PIN[@]}" "$fl" --poll --period-ms 5 --count 1000)"
+sf=$BUILD/tests/helpers/send-floor
+[ ! -x "$sf" ] || echo "# send floor, simulator CPU -> client CPU (send-floor, 1000 loopback sockets, 158-byte chunks): $("$sf"); $("$sf" --batched)"
 printf '%-7s %-6s %-9s %-20s %-18s %-22s %-6s %s\n' streams ok tokens "ttft err p50/p99" \
     "tpot err p50/p99" "srv late p50/p99/max" valid client
 for c in $levels; do

@@ -68,7 +68,10 @@
 # -F first measures the machine's own
 # floor on the server's CPU with build/tests/helpers/clock-floor: how late
 # a process doing nothing else sees 1,000 deadlines 5 ms apart, sleeping
-# and busy-polling (no simulator can keep its timers better than that).
+# and busy-polling (no simulator can keep its timers better than that),
+# and with build/tests/helpers/send-floor the CPU time one 158-byte token
+# chunk costs the server's CPU over loopback TCP, one writev() each and
+# in io_uring batches (no simulator sends more than 1e6 / that tokens/s).
 # A benchmark, not a test: figures depend on the machine's load.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -142,6 +145,8 @@ if [ -n "$floor" ]; then
 	fl=$BUILD/tests/helpers/clock-floor
 	[ -x "$fl" ] || { echo "modelsim.sh: build $fl first (make tests-build)" >&2; exit 1; }
 	echo "# floor on the server's CPU (clock-floor, 5 ms x 1000): $("${srv_pin[@]}" "$fl" --period-ms 5 --count 1000); $("${srv_pin[@]}" "$fl" --poll --period-ms 5 --count 1000)"
+	sf=$BUILD/tests/helpers/send-floor
+	[ ! -x "$sf" ] || echo "# send floor, server CPU -> client CPU (send-floor, 1000 loopback sockets, 158-byte chunks): $("$sf"); $("$sf" --batched)"
 fi
 printf '%-6s %-5s %-26s %-24s %-10s %-9s %-10s %-12s %-8s %-8s %-9s%s\n' conc ok "ttft err p50/p99/max" "itl err p50/p99/max" "gap99 err" "gap p99" "srv late99" "srv intake99" "srv cpu" "us/token" "srv batch" " cli cpu${lagm:+  cli lag1st p99  cli lag99}"
 for c in $levels; do

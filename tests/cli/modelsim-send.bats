@@ -93,3 +93,12 @@ raw_stream() {
 	[ "$stderr" = "modelsim-serve: --send: want batched or writev, not fast" ]
 	[ ! -e "$BATS_TEST_TMPDIR/p" ]
 }
+
+@test "send-floor: the cost of one token write, one writev() each and in io_uring batches" {
+	run -0 --separate-stderr "$MAASCTL_TEST_ROOT/$BUILD/tests/helpers/send-floor" --sockets 20 --seconds 0.2
+	[[ $output =~ ^writev\ sockets\ 20\ chunks\ [1-9][0-9]*\ in\ 0\.[0-9]+\ s:\ [0-9.]+\ us\ cpu/chunk,\ [0-9]+k\ chunks/s/core$ ]]
+	run -0 --separate-stderr "$MAASCTL_TEST_ROOT/$BUILD/tests/helpers/send-floor" --sockets 20 --seconds 0.2 --batched
+	[[ $output =~ ^io_uring\ batch\ sockets\ 20\ chunks\ [1-9][0-9]*\ in ]]
+	run -2 --separate-stderr "$MAASCTL_TEST_ROOT/$BUILD/tests/helpers/send-floor" --sockets 0
+	[ "$stderr" = "send-floor: want 1-4096 sockets and a positive number of seconds" ]
+}
