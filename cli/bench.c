@@ -433,6 +433,33 @@ free_keys(struct strlist *keys)
 	sl_free(keys);
 }
 
+/* One argument of the command line, the values of a --class spec's
+ * header= items replaced (they may be secrets; key= takes only @FILE or
+ * env:NAME). */
+static void
+add_arg_redacted(struct strbuf *sb, const char *a)
+{
+	const char	*p = a, *h, *colon, *end;
+
+	while ((h = strstr(p, "header=")) != NULL) {
+		if (h != a && h[-1] != ',' && !(h - a == 8 &&
+		    strncmp(a, "--class=", 8) == 0)) {
+			sb_add(sb, p, (size_t)(h + 7 - p));
+			p = h + 7;
+			continue;
+		}
+		end = h + strcspn(h, ",");
+		if ((colon = memchr(h, ':', (size_t)(end - h))) == NULL) {
+			sb_add(sb, p, (size_t)(end - p));
+		} else {
+			sb_add(sb, p, (size_t)(colon + 1 - p));
+			sb_adds(sb, " REDACTED");
+		}
+		p = end;
+	}
+	sb_adds(sb, p);
+}
+
 /* The command line as run (from /proc/self/cmdline), secrets redacted. */
 static char *
 command_line(const char *path)
@@ -445,11 +472,12 @@ command_line(const char *path)
 	if ((f = fopen("/proc/self/cmdline", "r")) != NULL) {
 		n = fread(buf, 1, sizeof buf - 1, f);
 		fclose(f);
-		for (i = 0; i + 1 < n; i++)
-			if (buf[i] == '\0')
-				buf[i] = ' ';
 		buf[n] = '\0';
-		sb_adds(&sb, buf);
+		for (i = 0; i < n; i += strlen(buf + i) + 1) {
+			if (i > 0)
+				sb_addc(&sb, ' ');
+			add_arg_redacted(&sb, buf + i);
+		}
 	} else
 		sb_adds(&sb, path);
 	r = term_redact(sb.buf);
@@ -1275,10 +1303,9 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	c.done = on_done;
 	c.tick = on_tick;
 	c.arg = &run;
-	if (cls_own) {
+	if (cls_own)
 		c.cls = ccfg;
-		c.ncls = mix.n;
-	}
+	c.ncls = mix.n;
 	c.record_headers = (const char *const *)A.record.v;
 	c.nrecord = A.record.n;
 	if (nstg > 0 && !stg_rate) {

@@ -4,6 +4,7 @@
  * FILE...` (one report from several runs' histograms, exactly).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,55 @@ merge_setup(struct bm *b, const cJSON *r0, const char *path, struct err *e)
 	return 0;
 }
 
+/*
+ * Add the per-second rows of src into dst, second by second (row k with
+ * row k): the counts and rates add up; TTFT p50/p99 take the highest
+ * input's, an upper bound of the merged percentile (per-second histograms
+ * are not saved); t the latest.  Quota and server columns are not
+ * carried (they belong to one client).
+ */
+static void
+merge_series(cJSON *dst, const cJSON *src)
+{
+	static const struct {
+		const char	*key;
+		int		 hi;	/* the highest, else the sum */
+	} col[] = {
+		{ "t", 1 }, { "offered", 0 }, { "dispatched", 0 },
+		{ "completed", 0 }, { "in_flight", 0 }, { "waiting", 0 },
+		{ "output_tokens", 0 }, { "output_tokens_per_s", 0 },
+		{ "ttft_p50_ms", 1 }, { "ttft_p99_ms", 1 }, { "errors", 0 },
+		{ "rate_limited", 0 }, { "admitted", 0 }, { "good", 0 },
+	};
+	const cJSON	*row, *v;
+	cJSON		*d, *dv;
+	size_t		 i;
+	int		 k = 0;
+
+	cJSON_ArrayForEach(row, src) {
+		if ((d = cJSON_GetArrayItem(dst, k++)) == NULL) {
+			d = cJSON_CreateObject();
+			cJSON_AddItemToArray(dst, d);
+			if (json_str(row, "class") != NULL)
+				cJSON_AddStringToObject(d, "class",
+				    json_str(row, "class"));
+		}
+		for (i = 0; i < sizeof col / sizeof col[0]; i++) {
+			v = cJSON_GetObjectItem(row, col[i].key);
+			if (!cJSON_IsNumber(v))
+				continue;
+			if ((dv = cJSON_GetObjectItem(d, col[i].key)) == NULL)
+				cJSON_AddNumberToObject(d, col[i].key,
+				    v->valuedouble);
+			else
+				cJSON_SetNumberValue(dv, col[i].hi ?
+				    fmax(dv->valuedouble, v->valuedouble) :
+				    round((dv->valuedouble + v->valuedouble) *
+				    1000) / 1000);
+		}
+	}
+}
+
 /* Whether report r has the stages and classes of the first, in order. */
 static int
 merge_same(const cJSON *r0, const cJSON *r, const char *path, struct err *e)
@@ -362,6 +412,19 @@ merge_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		}
 	cJSON_ReplaceItemInObject(x, "valid", cJSON_CreateBool(valid &&
 	    cJSON_GetArraySize(reasons) == 0));
+	/* The per-second series, overall and per class, second by second. */
+	if ((x = cJSON_GetObjectItem(out, "timeseries")) != NULL)
+		for (i = 0; i < argc; i++)
+			merge_series(x, cJSON_GetObjectItem(r[i], "timeseries"));
+	j = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(out, "classes")) {
+		if ((x = cJSON_GetObjectItem(it, "timeseries")) != NULL)
+			for (i = 0; i < argc; i++)
+				merge_series(x, cJSON_GetObjectItem(
+				    cJSON_GetArrayItem(cJSON_GetObjectItem(r[i],
+				    "classes"), (int)j), "timeseries"));
+		j++;
+	}
 	cJSON_AddNumberToObject(out, "merged_from", argc);
 	if (M.save != NULL) {
 		s = json_print(out, 1);

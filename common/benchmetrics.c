@@ -207,6 +207,13 @@ bm_init(struct bm *b, const char *const *names, size_t n)
 	}
 	b->sec_ttft = hist_new(BM_SIGBITS);
 	b->series = cJSON_CreateArray();
+	if (n > 1) {
+		b->csec = xcalloc(n, sizeof *b->csec);
+		for (i = 0; i < n; i++) {
+			b->csec[i].ttft = hist_new(BM_SIGBITS);
+			b->csec[i].series = cJSON_CreateArray();
+		}
+	}
 	for (i = 0; i < LG_RL_N; i++)
 		b->sec_rl[i] = b->rl_min[i] = b->rl_last[i] = NAN;
 }
@@ -228,6 +235,11 @@ bm_free(struct bm *b)
 	free(b->turn);
 	hist_free(b->sec_ttft);
 	cJSON_Delete(b->series);
+	for (i = 0; b->csec != NULL && i < b->ncls; i++) {
+		hist_free(b->csec[i].ttft);
+		cJSON_Delete(b->csec[i].series);
+	}
+	free(b->csec);
 	free(b->raw_err);
 	for (i = 0; i < LG_NCLASS; i++)
 		free(b->err_first[i]);
@@ -763,6 +775,20 @@ bm_add(struct bm *b, const struct lg_result *r)
 		b->sec_throttled++;
 	if (r->klass == LG_OK && r->first_token >= 0)
 		hadd(b->sec_ttft, r->first_token - r->sent);
+	if (b->csec != NULL && r->cls < b->ncls) {
+		struct bm_csec	*cs = &b->csec[r->cls];
+
+		if (r->klass != LG_RATE_LIMITED)
+			cs->admitted++;
+		if (good)
+			cs->good++;
+		if (r->klass != LG_OK)
+			cs->err++;
+		if (r->klass == LG_RATE_LIMITED || r->throttled > 0)
+			cs->throttled++;
+		if (r->klass == LG_OK && r->first_token >= 0)
+			hadd(cs->ttft, r->first_token - r->sent);
+	}
 }
 
 /* The quota columns of a per-second row. */
@@ -781,12 +807,99 @@ static const struct {
 
 static double	r3(double);
 
+/* A CSV field: quoted when it holds a comma, quote or line break. */
+static void
+csv_field(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * Class i's row of this second: what the engine counted for it (requests
+ * dispatched, completed, in flight, output tokens) and what its results
+ * said (TTFT p50/p99, errors, 429s, admitted, good).  The run-wide
+ * columns (offered, waiting, quota, server) stay empty in CSV.
+ */
+static void
+class_tick(struct bm *b, size_t i, const struct lg_tick *t, double dt)
+{
+	struct bm_csec			*cs = &b->csec[i];
+	const struct lg_cls_count	*now = &t->cls[i];
+	double				 p50 = 0, p99 = 0, tps;
+	cJSON				*row;
+	int				 k;
+
+	if (hist_count(cs->ttft) > 0) {
+		p50 = (double)hist_percentile(cs->ttft, 50) / 1e6;
+		p99 = (double)hist_percentile(cs->ttft, 99) / 1e6;
+	}
+	tps = (double)(now->tokens - cs->prev.tokens) / dt;
+	row = cJSON_CreateObject();
+	cJSON_AddNumberToObject(row, "t", round(t->elapsed * 1000) / 1000);
+	cJSON_AddStringToObject(row, "class", b->cls_names[i]);
+	cJSON_AddNumberToObject(row, "dispatched",
+	    (double)(now->dispatched - cs->prev.dispatched));
+	cJSON_AddNumberToObject(row, "completed",
+	    (double)(now->done - cs->prev.done));
+	cJSON_AddNumberToObject(row, "in_flight", (double)now->inflight);
+	cJSON_AddNumberToObject(row, "output_tokens",
+	    (double)(now->tokens - cs->prev.tokens));
+	cJSON_AddNumberToObject(row, "output_tokens_per_s",
+	    round(tps * 10) / 10);
+	cJSON_AddNumberToObject(row, "ttft_p50_ms", round(p50 * 1000) / 1000);
+	cJSON_AddNumberToObject(row, "ttft_p99_ms", round(p99 * 1000) / 1000);
+	cJSON_AddNumberToObject(row, "errors", (double)cs->err);
+	cJSON_AddNumberToObject(row, "rate_limited", (double)cs->throttled);
+	cJSON_AddNumberToObject(row, "admitted", (double)cs->admitted);
+	cJSON_AddNumberToObject(row, "good", (double)cs->good);
+	if (b->ts != NULL && b->ts_csv) {
+		fprintf(b->ts, "%.3f,,%llu,%llu,%ld,,%llu,%.1f,%.3f,%.3f,"
+		    "%llu,%llu,%llu,%llu", t->elapsed,
+		    (unsigned long long)(now->dispatched -
+		    cs->prev.dispatched),
+		    (unsigned long long)(now->done - cs->prev.done),
+		    now->inflight,
+		    (unsigned long long)(now->tokens - cs->prev.tokens),
+		    tps, p50, p99, (unsigned long long)cs->err,
+		    (unsigned long long)cs->throttled,
+		    (unsigned long long)cs->admitted,
+		    (unsigned long long)cs->good);
+		for (k = 0; k < NQCOL; k++)
+			fputc(',', b->ts);
+		for (k = 0; b->srv_on && k < PSD_NDERIVED; k++)
+			fputc(',', b->ts);
+		fputc(',', b->ts);
+		csv_field(b->ts, b->cls_names[i]);
+		fputc('\n', b->ts);
+	} else if (b->ts != NULL) {
+		char *s = cJSON_PrintUnformatted(row);
+
+		fprintf(b->ts, "%s\n", s);
+		free(s);
+	}
+	cJSON_AddItemToArray(cs->series, row);
+	hist_reset(cs->ttft);
+	cs->err = cs->throttled = cs->admitted = cs->good = 0;
+	cs->prev = *now;
+}
+
 void
 bm_tick(struct bm *b, const struct lg_tick *t)
 {
 	double	 dt = t->elapsed - b->prev.elapsed;
 	double	 p50 = 0, p99 = 0;
 	cJSON	*row;
+	size_t	 i;
 	int	 k;
 
 	if (dt <= 0)
@@ -843,6 +956,8 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 				for (k = 0; b->srv_on && k < PSD_NDERIVED; k++)
 					fprintf(b->ts, ",%s",
 					    ps_derived_name(k));
+				if (b->csec != NULL)
+					fputs(",class", b->ts);
 				fputc('\n', b->ts);
 			}
 			fprintf(b->ts, "%.3f,%llu,%llu,%llu,%ld,%ld,%llu,%.1f,"
@@ -870,6 +985,9 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 					fputc(',', b->ts);
 				else
 					fprintf(b->ts, ",%.4f", b->srv[k]);
+			/* The overall row's class is empty. */
+			if (b->csec != NULL)
+				fputc(',', b->ts);
 			fputc('\n', b->ts);
 		} else {
 			char *s = cJSON_PrintUnformatted(row);
@@ -877,8 +995,12 @@ bm_tick(struct bm *b, const struct lg_tick *t)
 			fprintf(b->ts, "%s\n", s);
 			free(s);
 		}
-		fflush(b->ts);
 	}
+	for (i = 0; b->csec != NULL && t->cls != NULL && i < b->ncls &&
+	    i < t->ncls; i++)
+		class_tick(b, i, t, dt);
+	if (b->ts != NULL)
+		fflush(b->ts);
 	cJSON_AddItemToArray(b->series, row);
 	hist_reset(b->sec_ttft);
 	b->sec_done = b->sec_err = b->sec_throttled = 0;
@@ -1596,6 +1718,9 @@ bm_report(const struct bm *b, const struct lg_summary *sum,
 			if (b->cls_slo != NULL)
 				cJSON_AddItemToObject(y, "slo", slo_json(
 				    &b->cls_slo[i], &b->cls[i]));
+			if (b->csec != NULL)
+				cJSON_AddItemToObject(y, "timeseries",
+				    cJSON_Duplicate(b->csec[i].series, 1));
 			cJSON_AddItemToArray(cls, y);
 		}
 	}

@@ -126,6 +126,16 @@ struct bm_stage {
 	struct bm_set	 set;
 };
 
+/* One workload class's current second, for the per-class series (its
+ * memory is bounded: one histogram per class, reset every second). */
+struct bm_csec {
+	struct hist	*ttft;		/* TTFT of this second's requests */
+	uint64_t	 err, throttled, admitted, good; /* this second's */
+	struct lg_cls_count prev;	/* the engine's counts at the last
+					 * tick */
+	cJSON		*series;	/* the class's rows for the report */
+};
+
 /* The accumulated measurements of a run. */
 struct bm {
 	struct bm_set	 all;		/* every measured request */
@@ -167,6 +177,7 @@ struct bm {
 	double		 rl_last[LG_RL_N]; /* as last seen */
 	struct lg_tick	 prev;		/* the previous tick */
 	cJSON		*series;	/* per-second rows for the report */
+	struct bm_csec	*csec;		/* per class (ncls > 1), or NULL */
 	char		*err_first[LG_NCLASS]; /* first message per class */
 	int		 srv_on;	/* rows carry the scraped server
 					 * figures (--server-metrics) */

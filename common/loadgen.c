@@ -156,6 +156,7 @@ struct lg {
 	size_t		 next_step;	/* closed loop: next step to apply */
 	uint64_t	 dispatched, done, waited, dropped;
 	uint64_t	 tokens, chunks;	/* received so far, all requests */
+	struct lg_cls_count *ccount;	/* per class (ncls > 1), or NULL */
 	long		 inflight, peak;
 	int		 stopping;	/* no new requests */
 	struct slot	*free_slots;
@@ -331,6 +332,15 @@ lg_class_name(enum lg_class k)
 
 /* ---- SSE and body handling ---- */
 
+/* Output tokens of s's request received now: the run's and its class's. */
+static void
+count_tokens(struct lg *lg, const struct slot *s, uint64_t n)
+{
+	lg->tokens += n;
+	if (lg->ccount != NULL && s->body.cls < lg->c->ncls)
+		lg->ccount[s->body.cls].tokens += n;
+}
+
 static void
 slot_chunk_time(struct slot *s, int64_t t, int32_t tok)
 {
@@ -383,7 +393,7 @@ on_sse(const struct sse_event *ev, void *arg)
 		s->first_output = now;
 	s->last_token = now;
 	slot_chunk_time(s, now, (int32_t)delta);
-	s->lg->tokens += (uint64_t)delta;
+	count_tokens(s->lg, s, (uint64_t)delta);
 	s->lg->chunks++;
 	return 0;
 }
@@ -1366,6 +1376,10 @@ start_request(struct lg *lg, uint64_t seq, int64_t intended, int waited)
 	lg->dispatched++;
 	lg->last_dispatch = (double)s->dispatched / 1e9;
 	lg->inflight++;
+	if (lg->ccount != NULL && s->body.cls < lg->c->ncls) {
+		lg->ccount[s->body.cls].dispatched++;
+		lg->ccount[s->body.cls].inflight++;
+	}
 	if (lg->inflight > lg->peak)
 		lg->peak = lg->inflight;
 	return 0;
@@ -1616,6 +1630,10 @@ finish_slot(struct lg *lg, struct slot *s, enum lg_class k)
 	fill_result(s, &r, k);
 	lg->inflight--;
 	lg->done++;
+	if (lg->ccount != NULL && s->body.cls < lg->c->ncls) {
+		lg->ccount[s->body.cls].inflight--;
+		lg->ccount[s->body.cls].done++;
+	}
 	t = (double)s->end / 1e9;
 	if (t > lg->last_end)
 		lg->last_end = t;
@@ -1739,6 +1757,10 @@ complete(struct lg *lg, struct slot *s, enum lg_class tk, const char *tmsg)
 				s->first_token = s->last_token;
 				if (s->acc.content.len > 0)
 					s->first_output = s->last_token;
+				/* The answer's tokens arrive now, at once. */
+				if (s->acc.completion_tokens > 0)
+					count_tokens(lg, s, (uint64_t)
+					    s->acc.completion_tokens);
 			}
 		}
 	} else if (s->acc.error != NULL) {
@@ -1953,6 +1975,8 @@ do_tick(struct lg *lg, int last)
 	t.waiting = (long)lg->wq_len;
 	t.tokens = lg->tokens;
 	t.chunks = lg->chunks;
+	t.cls = lg->ccount;
+	t.ncls = lg->ccount != NULL ? lg->c->ncls : 0;
 	t.last = last;
 	if (lg->c->rate > 0) {
 		for (i = lg->next_sched; i < lg->nsched && lg->sched[i] <= now;
@@ -2089,6 +2113,8 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	lg.h1 = lgh1_new(lg.base, &nat_cbs, c->connect_timeout, c->timeout,
 	    (size_t)lg.bufsize, (size_t)lg.maxconn);
 	lg.h1_hdrs = native_const_headers(c, NULL, &lg.h1_hdrs_len);
+	if (c->ncls > 1)
+		lg.ccount = xcalloc(c->ncls, sizeof *lg.ccount);
 	if (c->cls != NULL) {
 		lg.h1_chdrs = xcalloc(c->ncls, sizeof *lg.h1_chdrs);
 		lg.h1_chdrs_len = xcalloc(c->ncls, sizeof *lg.h1_chdrs_len);
@@ -2204,6 +2230,7 @@ out:
 		}
 	free(lg.h1_chdrs);
 	free(lg.h1_chdrs_len);
+	free(lg.ccount);
 	/* Closes the pooled connections (on_socket_close needs the table). */
 	if (lg.multi != NULL)
 		curl_multi_cleanup(lg.multi);

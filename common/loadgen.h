@@ -185,6 +185,14 @@ struct lg_result {
 typedef void (*lg_done_fn)(void *arg, const struct lg_result *);
 
 /* State of the run, handed to the per-second tick. */
+/* One workload class's running counts (lg_tick.cls). */
+struct lg_cls_count {
+	uint64_t	 dispatched;	/* requests handed to a transport */
+	uint64_t	 done;		/* requests finished */
+	uint64_t	 tokens;	/* output tokens received */
+	long		 inflight;	/* requests in flight now */
+};
+
 struct lg_tick {
 	double		 elapsed;	/* seconds since start */
 	uint64_t	 dispatched;	/* requests handed to libcurl so far */
@@ -194,6 +202,9 @@ struct lg_tick {
 	long		 waiting;	/* open loop: due, waiting for the cap */
 	uint64_t	 tokens;	/* output tokens received so far */
 	uint64_t	 chunks;	/* content chunks received so far */
+	const struct lg_cls_count *cls;	/* the same per workload class
+					 * (lg_config.ncls > 1), or NULL */
+	size_t		 ncls;
 	int		 last;		/* the final tick */
 };
 typedef void (*lg_tick_fn)(void *arg, const struct lg_tick *);
@@ -210,7 +221,8 @@ struct lg_config {
 	const char	**headers;	/* extra "Name: value" lines, NULL-ended */
 	const struct lg_class_cfg *cls;	/* per workload class (by lg_body.cls),
 					 * or NULL */
-	size_t		 ncls;
+	size_t		 ncls;		/* workload classes (cls has as many;
+					 * over 1: counts per class) */
 	char *const	*keys;		/* API keys (round robin), or NULL */
 	size_t		 nkeys;		/* number of keys */
 	int		 stream;	/* expect SSE (stream: true bodies) */

@@ -1,7 +1,8 @@
 /*
  * report_compare.c: B against A, for two bench reports: the headline
  * throughputs and the mean and percentiles of the latency metrics both
- * carry, as absolute and relative deltas (positive = B is higher).
+ * carry, as absolute and relative deltas (positive = B is higher), for the
+ * run and then for each class both reports have.
  */
 #include <math.h>
 #include <stdio.h>
@@ -29,11 +30,25 @@ static const char *const metrics[] = {
 	"e2e_from_schedule", "dispatch_lag", NULL
 };
 
-char *
-report_compare(const cJSON *a, const cJSON *b, const char *na,
-    const char *nb)
+/* The highest value of field k over a per-second series, or -1. */
+static double
+series_peak(const cJSON *ts, const char *k)
 {
-	struct strbuf	 sb = STRBUF_INIT;
+	const cJSON	*row, *v;
+	double		 m = -1;
+
+	cJSON_ArrayForEach(row, ts)
+		if (cJSON_IsNumber(v = cJSON_GetObjectItem(row, k)) &&
+		    v->valuedouble > m)
+			m = v->valuedouble;
+	return m;
+}
+
+/* The rows of one section (the run, or a class: prefix "class NAME: "). */
+static void
+compare_section(struct strbuf *sb, const cJSON *a, const cJSON *b,
+    const char *prefix)
+{
 	const cJSON	*ma, *mb, *it, *vb;
 	static const struct {
 		const char *path, *name, *unit;
@@ -49,21 +64,28 @@ report_compare(const cJSON *a, const cJSON *b, const char *na,
 		{ NULL, NULL, NULL }
 	};
 	char		*name;
+	double		 pa, pb;
 	size_t		 i;
 
-	sb_addf(&sb, "A: %s (%s)\nB: %s (%s)\n\n", na, cJSON_IsTrue(json_path(
-	    a, "verdict.valid")) ? "valid" : "INVALID", nb,
-	    cJSON_IsTrue(json_path(b, "verdict.valid")) ? "valid" : "INVALID");
-	sb_addf(&sb, "%-32s %-10s %12s %12s %12s %10s\n", "figure", "unit",
-	    "A", "B", "B-A", "change");
 	for (i = 0; heads[i].path != NULL; i++)
-		if (json_path(a, heads[i].path) && json_path(b, heads[i].path))
-			row(&sb, heads[i].name, heads[i].unit,
+		if (json_path(a, heads[i].path) && json_path(b, heads[i].path)) {
+			name = xasprintf("%s%s", prefix, heads[i].name);
+			row(sb, name, heads[i].unit,
 			    json_num(a, heads[i].path, 0),
 			    json_num(b, heads[i].path, 0));
+			free(name);
+		}
+	pa = series_peak(cJSON_GetObjectItem(a, "timeseries"),
+	    "output_tokens_per_s");
+	pb = series_peak(cJSON_GetObjectItem(b, "timeseries"),
+	    "output_tokens_per_s");
+	if (pa >= 0 && pb >= 0) {
+		name = xasprintf("%speak output tokens/s (1 s)", prefix);
+		row(sb, name, "tok/s", pa, pb);
+		free(name);
+	}
 	for (i = 0; metrics[i] != NULL; i++) {
-		ma = json_path(a, "metrics");
-		ma = cJSON_GetObjectItem(ma, metrics[i]);
+		ma = cJSON_GetObjectItem(json_path(a, "metrics"), metrics[i]);
 		mb = cJSON_GetObjectItem(json_path(b, "metrics"), metrics[i]);
 		if (ma == NULL || mb == NULL || json_num(ma, "count", 0) == 0 ||
 		    json_num(mb, "count", 0) == 0)
@@ -75,11 +97,43 @@ report_compare(const cJSON *a, const cJSON *b, const char *na,
 			if (!cJSON_IsNumber(vb = cJSON_GetObjectItem(mb,
 			    it->string)))
 				continue;
-			name = xasprintf("%s %s", metrics[i], it->string);
-			row(&sb, name, json_str(ma, "unit"), it->valuedouble,
+			name = xasprintf("%s%s %s", prefix, metrics[i],
+			    it->string);
+			row(sb, name, json_str(ma, "unit"), it->valuedouble,
 			    vb->valuedouble);
 			free(name);
 		}
+	}
+}
+
+char *
+report_compare(const cJSON *a, const cJSON *b, const char *na,
+    const char *nb)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+	const cJSON	*ca, *cb;
+	const char	*n;
+	char		*prefix;
+
+	sb_addf(&sb, "A: %s (%s)\nB: %s (%s)\n\n", na, cJSON_IsTrue(json_path(
+	    a, "verdict.valid")) ? "valid" : "INVALID", nb,
+	    cJSON_IsTrue(json_path(b, "verdict.valid")) ? "valid" : "INVALID");
+	sb_addf(&sb, "%-32s %-10s %12s %12s %12s %10s\n", "figure", "unit",
+	    "A", "B", "B-A", "change");
+	compare_section(&sb, a, b, "");
+	/* Each class both reports have (by name), after the run's rows. */
+	cJSON_ArrayForEach(ca, cJSON_GetObjectItem(a, "classes")) {
+		if ((n = json_str(ca, "name")) == NULL)
+			continue;
+		cJSON_ArrayForEach(cb, cJSON_GetObjectItem(b, "classes"))
+			if (json_str(cb, "name") != NULL &&
+			    strcmp(json_str(cb, "name"), n) == 0)
+				break;
+		if (cb == NULL)
+			continue;
+		prefix = xasprintf("class %s: ", n);
+		compare_section(&sb, ca, cb, prefix);
+		free(prefix);
 	}
 	return sb_detach(&sb);
 }

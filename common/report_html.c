@@ -409,6 +409,64 @@ field_series(const cJSON *ts, const double *tx, size_t nts, const char *k,
 }
 
 /*
+ * The per-class series (classes[].timeseries): output tokens/s and TTFT
+ * p99 per second, one line per class (the first eight classes).
+ */
+static void
+class_charts(struct strbuf *sb, const cJSON *r)
+{
+	static const char *const colors[] = { "#1f77b4", "#d62728",
+	    "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+	    "#17becf" };
+	static const char *const k[] = { "output_tokens_per_s",
+	    "ttft_p99_ms" };
+	static const char *const title[] = { "Output tokens per second by "
+	    "class", "TTFT p99 per second by class" };
+	static const char *const id[] = { "class-throughput-time",
+	    "class-ttft-time" };
+	static const char *const unit[] = { "tokens/s", "ms" };
+	struct series	 s[8];
+	double		*x[8], *y[8], *tx;
+	const cJSON	*c, *ts, *row;
+	size_t		 n = 0, i, j, nts;
+	int		 m;
+
+	memset(x, 0, sizeof x);
+	memset(y, 0, sizeof y);
+	for (m = 0; m < 2; m++) {
+		n = 0;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(r, "classes")) {
+			if (n == 8)
+				break;
+			ts = cJSON_GetObjectItem(c, "timeseries");
+			if ((nts = (size_t)cJSON_GetArraySize(ts)) == 0)
+				continue;
+			free(x[n]);
+			free(y[n]);
+			x[n] = xcalloc(nts, sizeof *x[n]);
+			y[n] = xcalloc(nts, sizeof *y[n]);
+			tx = xcalloc(nts, sizeof *tx);
+			i = 0;
+			cJSON_ArrayForEach(row, ts)
+				tx[i++] = json_num(row, "t", 0);
+			j = field_series(ts, tx, nts, k[m], x[n], y[n]);
+			free(tx);
+			s[n] = (struct series){ json_str(c, "name") ?
+			    json_str(c, "name") : "?", colors[n], x[n], y[n],
+			    j };
+			n++;
+		}
+		if (n == 0)
+			break;
+		chart(sb, id[m], title[m], "s", unit[m], s, n, 0);
+	}
+	for (i = 0; i < 8; i++) {
+		free(x[i]);
+		free(y[i]);
+	}
+}
+
+/*
  * Completed, admitted and good requests per second; with rate-limit
  * headers, the quota remaining per second.
  */
@@ -648,6 +706,7 @@ report_html(const cJSON *r)
 		    cJSON_GetObjectItem(r, "quota") != NULL);
 		if (cJSON_GetObjectItem(r, "server_metrics") != NULL)
 			server_charts(&sb, ts, tx, nts, colors);
+		class_charts(&sb, r);
 	}
 	groups_html(&sb, r);
 	client_html(&sb, r);

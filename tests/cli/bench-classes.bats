@@ -195,3 +195,15 @@ cls() { jq -r --arg n "$1" ".classes[] | select(.name == \$n) | $2" "$3"; }
 	[ "$u" = 0 ]
 	[ "$(jq -r '.workload.classes[] | select(.name == "shared") | .prefix_groups' <<<"$output")" = 1 ]
 }
+
+@test "class keys and header values stay out of the recorded command line, the report and -v traces" {
+	printf 'sk-class-zzz\n' >"$OUT/k"
+	run -0 --separate-stderr maasctl -v 9 bench --endpoint "$MODELSIM_URL" -c 1 -n 3 \
+	    --class "name=a,model=m,key=@$OUT/k,header=X-Secret: hush-hush" "--class=header=X-Other: psst,name=b,model=m" \
+	    --raw "$OUT/raw" --format json "${LOOSE[@]}"
+	[[ $(jq -r .command <<<"$output") == *"header=X-Secret: REDACTED"* ]]
+	[[ $(jq -r .command <<<"$output") == *"--class=header=X-Other: REDACTED"* ]]
+	[[ $output != *hush-hush* && $output != *sk-class-zzz* && $output != *psst* ]]
+	[[ $stderr != *hush-hush* && $stderr != *sk-class-zzz* && $stderr != *psst* ]]
+	! grep -q -e hush-hush -e sk-class-zzz -e psst "$OUT/raw"
+}
