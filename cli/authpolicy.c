@@ -89,8 +89,10 @@ ap_row(struct output_table *tb, const cJSON *o, time_t now)
 
 static const char *const ap_hdr[] = { "NAME", "PHASE", "SUBJECTS", "MODELS",
     "AGE", "AUTHPOLICIES", "ORGANIZATION" };
+static const char *const ap_fields[] = { "status.phase",
+    "status.authPolicies", "spec", NULL };
 static const struct maasobj_table ap_table = { ap_hdr, 7,
-    (1u << 5) | (1u << 6), ap_row };
+    (1u << 5) | (1u << 6), ap_row, ap_fields };
 
 MAASOBJ_READ_COMMANDS(ap, maasobj_authpolicy, ap_table,
     maasobj_complete_authpolicies, "MaaSAuthPolicies",

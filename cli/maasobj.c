@@ -339,6 +339,9 @@ print_table(const struct maasobj_table *t, const cJSON *items,
 	output_table_free(tb);
 }
 
+/* Most paths a list asks json_keep_members() for, NULL included. */
+#define MAX_FIELDS	24
+
 /* Where list_streamed() puts each object. */
 struct lsink {
 	struct output_table	*tb;	/* table rows, or NULL for -o name */
@@ -381,8 +384,13 @@ list_streamed(struct kube *kube, const struct kube_resource *res,
     const struct maasobj_table *t, const struct output *out, int show_ns,
     struct err *e)
 {
+	static const char *const name_fields[] = { "metadata.name", NULL };
+	static const char *const row_fields[] = { "metadata.namespace",
+	    "metadata.name", "metadata.creationTimestamp", NULL };
+	const char		*fields[MAX_FIELDS];
 	struct kube_list_opts	 lo;
 	struct lsink		 s;
+	size_t			 i, nf = 0;
 	int			 rc = -1;
 
 	memset(&s, 0, sizeof s);
@@ -400,6 +408,19 @@ list_streamed(struct kube *kube, const struct kube_resource *res,
 	lo.label_selector = MO.selector;
 	lo.limit = 500;
 	lo.no_managed_fields = 1;	/* no column shows them */
+	/* Each object is parsed with only what its row or name reads. */
+	if (s.tb == NULL)
+		lo.fields = name_fields;
+	else if (t->fields != NULL) {
+		for (i = 0; row_fields[i] != NULL; i++)
+			fields[nf++] = row_fields[i];
+		for (i = 0; t->fields[i] != NULL && nf + 1 < MAX_FIELDS; i++)
+			fields[nf++] = t->fields[i];
+		if (t->fields[i] == NULL) {
+			fields[nf] = NULL;
+			lo.fields = fields;
+		}
+	}
 	if (kube_list_each(kube, res, ns, &lo, lsink_item, &s, NULL, e) != 0)
 		goto done;
 	if (s.n == 0) {

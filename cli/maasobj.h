@@ -108,6 +108,11 @@ struct maasobj_table {
 	unsigned	 wide;		/* bit i: column i only with -o wide */
 	void		(*row)(struct output_table *, const cJSON *obj,
 			    time_t now);	/* all columns but NAME */
+	const char *const *fields;	/* what row reads besides
+					   metadata.creationTimestamp
+					   (json_keep_members() paths,
+					   NULL-terminated); a list parses
+					   only these and NAME's; NULL: all */
 };
 
 /* A table cell of the groups and users of a principals object (spec.owner,

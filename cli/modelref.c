@@ -98,8 +98,11 @@ mr_row(struct output_table *tb, const cJSON *o, time_t now)
 
 static const char *const mr_hdr[] = { "NAME", "PHASE", "BACKEND",
     "ENDPOINT", "AGE", "DISPLAY NAME", "HTTPROUTE" };
+static const char *const mr_fields[] = { "status.phase",
+    "status.endpoint", "status.httpRouteName", "spec.modelRef",
+    "metadata.annotations", NULL };
 static const struct maasobj_table mr_table = { mr_hdr, 7,
-    (1u << 5) | (1u << 6), mr_row };
+    (1u << 5) | (1u << 6), mr_row, mr_fields };
 
 MAASOBJ_READ_COMMANDS(mr, maasobj_modelref, mr_table,
     maasobj_complete_modelrefs, "MaaSModelRefs",

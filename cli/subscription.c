@@ -124,8 +124,9 @@ sub_row(struct output_table *tb, const cJSON *o, time_t now)
 
 static const char *const sub_hdr[] = { "NAME", "PHASE", "PRIORITY",
     "OWNERS", "MODELS", "AGE", "LIMITS", "ORGANIZATION" };
+static const char *const sub_fields[] = { "status.phase", "spec", NULL };
 static const struct maasobj_table sub_table = { sub_hdr, 8,
-    (1u << 6) | (1u << 7), sub_row };
+    (1u << 6) | (1u << 7), sub_row, sub_fields };
 
 MAASOBJ_READ_COMMANDS(sub, maasobj_subscription, sub_table,
     maasobj_complete_subscriptions, "MaaSSubscriptions",

@@ -450,6 +450,112 @@ json_drop_member(char *buf, size_t len, const char *dotted)
 	return len - (size_t)(ce - cs);
 }
 
+/*
+ * How a key (the raw text between its quotes) at the level below the
+ * dotted prefix (plen bytes, "" or "status.") is wanted: 0 not at all, 1
+ * whole, 2 only some of its members (recurse with prefix "<prefix><key>.").
+ */
+static int
+keep_how(const char *const *paths, const char *prefix, size_t plen,
+    const char *key, size_t klen)
+{
+	const char	*const *p;
+	int		 how = 0;
+
+	if (memchr(key, '\\', klen) != NULL)
+		return 1;
+	for (p = paths; *p != NULL; p++) {
+		if (strncmp(*p, prefix, plen) != 0 ||
+		    strncmp(*p + plen, key, klen) != 0)
+			continue;
+		if ((*p)[plen + klen] == '\0')
+			return 1;
+		if ((*p)[plen + klen] == '.')
+			how = 2;
+	}
+	return how;
+}
+
+/* json_keep_members() below a prefix: the object at p (up to end), its
+ * kept members appended to out; past the object, or NULL when not JSON. */
+static const char *
+keep_object(const char *p, const char *end, const char *const *paths,
+    struct strbuf *prefix, struct strbuf *out)
+{
+	const char	*k, *ke, *vs, *ve;
+	size_t		 plen = prefix->len;
+	int		 n = 0, how;
+
+	if (p == end || *p != '{')
+		return NULL;
+	sb_addc(out, '{');
+	p = json_skip_ws(p + 1, end);
+	if (p < end && *p == '}') {
+		sb_addc(out, '}');
+		return p + 1;
+	}
+	for (;;) {
+		if (p == end || *p != '"')
+			return NULL;
+		k = p;
+		if ((ke = json_skip_string(k, end)) == NULL)
+			return NULL;
+		p = json_skip_ws(ke, end);
+		if (p == end || *p != ':')
+			return NULL;
+		vs = json_skip_ws(p + 1, end);
+		if ((ve = json_skip_value(vs, end)) == NULL || ve == vs)
+			return NULL;
+		how = keep_how(paths, prefix->len ? prefix->buf : "", plen,
+		    k + 1, (size_t)(ke - k) - 2);
+		if (how == 2 && *vs != '{')
+			how = 1;
+		if (how != 0) {
+			if (n++ > 0)
+				sb_addc(out, ',');
+			sb_add(out, k, (size_t)(ke - k));
+			sb_addc(out, ':');
+		}
+		if (how == 1)
+			sb_add(out, vs, (size_t)(ve - vs));
+		else if (how == 2) {
+			sb_add(prefix, k + 1, (size_t)(ke - k) - 2);
+			sb_addc(prefix, '.');
+			if (keep_object(vs, ve, paths, prefix, out) == NULL)
+				return NULL;
+			prefix->len = plen;
+			prefix->buf[plen] = '\0';
+		}
+		p = json_skip_ws(ve, end);
+		if (p < end && *p == '}') {
+			sb_addc(out, '}');
+			return p + 1;
+		}
+		if (p == end || *p != ',')
+			return NULL;
+		p = json_skip_ws(p + 1, end);
+	}
+}
+
+int
+json_keep_members(const char *buf, size_t len, const char *const *paths,
+    struct strbuf *out)
+{
+	struct strbuf	 prefix = STRBUF_INIT;
+	const char	*end = buf + len, *p;
+	size_t		 olen = out->len;
+
+	p = keep_object(json_skip_ws(buf, end), end, paths, &prefix, out);
+	sb_free(&prefix);
+	if (p == NULL || json_skip_ws(p, end) != end) {
+		out->len = olen;
+		if (out->buf != NULL)
+			out->buf[olen] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 /* The element in it->elem is complete: hand it over. */
 static int
 items_emit(struct json_items *it)

@@ -59,6 +59,18 @@ void	 json_items_free(struct json_items *);
  * it is left as it is, and what is wrong anywhere is the parse's to report.
  */
 size_t	 json_drop_member(char *buf, size_t len, const char *dotted);
+/*
+ * Append to out the JSON object text in buf with only the members named by
+ * paths (dotted paths of plain keys, NULL-terminated): "spec" keeps spec
+ * whole, "status.phase" keeps status with only its phase (status itself
+ * whole when it is not an object).  Members are copied as they are, in
+ * their order, repeats included, without the whitespace between them; a
+ * key with an escape in it is kept whole.  Returns 0, or -1 (out as it
+ * was) when buf is not a JSON object this can split: the caller then
+ * parses buf itself, and the parse says what is wrong.
+ */
+int	 json_keep_members(const char *buf, size_t len,
+	    const char *const *paths, struct strbuf *out);
 
 /* Member by dotted path ("metadata.name"); NULL when absent.  A segment
  * indexes an array when numeric ("items.0.kind"); "\\." escapes a dot in a

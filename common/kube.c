@@ -975,6 +975,8 @@ struct lstream {
 	struct err	 err;		/* an item that did not parse */
 	int		 stopped;	/* fn asked to stop */
 	int		 no_managed_fields; /* drop them before parsing */
+	const char *const *fields;	/* parse only these members */
+	struct strbuf	 kept;		/* an item with only those */
 };
 
 static int
@@ -984,6 +986,15 @@ ls_item(void *arg, const char *elem, size_t len)
 	cJSON		*it;
 	int		 rc;
 
+	/* What no column reads is skipped over, never parsed; text this
+	 * cannot split is parsed whole, for the parse to say what is wrong. */
+	if (ls->fields != NULL) {
+		sb_reset(&ls->kept);
+		if (json_keep_members(elem, len, ls->fields, &ls->kept) == 0) {
+			elem = ls->kept.buf;
+			len = ls->kept.len;
+		}
+	}
 	if ((it = json_parse(elem, len, &ls->err)) == NULL) {
 		err_wrap(&ls->err, "item %zu", ls->split.count);
 		return 1;
@@ -1023,7 +1034,7 @@ ls_page(struct kube *k, const struct kube_resource *res, const char *path,
 	r.stream_arg = ls;
 	r.timeout = k->http.timeout;
 	json_items_init(&ls->split, "items", ls_item, ls);
-	if (ls->no_managed_fields)
+	if (ls->no_managed_fields && ls->fields == NULL)
 		ls->split.drop = "metadata.managedFields";
 	split = 1;
 	if (kube_send(k, &r, &resp, e) != 0)
@@ -1078,8 +1089,11 @@ kube_list_each(struct kube *k, const struct kube_resource *res,
 	ls.arg = arg;
 	ls.rv = rv;
 	ls.no_managed_fields = o->no_managed_fields;
+	ls.fields = o->fields;
+	sb_init(&ls.kept);
 	ret = list_pages(k, res, ns, o, ls_page, &ls, NULL, e);
 	err_clear(&ls.err);
+	sb_free(&ls.kept);
 	return ret;
 }
 

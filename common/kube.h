@@ -92,6 +92,10 @@ struct kube_list_opts {
 	int		 no_managed_fields;	/* kube_list_each(): items come
 						   without metadata.managedFields
 						   (as kubectl shows them) */
+	const char *const *fields;		/* kube_list_each(): items come
+						   with only these members
+						   (json_keep_members() paths,
+						   NULL-terminated), or NULL */
 };
 
 /* Options for writes. */

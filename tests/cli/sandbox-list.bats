@@ -165,6 +165,98 @@ walk() {
 	run -0 --separate-stderr maasctl subscription delete pl-f
 }
 
+# same_rows CMD...: `CMD list -o wide` and `CMD get <those names> -o wide`
+# print the same table (a list parses only the members its columns read,
+# get the whole objects); a second apart at most, so AGE may tick: three
+# tries.
+same_rows() {
+	local try names list get
+	for try in 1 2 3; do
+		list=$(maasctl "$@" list -o wide) || return 1
+		mapfile -t names < <(maasctl "$@" list -o name | sed 's|.*/||')
+		[ "${#names[@]}" -gt 0 ] || return 1
+		get=$(maasctl "$@" get "${names[@]}" -o wide) || return 1
+		[ "$list" = "$get" ] && return 0
+		sleep 1
+	done
+	diff <(echo "$list") <(echo "$get") >&2
+	return 1
+}
+
+@test "list tables parse only what their columns read: the rows get prints from whole objects" {
+	cat >"$BATS_TEST_TMPDIR/cols.yaml" <<-Y
+	---
+	apiVersion: v1
+	kind: Namespace
+	metadata: {name: llm}
+	---
+	apiVersion: serving.kserve.io/v1alpha1
+	kind: LLMInferenceService
+	metadata:
+	  name: colm
+	  namespace: llm
+	  annotations: {maas.sandbox/start-delay: "0s"}
+	spec:
+	  model: {uri: hf://placeholder/no-model, name: facebook/opt-125m}
+	  router:
+	    route: {}
+	    gateway:
+	      refs: [{name: maas-default-gateway, namespace: openshift-ingress}]
+	---
+	apiVersion: maas.opendatahub.io/v1alpha1
+	kind: MaaSModelRef
+	metadata:
+	  name: colm
+	  namespace: llm
+	  annotations: {openshift.io/display-name: "Column model"}
+	spec:
+	  modelRef: {kind: LLMInferenceService, name: colm}
+	---
+	apiVersion: maas.opendatahub.io/v1alpha1
+	kind: MaaSAuthPolicy
+	metadata: {name: col-ap, namespace: $NS}
+	spec:
+	  subjects: {groups: [{name: col-g}], users: [col-u]}
+	  modelRefs: [{name: colm, namespace: llm}]
+	  meteringMetadata: {organizationId: org-ap}
+	---
+	apiVersion: maas.opendatahub.io/v1alpha1
+	kind: MaaSSubscription
+	metadata: {name: col-sub, namespace: $NS}
+	spec:
+	  owner: {groups: [{name: col-g}], users: [col-u]}
+	  priority: 3
+	  modelRefs:
+	  - name: colm
+	    namespace: llm
+	    tokenRateLimits: [{limit: 100, window: 1m}, {limit: 5000, window: 24h}]
+	  tokenMetadata: {organizationId: org-s, costCenter: cc-1}
+	Y
+	run -0 --separate-stderr maasctl apply -f "$BATS_TEST_TMPDIR/cols.yaml"
+	# the controller's status: the model Ready with an endpoint and a
+	# route, the policy and the subscription Active
+	local i=0 mr ap sp
+	while :; do
+		mr=$(api /apis/maas.opendatahub.io/v1alpha1/namespaces/llm/maasmodelrefs/colm | jq -r '.status.phase + " " + (.status.endpoint // "") + " " + (.status.httpRouteName // "")')
+		ap=$(api "/apis/maas.opendatahub.io/v1alpha1/namespaces/$NS/maasauthpolicies/col-ap" | jq -r '.status.phase // ""')
+		sp=$(api "$SUBS/col-sub" | jq -r '.status.phase // ""')
+		[[ $mr =~ ^Ready\ [^\ ]+\ [^\ ]+$ ]] && [ "$ap" = Active ] && [ "$sp" = Active ] && break
+		[ $((i += 1)) -lt 150 ] || { echo "not reconciled: mr=$mr ap=$ap sub=$sp" >&2; return 1; }
+		sleep 0.2
+	done
+	run -0 --separate-stderr maasctl modelref list -n llm -o wide --no-headers
+	[[ $output =~ ^colm\ +Ready\ +LLMInferenceService/colm\ +[^\ ]+\ +[0-9]+s\ +Column\ model\ +[^\ ]+$ ]]
+	run -0 --separate-stderr maasctl authpolicy list -o wide --no-headers
+	[[ $output =~ ^col-ap\ +Active\ +group:col-g,user:col-u\ +llm/colm\ +[0-9]+s\ +[^\ ]+\ +org-ap$ ]]
+	run -0 --separate-stderr maasctl subscription list -o wide --no-headers
+	[[ ${lines[0]} =~ ^col-sub\ +Active\ +3\ +group:col-g,user:col-u\ +llm/colm\ +[0-9]+s\ +colm=100/1m,5000/24h\ +org-s$ ]]
+	run -0 --separate-stderr same_rows modelref -n llm
+	run -0 --separate-stderr same_rows authpolicy
+	run -0 --separate-stderr same_rows subscription
+	run -0 --separate-stderr maasctl subscription delete col-sub
+	run -0 --separate-stderr maasctl authpolicy delete col-ap
+}
+
 @test "list after a restart: the same objects, resourceVersion not going back" {
 	run -0 --separate-stderr api "$SUBS"
 	local before rv0

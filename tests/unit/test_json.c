@@ -431,6 +431,79 @@ TEST(drop_member)
 	}
 }
 
+/* json_keep_members on in with the paths; the text kept, or "-1". */
+static char *
+keep(const char *in, const char *const *paths)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+
+	sb_adds(&sb, "<");
+	if (json_keep_members(in, strlen(in), paths, &sb) != 0) {
+		is_str(sb.buf, "<", "a failed split leaves out as it was");
+		sb_free(&sb);
+		return xstrdup("-1");
+	}
+	return sb_detach(&sb);
+}
+
+TEST(keep_members)
+{
+	static const char *const row[] = { "metadata.name", "status.phase",
+	    "spec", NULL };
+	static const char *const deep[] = { "a.b.c", "a.x", NULL };
+	static const struct {
+		const char		*in;
+		const char *const	*paths;
+		const char		*want, *what;
+	} c[] = {
+		{ "{\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"n\","
+		  "\"managedFields\":[{\"f:spec\":{}}],\"uid\":\"u\"},"
+		  "\"spec\":{\"a\":[1,{\"b\":\"}\"}]},\"status\":{\"conditions\":"
+		  "[{\"type\":\"Ready\"}],\"phase\":\"Active\"}}", row,
+		  "<{\"metadata\":{\"name\":\"n\"},\"spec\":{\"a\":[1,{\"b\":"
+		  "\"}\"}]},\"status\":{\"phase\":\"Active\"}}",
+		  "a row's members: whole, and one of an object's" },
+		{ " { \"spec\" : 7 , \"kind\" : \"X\" }\n", row,
+		  "<{\"spec\":7}", "whitespace between members dropped" },
+		{ "{\"status\":\"odd\"}", row, "<{\"status\":\"odd\"}",
+		  "not an object where a path goes on: kept whole" },
+		{ "{\"spec\":1,\"spec\":2}", row, "<{\"spec\":1,\"spec\":2}",
+		  "repeats kept, for the parse to keep the last" },
+		{ "{\"sp\\u0065c\":1,\"x\":2}", row, "<{\"sp\\u0065c\":1}",
+		  "a key with an escape: kept whole" },
+		{ "{\"specs\":1,\"spe\":2,\"metadata\":{}}", row,
+		  "<{\"metadata\":{}}", "a key is matched whole, not as a "
+		  "prefix" },
+		{ "{}", row, "<{}", "an empty object" },
+		{ "{\"kind\":\"X\"}", row, "<{}", "nothing wanted" },
+		{ "{\"a\":{\"b\":{\"c\":\"\\\"}\",\"d\":1},\"x\":[],\"y\":2}}",
+		  deep, "<{\"a\":{\"b\":{\"c\":\"\\\"}\"},\"x\":[]}}",
+		  "three levels, a string with an escaped quote" },
+		{ "{\"spec\":{\"a\":1}", row, "-1", "an object that does not "
+		  "end" },
+		{ "{\"spec\":1} x", row, "-1", "data after the object" },
+		{ "[{\"spec\":1}]", row, "-1", "an array" },
+		{ "{\"spec\" 1}", row, "-1", "no colon" },
+		{ "{\"spec\":\"x}", row, "-1", "a string that does not end" },
+		{ "{\"spec\":1,}", row, "-1", "a trailing comma" },
+		{ "", row, "-1", "nothing at all" },
+	};
+	size_t	 i;
+	char	*s;
+	cJSON	*v;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		s = keep(c[i].in, c[i].paths);
+		is_str(s, c[i].want, "%s", c[i].what);
+		if (*s == '<') {
+			v = json_parse(s + 1, strlen(s + 1), NULL);
+			ok(v != NULL, "%s: what is kept parses", c[i].what);
+			cJSON_Delete(v);
+		}
+		free(s);
+	}
+}
+
 TEST(long_digit_runs)
 {
 	struct strbuf	 sb = STRBUF_INIT;
@@ -467,6 +540,7 @@ main(void)
 	RUN(items_split);
 	RUN(items_drop);
 	RUN(drop_member);
+	RUN(keep_members);
 	RUN(long_digit_runs);
 	return tap_done();
 }
