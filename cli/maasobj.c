@@ -408,6 +408,9 @@ list_streamed(struct kube *kube, const struct kube_resource *res,
 	lo.label_selector = MO.selector;
 	lo.limit = 500;
 	lo.no_managed_fields = 1;	/* no column shows them */
+	/* Rows are made on a second thread while the next items are read;
+	 * this thread looks at s again only once the listing is over. */
+	lo.parallel = 1;
 	/* Each object is parsed with only what its row or name reads. */
 	if (s.tb == NULL)
 		lo.fields = name_fields;

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "itemq.h"
 #include "json.h"
 #include "kube.h"
 #include "term.h"
@@ -977,6 +978,9 @@ struct lstream {
 	int		 no_managed_fields; /* drop them before parsing */
 	const char *const *fields;	/* parse only these members */
 	struct strbuf	 kept;		/* an item with only those */
+	struct itemq	*q;		/* items parsed on a second thread */
+	const char	*path;		/* the page being read */
+	int		 qrc;		/* what q said: 1 stop, -1 failed */
 };
 
 static int
@@ -994,6 +998,11 @@ ls_item(void *arg, const char *elem, size_t len)
 			elem = ls->kept.buf;
 			len = ls->kept.len;
 		}
+	}
+	if (ls->q != NULL) {
+		ls->qrc = itemq_add(ls->q, elem, len, ls->split.count,
+		    ls->path);
+		return ls->qrc != 0;
 	}
 	if ((it = json_parse(elem, len, &ls->err)) == NULL) {
 		err_wrap(&ls->err, "item %zu", ls->split.count);
@@ -1036,9 +1045,18 @@ ls_page(struct kube *k, const struct kube_resource *res, const char *path,
 	json_items_init(&ls->split, "items", ls_item, ls);
 	if (ls->no_managed_fields && ls->fields == NULL)
 		ls->split.drop = "metadata.managedFields";
+	ls->path = path;
 	split = 1;
 	if (kube_send(k, &r, &resp, e) != 0)
 		goto out;
+	/* The page's last items go to the parsing thread now, and an item
+	 * that did not parse there stops the listing as it would here. */
+	if (ls->q != NULL && ls->qrc == 0)
+		ls->qrc = itemq_flush(ls->q);
+	if (ls->qrc < 0)
+		goto out;		/* kube_list_each() says what */
+	if (ls->qrc > 0)
+		ls->stopped = 1;
 	if (resp.status < 200 || resp.status > 299) {
 		kube_error_from_response(resp.status, resp.body.buf,
 		    resp.body.len, r.method, res, NULL, e);
@@ -1078,7 +1096,8 @@ kube_list_each(struct kube *k, const struct kube_resource *res,
 {
 	static const struct kube_list_opts none;
 	struct lstream	 ls;
-	int		 ret;
+	struct err	 qe = ERR_INIT;
+	int		 ret, rc;
 
 	if (rv != NULL)
 		*rv = NULL;
@@ -1091,7 +1110,18 @@ kube_list_each(struct kube *k, const struct kube_resource *res,
 	ls.no_managed_fields = o->no_managed_fields;
 	ls.fields = o->fields;
 	sb_init(&ls.kept);
+	if (o->parallel)
+		ls.q = itemq_start(fn, arg);
 	ret = list_pages(k, res, ns, o, ls_page, &ls, NULL, e);
+	if (ls.q != NULL) {
+		/* Items read before an error elsewhere are not shown; one
+		 * that did not parse is what stopped the listing. */
+		rc = itemq_finish(ls.q, ret < 0 && ls.qrc >= 0, &qe);
+		if (rc < 0) {
+			err_move(e, &qe);
+			ret = -1;
+		}
+	}
 	err_clear(&ls.err);
 	sb_free(&ls.kept);
 	return ret;

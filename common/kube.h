@@ -96,6 +96,12 @@ struct kube_list_opts {
 						   with only these members
 						   (json_keep_members() paths,
 						   NULL-terminated), or NULL */
+	int		 parallel;		/* kube_list_each(): items are
+						   parsed and fn runs on a
+						   second thread, while the
+						   next ones are read; fn
+						   must touch nothing the
+						   caller's thread does */
 };
 
 /* Options for writes. */

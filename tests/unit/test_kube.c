@@ -687,6 +687,172 @@ TEST(list_each_no_managed_fields)
 	kube_free(k);
 }
 
+/* A list reply of items "<pfx>-<i>" for i in [0, n), each with a 300-byte
+ * string (so a page spans several of the parsing thread's batches), a
+ * continue token (or none), and item bad (or none, -1) not JSON. */
+static void
+page_reply(struct strbuf *sb, const char *pfx, int n, const char *cont,
+    int bad)
+{
+	char	pad[301];
+	int	i;
+
+	memset(pad, 'x', 300);
+	pad[300] = '\0';
+	sb_addf(sb, "line {\"kind\":\"MaaSSubscriptionList\",\"metadata\":"
+	    "{\"resourceVersion\":\"9\"%s%s%s},\"items\":[",
+	    cont ? ",\"continue\":\"" : "", cont ? cont : "", cont ? "\"" : "");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			sb_addc(sb, ',');
+		if (i == bad)
+			sb_adds(sb, "{\"metadata\":{\"name\":}},");
+		sb_addf(sb, "{\"metadata\":{\"name\":\"%s-%03d\",\"uid\":"
+		    "\"u-%d\"},\"spec\":{\"pad\":\"%s\",\"n\":%d},\"status\":"
+		    "{\"phase\":\"Active\"}}", pfx, i, i, pad, i);
+	}
+	sb_adds(sb, "]}\n---\n");
+}
+
+/* Names handed over, "+spec" where the item came with its spec. */
+static int
+each_spec(void *arg, const cJSON *it)
+{
+	struct strbuf	*sb = arg;
+
+	sb_addf(sb, "%s%s;", json_str(it, "metadata.name"),
+	    json_path(it, "spec") ? "+spec" : "");
+	return 0;
+}
+
+/* One listing of script: its return, error and the names handed over. */
+struct lrun {
+	int	 rc, code;
+	char	*msg, *names;
+};
+
+static void
+list_run(const char *script, int parallel, const char *const *fields,
+    struct lrun *out)
+{
+	struct kube		*k;
+	struct kube_resource	 r;
+	struct kube_list_opts	 lo;
+	struct strbuf		 names = STRBUF_INIT;
+	struct err		 e = ERR_INIT;
+
+	sub_resource(&r);
+	sb_init(&names);
+	k = client(start(script));
+	memset(&lo, 0, sizeof lo);
+	lo.parallel = parallel;
+	lo.fields = fields;
+	out->rc = kube_list_each(k, &r, NULL, &lo, each_spec, &names, NULL,
+	    &e);
+	out->code = e.code;
+	out->msg = xstrdup(e.msg ? e.msg : "");
+	out->names = sb_detach(&names);
+	err_clear(&e);
+	kube_resource_free(&r);
+	kube_free(k);
+}
+
+static void
+lrun_free(struct lrun *l)
+{
+	free(l->msg);
+	free(l->names);
+}
+
+TEST(list_each_parallel)
+{
+	static const char *const name_only[] = { "metadata.name", NULL };
+	static const char forbidden[] = "status 403\n"
+	    "header Content-Type: application/json\n"
+	    "line {\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+	    "\"status\":\"Failure\",\"message\":\"maassubscriptions is "
+	    "forbidden: no\",\"reason\":\"Forbidden\",\"code\":403}\n---\n";
+	static const char expired[] = "status 410\n"
+	    "header Content-Type: application/json\n"
+	    "line {\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+	    "\"status\":\"Failure\",\"message\":\"The provided continue "
+	    "parameter is too old to display a consistent list result.\","
+	    "\"reason\":\"Expired\",\"code\":410}\n---\n";
+	static const struct {
+		const char	*what;
+		int		 p1, p2, p3, bad2, bad3, rc;
+		const char	*after;	/* a reply after two pages */
+		int		 same_names; /* handed over as inline */
+	} c[] = {
+		{ "three pages", 200, 200, 7, -1, -1, 0, NULL, 1 },
+		{ "an item that is not JSON on page 2", 200, 50, 7, 5, -1, -1,
+		  NULL, 1 },
+		{ "an item that is not JSON on page 3", 200, 200, 30, -1, 29,
+		  -1, NULL, 1 },
+		{ "403 on page 3", 200, 200, 0, -1, -1, -1, forbidden, 0 },
+		{ "410 on page 3", 200, 200, 0, -1, -1, -1, expired, 0 },
+	};
+	struct strbuf	 sb = STRBUF_INIT;
+	struct lrun	 seq, par;
+	size_t		 i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		sb_reset(&sb);
+		page_reply(&sb, "p1", c[i].p1, "t1", -1);
+		page_reply(&sb, "p2", c[i].p2, "t2", c[i].bad2);
+		if (c[i].after != NULL)
+			sb_adds(&sb, c[i].after);
+		else
+			page_reply(&sb, "p3", c[i].p3, NULL, c[i].bad3);
+		list_run(sb.buf, 0, NULL, &seq);
+		list_run(sb.buf, 1, NULL, &par);
+		is_int(seq.rc, c[i].rc, "%s: inline", c[i].what);
+		is_int(par.rc, c[i].rc, "%s: on a second thread", c[i].what);
+		is_str(par.msg, seq.msg, "%s: the same error", c[i].what);
+		is_int(par.code, seq.code, "%s: the same exit code",
+		    c[i].what);
+		if (c[i].same_names)
+			is_str(par.names, seq.names, "%s: the same items, in "
+			    "order", c[i].what);
+		if (i == 0) {
+			ok(strncmp(par.names, "p1-000+spec;p1-001+spec;", 24)
+			    == 0 && strstr(par.names, "p1-199+spec;p2-000+spec;")
+			    != NULL && strstr(par.names, ";p3-006+spec;") != NULL
+			    && strlen(par.names) == 407 * 12, "every item, in "
+			    "order: %.60s", par.names);
+		}
+		if (i == 1)
+			is_str(par.msg, "decoding the reply to GET /apis/"
+			    SUB_GROUP "/v1alpha1/maassubscriptions?limit=500&"
+			    "continue=t1: item 6: invalid JSON at line 1, "
+			    "column 21: invalid character '}'", "which page, "
+			    "which item");
+		if (i == 4) {
+			is_str(par.msg, "Error from server (Expired): The "
+			    "provided continue parameter is too old to display "
+			    "a consistent list result.", "410 as inline");
+			is_int(par.code, EXIT_NOTFOUND, "410 exits 4");
+		}
+		lrun_free(&seq);
+		lrun_free(&par);
+	}
+
+	/* Only the members asked for, on either thread. */
+	sb_reset(&sb);
+	page_reply(&sb, "p1", 3, "t1", -1);
+	page_reply(&sb, "p2", 2, NULL, -1);
+	list_run(sb.buf, 1, name_only, &par);
+	is_int(par.rc, 0, "fields on a second thread");
+	is_str(par.names, "p1-000;p1-001;p1-002;p2-000;p2-001;",
+	    "items with only the name");
+	lrun_free(&par);
+	list_run(sb.buf, 0, name_only, &seq);
+	is_str(seq.names, "p1-000;p1-001;p1-002;p2-000;p2-001;",
+	    "and inline");
+	lrun_free(&seq);
+	sb_free(&sb);
+}
+
 TEST(writes)
 {
 	struct kube		*k;
@@ -1170,6 +1336,7 @@ main(int argc, char **argv)
 	RUN(paged_list);
 	RUN(list_each);
 	RUN(list_each_no_managed_fields);
+	RUN(list_each_parallel);
 	RUN(single_page);
 	RUN(writes);
 	RUN(watch);
