@@ -71,17 +71,24 @@ k=$("$KUBECTL" get maassubscriptions -A --no-headers | wc -l)
 
 # run_timed FILE ROWS CMD...: append "<wall s> <peak RSS KiB> <CPU s>" of
 # one run, whose table (to a file, the same for both tools) must have ROWS
-# lines: every timed run listed the whole set.
+# lines: every timed run listed the whole set.  Peak RSS and CPU (user +
+# system, all threads) come from GNU time; wall time from bash's
+# EPOCHREALTIME (microseconds) around it, as GNU time's %e counts in
+# steps of 10 ms, too coarse for a run of 50 ms (this includes GNU time's
+# own start, well under a millisecond, the same for both tools).
 run_timed() {
-	local out=$1 want=$2 got
+	local out=$1 want=$2 got t0 t1
 	shift 2
+	t0=$EPOCHREALTIME
 	"$TIME" -f '%e %M %U %S' -o "$work/one.time" "$@" >"$work/one.out"
+	t1=$EPOCHREALTIME
 	got=$(wc -l <"$work/one.out")
 	[ "$got" -eq "$want" ] || {
 		echo "sub-list: $1 printed $got lines, want $want" >&2
 		exit 1
 	}
-	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$work/one.time" >>"$out"
+	awk -v t0="$t0" -v t1="$t1" '{ printf "%.4f %s %.2f\n", t1 - t0, $2, $3 + $4 }' \
+	    "$work/one.time" >>"$out"
 }
 
 # The floor both tools share: the server producing all N objects, asked
@@ -147,7 +154,7 @@ report=$RESULTS/sub-list-$stamp.md
 	echo "- machine: $(nproc) CPUs, $(uname -srm), load average $(cut -d' ' -f1-3 /proc/loadavg); shared with other jobs, so numbers vary"
 	echo "- sandbox: HTTPS on 127.0.0.1, SQLite store, fresh state dir, $N MaaSSubscriptions (2 models, 3 limits, tokenMetadata each)"
 	echo "- each run: the whole process, table output to /dev/null, kubeconfig and kubectl's discovery cache warm; $REPS runs per tool, alternating"
-	echo "- measured with GNU time (\`/usr/bin/time -f '%e %M'\`): wall seconds and peak resident set size"
+	echo "- measured with GNU time (\`/usr/bin/time -f '%e %M %U %S'\`): peak resident set size and CPU (user + system, every thread); wall seconds from bash's \`EPOCHREALTIME\` around each run (microseconds; GNU time's %e counts in 10 ms steps)"
 	echo
 	echo "| tool | wall mean (s) | wall median (s) | wall max (s) | CPU median (s) | peak RSS median (MiB) | peak RSS max (MiB) |"
 	echo "|---|---|---|---|---|---|---|"
@@ -168,8 +175,10 @@ report=$RESULTS/sub-list-$stamp.md
 	echo "its watch cache).  Both tools ask for them in pages of 500 (kubectl's"
 	echo "default chunk size): kubectl asks for server-side Tables, maasctl for"
 	echo "the objects (its columns are not the CRD's printer columns), which it"
-	echo "reads as a stream, each object (without its managedFields, which no"
-	echo "column shows) turned into its row as it arrives and freed, so its"
+	echo "reads as a stream: the thread reading the reply splits it into"
+	echo "objects and keeps only the members the columns read (no"
+	echo "managedFields, conditions or the like), and a second thread parses"
+	echo "each and turns it into its row as it arrives, in order, so its"
 	echo "memory is its start-up plus the rows.  The empty-namespace rows are"
 	echo "each tool's own floor:"
 	echo "start-up, kubeconfig, TLS and one request; for maasctl that is mostly"
