@@ -7,16 +7,8 @@
 #include <time.h>
 
 #include "ask.h"
+#include "clock.h"
 #include "sse.h"
-
-double
-ask_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void
 ask_init(struct ask *a, struct target *t, const char *what, int completions)
@@ -62,8 +54,8 @@ on_event(const struct sse_event *ev, void *arg)
 		return 1;
 	if (a->acc.delta_reasoning != NULL || a->acc.delta_content != NULL) {
 		if (a->t_first == 0)
-			a->t_first = ask_now();
-		a->t_last = ask_now();
+			a->t_first = clock_mono_s();
+		a->t_last = clock_mono_s();
 	}
 	if (a->acc.delta_reasoning != NULL && a->on_reasoning != NULL)
 		a->on_reasoning(a->acc.delta_reasoning, a->arg);
@@ -85,9 +77,8 @@ on_bytes(const char *buf, size_t len, void *arg)
 int
 ask_run(struct ask *a, struct err *e)
 {
-	struct http_request	 req;
+	struct http_request	 opts;
 	struct ask_stream	 s;
-	const char		**h;
 	char			*url, *text;
 	int			 rc = -1, got;
 
@@ -95,26 +86,20 @@ ask_run(struct ask *a, struct err *e)
 	text = cJSON_PrintUnformatted(a->body);
 	url = xasprintf("%s/%s", a->t->base, a->completions ? "completions" :
 	    "chat/completions");
-	h = target_headers(a->t, 1);
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = url;
-	req.headers = h;
-	req.body = text;
-	req.body_len = strlen(text);
-	req.cancel = a->cancel;
+	memset(&opts, 0, sizeof opts);
+	opts.cancel = a->cancel;
 	/* Nothing is generated until the server answers: 429/503 are safe
 	 * to resend (the gateway rejected them before the model ran). */
 	if (a->stream) {
 		s.a = a;
 		s.sse = sse_new(on_event, &s);
 		s.e = e;
-		req.stream = on_bytes;
-		req.stream_arg = &s;
+		opts.stream = on_bytes;
+		opts.stream_arg = &s;
 	}
-	a->t0 = ask_now();
-	got = http_do(&a->t->http, &req, &a->res, e);
-	a->t_end = ask_now();
+	a->t0 = clock_mono_s();
+	got = target_post_json(a->t, url, text, &opts, &a->res, e);
+	a->t_end = clock_mono_s();
 	a->cancelled = a->cancel != NULL && *a->cancel;
 	if (a->cancelled) {
 		err_set(e, EXIT_INTERRUPTED, "%s: interrupted; the answer "
@@ -161,7 +146,6 @@ ask_run(struct ask *a, struct err *e)
 	}
 	rc = 0;
 out:
-	target_headers_free(h);
 	sse_free(s.sse);
 	free(text);
 	free(url);

@@ -91,7 +91,5 @@ int	 ask_pick_model(struct target *, const char *requested,
 /* Completion provider "@model": the ids of the ready models at the target
  * the global flags, environment and profile name (errors: none). */
 int	 ask_complete_models(struct ctx *, struct strlist *out);
-/* Monotonic seconds. */
-double	 ask_now(void);
 
 #endif

@@ -63,6 +63,7 @@ static struct {
 	long		 turns;
 	long		 sessions;
 	struct strlist	 params;
+	char		*tools;
 	struct strlist	 headers;
 	struct strlist	 record;
 	struct strlist	 classes;
@@ -202,6 +203,10 @@ static const struct opt bench_opts[] = {
 	{ "param", 'p', OPT_LIST, &A.params, "KEY=VALUE",
 	  "any other request field, JSON-typed (repeatable)", 0, NULL, NULL,
 	  0, 0 },
+	{ "tools", 0, OPT_STR, &A.tools, "FILE",
+	  "send the OpenAI tools array in FILE (JSON: [{\"type\": "
+	  "\"function\", \"function\": {\"name\": ...}}, ...]) with every "
+	  "chat request, as it is", 0, NULL, "file", 0, 0 },
 	{ "class", 0, OPT_LIST, &A.classes, "SPEC",
 	  "a workload class: name=N[,weight=W,model=M,endpoint=chat|"
 	  "completions,input=DIST,output=DIST,dataset=FILE,prefix-groups=N,"
@@ -624,13 +629,15 @@ class_transport(char **rest, char **url, char **key, struct strlist *hdrs)
 }
 
 /* A class's key=@FILE or key=env:NAME (read as the global --api-key
- * is; its first key line); NULL with e set.  The key itself never enters
- * an error: the class and the reference name it. */
-static char *
-class_key(const char *cls, const char *spec, struct err *e)
+ * is: one key a line, blank lines and # comments skipped) into keys,
+ * which the class's requests use in turn; -1 with e set.  A key never
+ * enters an error: the class and the reference name it. */
+static int
+class_keys(const char *cls, const char *spec, struct strlist *keys,
+    struct err *e)
 {
-	struct strlist	 keys = STRLIST_INIT;
-	char		*raw = NULL, *what, *k = NULL;
+	char		*raw = NULL, *what;
+	int		 rc = -1;
 
 	what = xasprintf("bench: class %s: key", cls);
 	if (spec[0] != '@' && strncmp(spec, "env:", 4) != 0) {
@@ -641,17 +648,16 @@ class_key(const char *cls, const char *spec, struct err *e)
 	}
 	if (cred_read(spec, what, &raw, e) != 0)
 		goto out;
-	split_keys(raw, &keys);
-	if (keys.n == 0)
+	split_keys(raw, keys);
+	if (keys->n == 0)
 		err_set(e, EXIT_USAGE, "%s: %s holds no key", what, spec);
 	else
-		k = xstrdup(keys.v[0]);
+		rc = 0;
 out:
 	if (raw != NULL)
 		xfree_secret(raw);
-	free_keys(&keys);
 	free(what);
-	return k;
+	return rc;
 }
 
 /* A response header name: visible ASCII but ':' (RFC 9110 token chars). */
@@ -747,40 +753,99 @@ dist_mean(const struct wl_dist *d)
 	return d->kind == WL_UNIFORM ? (d->a + d->b) / 2 : d->a;
 }
 
-/*
- * Input length asked against input length the server counted
- * (usage.prompt_tokens), and the /tokenize calibration behind the
- * prompts (cal, or NULL), in the report's tokens.isl.
- */
-static void
-isl_json(cJSON *report, const struct workload *w, const cJSON *cal)
+/* What the synthetic prompts are, for tokens.isl.prompts. */
+static const char *
+isl_prompts(const struct workload *w, const cJSON *cal)
+{
+	return w->token_ids && !w->chat ? "token ids (exact length)" :
+	    cal != NULL ? "words calibrated against the server's /tokenize" :
+	    "words, one token each under the simulator's rule (a real "
+	    "tokenizer counts otherwise; see --tokenize)";
+}
+
+void
+bench_isl_json(cJSON *report, double requested_mean, double requests,
+    const char *prompts, const cJSON *cal)
 {
 	cJSON		*o, *tok = cJSON_GetObjectItem(report, "tokens");
 	const cJSON	*m = json_path(report, "metrics.input_tokens");
-	double		 req = dist_mean(&w->in), srv;
+	double		 srv, n = json_num(m, "count", 0);
 
 	if (tok == NULL)
 		return;
+	cJSON_DeleteItemFromObject(tok, "isl");
 	o = cJSON_AddObjectToObject(tok, "isl");
-	cJSON_AddNumberToObject(o, "requested_mean", req);
-	if (json_num(m, "count", 0) > 0) {
+	cJSON_AddNumberToObject(o, "requested_mean", requested_mean);
+	cJSON_AddNumberToObject(o, "requests", requests);
+	cJSON_AddNumberToObject(o, "server_requests", n);
+	if (n > 0) {
 		srv = json_num(m, "mean", 0);
 		cJSON_AddNumberToObject(o, "server_mean", srv);
-		cJSON_AddNumberToObject(o, "server_to_requested", req > 0 ?
-		    round(srv / req * 1e4) / 1e4 : 0);
+		cJSON_AddNumberToObject(o, "server_to_requested",
+		    requested_mean > 0 ? round(srv / requested_mean * 1e4) /
+		    1e4 : 0);
 	} else
 		cJSON_AddNullToObject(o, "server_mean");
-	cJSON_AddStringToObject(o, "prompts", w->token_ids && !w->chat ?
-	    "token ids (exact length)" : cal != NULL ? "words calibrated "
-	    "against the server's /tokenize" : "words, one token each under "
-	    "the simulator's rule (a real tokenizer counts otherwise; see "
-	    "--tokenize)");
+	cJSON_AddStringToObject(o, "prompts", prompts);
 	if (cal != NULL)
 		cJSON_AddItemToObject(o, "calibration", cJSON_Duplicate(cal,
 		    1));
 	cJSON_AddStringToObject(o, "definition", "requested_mean: the mean "
-	    "of --input-tokens; server_mean: the mean usage.prompt_tokens of "
-	    "ok requests (the ISL every metric uses)");
+	    "of --input-tokens over the requests sent (requests); "
+	    "server_mean: the mean usage.prompt_tokens of the ok requests "
+	    "that reported it (server_requests; the ISL every metric uses)");
+}
+
+/*
+ * --tools FILE: a JSON array of OpenAI function tools, each an object
+ * with "type": "function" and a "function" object with a non-empty
+ * string "name" (the rest is the server's to judge); NULL with e set,
+ * naming the file and what is wrong.
+ */
+static cJSON *
+tools_load(const char *path, struct err *e)
+{
+	const cJSON	*t, *f, *name;
+	cJSON		*a;
+	const char	*why = NULL;
+	int		 i = 0;
+
+	if ((a = bench_read_json(path, "a JSON tools array", e)) == NULL)
+		return NULL;
+	if (!cJSON_IsArray(a)) {
+		err_set(e, EXIT_USAGE, "bench: --tools %s: want a JSON array "
+		    "of tools, not %s", path, cJSON_IsObject(a) ? "an object" :
+		    "a single value");
+		goto bad;
+	}
+	if (cJSON_GetArraySize(a) == 0) {
+		err_set(e, EXIT_USAGE, "bench: --tools %s: the array holds no "
+		    "tool", path);
+		goto bad;
+	}
+	cJSON_ArrayForEach(t, a) {
+		i++;
+		f = cJSON_GetObjectItemCaseSensitive(t, "function");
+		name = cJSON_GetObjectItemCaseSensitive(f, "name");
+		if (!cJSON_IsObject(t))
+			why = "is not an object";
+		else if (json_str(t, "type") == NULL ||
+		    strcmp(json_str(t, "type"), "function") != 0)
+			why = "needs \"type\": \"function\"";
+		else if (!cJSON_IsObject(f))
+			why = "needs a \"function\" object";
+		else if (!cJSON_IsString(name) || name->valuestring[0] == '\0')
+			why = "needs a non-empty string function.name";
+		if (why != NULL) {
+			err_set(e, EXIT_USAGE, "bench: --tools %s: tool %d %s",
+			    path, i, why);
+			goto bad;
+		}
+	}
+	return a;
+bad:
+	cJSON_Delete(a);
+	return NULL;
 }
 
 static int
@@ -794,7 +859,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	struct bm_limits	 lim;
 	struct bm_slo		 slo, *cls_slo = NULL;
 	char			**cls_url = NULL, **cls_keyspec = NULL;
-	char			**cls_key = NULL;
+	struct strlist		*cls_keys = NULL;
 	struct strlist		*cls_hdr = NULL;
 	struct lg_class_cfg	*ccfg = NULL;
 	const char		***ccfg_h = NULL;
@@ -987,6 +1052,25 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	for (i = 0; i < A.params.n; i++)
 		if (oai_param_kv(&extra, A.params.v[i], e) != 0)
 			goto out;
+	if (A.tools != NULL) {
+		cJSON	*tools;
+
+		if (cJSON_GetObjectItemCaseSensitive(extra, "tools") != NULL) {
+			err_set(e, EXIT_USAGE, "bench: --tools and -p tools=... "
+			    "both set the tools; give one");
+			goto out;
+		}
+		if (A.completions) {
+			err_set(e, EXIT_USAGE, "bench: --tools needs chat "
+			    "requests, not --completions");
+			goto out;
+		}
+		if ((tools = tools_load(A.tools, e)) == NULL)
+			goto out;
+		if (extra == NULL)
+			extra = cJSON_CreateObject();
+		cJSON_AddItemToObject(extra, "tools", tools);
+	}
 	for (i = 0; i < A.headers.n; i++)
 		if (strchr(A.headers.v[i], ':') == NULL) {
 			err_set(e, EXIT_USAGE, "bench: invalid --header \"%s\": "
@@ -1163,7 +1247,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	cls_slo = xcalloc(mix.n, sizeof *cls_slo);
 	cls_url = xcalloc(mix.n, sizeof *cls_url);
 	cls_keyspec = xcalloc(mix.n, sizeof *cls_keyspec);
-	cls_key = xcalloc(mix.n, sizeof *cls_key);
+	cls_keys = xcalloc(mix.n, sizeof *cls_keys);
 	cls_hdr = xcalloc(mix.n, sizeof *cls_hdr);
 	ccfg = xcalloc(mix.n, sizeof *ccfg);
 	ccfg_h = xcalloc(mix.n, sizeof *ccfg_h);
@@ -1213,8 +1297,8 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			if (class_header_check(mix.names[i], cls_hdr[i].v[j],
 			    e) != 0)
 				goto out;
-		if (cls_keyspec[i] != NULL && (cls_key[i] = class_key(
-		    mix.names[i], cls_keyspec[i], e)) == NULL)
+		if (cls_keyspec[i] != NULL && class_keys(mix.names[i],
+		    cls_keyspec[i], &cls_keys[i], e) != 0)
 			goto out;
 		for (j = 0; j < i; j++)
 			if (strcmp(mix.names[j], mix.names[i]) == 0) {
@@ -1245,7 +1329,8 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		    "completions");
 	for (i = 0; i < mix.n; i++) {
 		/* A class's own key, headers or stream flag. */
-		ccfg[i].key = cls_key[i];
+		ccfg[i].keys = cls_keys[i].v;
+		ccfg[i].nkeys = cls_keys[i].n;
 		ccfg[i].stream = mix.w[i].stream != A.stream ?
 		    mix.w[i].stream : -1;
 		if (cls_hdr[i].n > 0) {
@@ -1257,7 +1342,7 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 				ccfg_h[i][k] = cls_hdr[i].v[k];
 			ccfg[i].headers = ccfg_h[i];
 		}
-		if (ccfg[i].key != NULL || ccfg[i].headers != NULL ||
+		if (ccfg[i].nkeys > 0 || ccfg[i].headers != NULL ||
 		    ccfg[i].stream >= 0)
 			cls_own = 1;
 	}
@@ -1444,7 +1529,10 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			    (i > 0 ? mix.cum[i - 1] : 0));
 			cJSON_AddStringToObject(d, "url", cls_url[i] != NULL ?
 			    cls_url[i] : t.base);
-			cJSON_AddBoolToObject(d, "own_key", cls_key[i] != NULL);
+			cJSON_AddBoolToObject(d, "own_key", cls_keys[i].n > 0);
+			if (cls_keys[i].n > 0)
+				cJSON_AddNumberToObject(d, "keys",
+				    (double)cls_keys[i].n);
 			if (cls_hdr[i].n > 0) {
 				/* Names only: values may be secrets. */
 				cJSON *hn = cJSON_AddArrayToObject(d,
@@ -1466,7 +1554,9 @@ bench_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	report = bm_report(&run.bm, &sum, &info, &lim);
 	if (mix.n == 1 && A.dataset == NULL && trace.n == 0 && rp.n == 0)
-		isl_json(report, &mix.w[0], tokcal);
+		bench_isl_json(report, dist_mean(&mix.w[0].in), json_num(
+		    report, "requests.sent", 0), isl_prompts(&mix.w[0],
+		    tokcal), tokcal);
 	cJSON_Delete(info.workload);
 	if (run.ps != NULL)
 		cJSON_AddItemToObject(report, "server_metrics",
@@ -1559,8 +1649,7 @@ out:
 	for (i = 0; cls_url != NULL && i < mix.n; i++) {
 		free(cls_url[i]);
 		free(cls_keyspec[i]);
-		if (cls_key[i] != NULL)
-			xfree_secret(cls_key[i]);
+		free_keys(&cls_keys[i]);
 		for (j = 0; j < cls_hdr[i].n; j++)
 			explicit_bzero(cls_hdr[i].v[j], strlen(cls_hdr[i].v[j]));
 		sl_free(&cls_hdr[i]);
@@ -1568,7 +1657,7 @@ out:
 	}
 	free(cls_url);
 	free(cls_keyspec);
-	free(cls_key);
+	free(cls_keys);
 	free(cls_hdr);
 	free(ccfg);
 	free(ccfg_h);

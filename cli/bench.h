@@ -28,6 +28,14 @@ struct workload;
  * with e set (a clear line and hint when there is no /tokenize). */
 cJSON	*bench_tokenize_calibrate(struct target *t, struct workload *w,
 	    long tokens, struct err *);
+/* Set report's tokens.isl: requested_mean tokens asked over `requests`
+ * requests against the server-counted mean of metrics.input_tokens, what
+ * the prompts are and their /tokenize calibration (cal, or NULL). */
+void	 bench_isl_json(cJSON *report, double requested_mean,
+	    double requests, const char *prompts, const cJSON *cal);
+/* Read and parse a JSON file (what: "a bench report", ... for the error
+ * line when it is not JSON); NULL with e set (exit 2). */
+cJSON	*bench_read_json(const char *path, const char *what, struct err *);
 /* Read and parse a bench report (JSON), checking its schema. */
 cJSON	*bench_read_report(const char *path, struct err *);
 

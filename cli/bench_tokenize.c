@@ -42,10 +42,9 @@ static int
 probe(struct target *t, const char *url, const struct workload *w,
     long words, long *count, struct err *e)
 {
-	struct http_request	 req;
+	struct http_request	 opts;
 	struct http_response	 res = HTTP_RESPONSE_INIT;
 	struct strbuf		 text = STRBUF_INIT;
-	const char		**h;
 	cJSON			*body, *msgs, *m, *o = NULL;
 	const cJSON		*c;
 	char			*s;
@@ -66,15 +65,9 @@ probe(struct target *t, const char *url, const struct workload *w,
 		cJSON_AddStringToObject(body, "prompt", text.buf ? text.buf :
 		    "");
 	s = cJSON_PrintUnformatted(body);
-	h = target_headers(t, 1);
-	memset(&req, 0, sizeof req);
-	req.method = "POST";
-	req.url = url;
-	req.headers = h;
-	req.body = s;
-	req.body_len = strlen(s);
-	req.retry_safe = 1;
-	if (http_do(&t->http, &req, &res, e) != 0) {
+	memset(&opts, 0, sizeof opts);
+	opts.retry_safe = 1;
+	if (target_post_json(t, url, s, &opts, &res, e) != 0) {
 		err_wrap(e, "bench: --tokenize: POST %s", url);
 		goto out;
 	}
@@ -88,15 +81,9 @@ probe(struct target *t, const char *url, const struct workload *w,
 		    "lengths without a tokenizer)");
 		goto out;
 	}
-	if (res.status / 100 != 2) {
-		target_http_error(t, "bench: --tokenize", &res, e);
+	if ((o = target_answer_json(t, "bench: --tokenize", url, &res,
+	    e)) == NULL)
 		goto out;
-	}
-	if ((o = json_parse(res.body.buf, res.body.len, e)) == NULL) {
-		err_wrap(e, "bench: --tokenize: the answer from %s is not JSON",
-		    url);
-		goto out;
-	}
 	c = cJSON_GetObjectItem(o, "count");
 	if (!cJSON_IsNumber(c) || c->valuedouble < 0) {
 		err_set(e, EXIT_UNREACHABLE, "bench: --tokenize: the answer "
@@ -108,7 +95,6 @@ probe(struct target *t, const char *url, const struct workload *w,
 out:
 	cJSON_Delete(o);
 	cJSON_Delete(body);
-	target_headers_free(h);
 	http_response_free(&res);
 	sb_free(&text);
 	free(s);

@@ -16,12 +16,11 @@
 #include "report.h"
 
 cJSON *
-bench_read_report(const char *path, struct err *e)
+bench_read_json(const char *path, const char *what, struct err *e)
 {
 	struct strbuf	 sb = STRBUF_INIT;
 	char		 buf[65536];
 	size_t		 n;
-	const char	*schema;
 	cJSON		*r;
 	FILE		*f;
 
@@ -41,10 +40,20 @@ bench_read_report(const char *path, struct err *e)
 		json_parse(sb.buf ? sb.buf : "", sb.len, e);
 	sb_free(&sb);
 	if (r == NULL) {
-		err_wrap(e, "bench: %s is not a bench report", path);
+		err_wrap(e, "bench: %s is not %s", path, what);
 		e->code = EXIT_USAGE;
-		return NULL;
 	}
+	return r;
+}
+
+cJSON *
+bench_read_report(const char *path, struct err *e)
+{
+	const char	*schema;
+	cJSON		*r;
+
+	if ((r = bench_read_json(path, "a bench report", e)) == NULL)
+		return NULL;
 	if ((schema = json_str(r, "schema")) == NULL ||
 	    strcmp(schema, BM_SCHEMA) != 0) {
 		err_set(e, EXIT_USAGE, "bench: %s is not a bench report "
@@ -295,6 +304,56 @@ merge_loop_lag(struct hist **h, const cJSON *r, const char *path,
 	return rc;
 }
 
+/* A report's tokens.isl.prompts, or "". */
+static const char *
+isl_prompts_of(const cJSON *r)
+{
+	const char	*p = json_str(json_path(r, "tokens.isl"), "prompts");
+
+	return p != NULL ? p : "";
+}
+
+/*
+ * The inputs' tokens.isl, merged into out's: requested means weighted by
+ * each input's requests, the server-counted mean taken again from the
+ * merged input_tokens histogram, one prompts text when all agree (else
+ * each distinct one), the calibration when all carry the same one.
+ */
+static void
+merge_isl(cJSON *out, cJSON **r, int n)
+{
+	struct strbuf	 prompts = STRBUF_INIT;
+	const cJSON	*isl, *cal = NULL, *isl0 = NULL;
+	const char	*p;
+	double		 w, req = 0, sum = 0;
+	int		 i, j, same_cal = 1;
+
+	for (i = 0; i < n; i++) {
+		if ((isl = json_path(r[i], "tokens.isl")) == NULL)
+			continue;
+		w = json_num(isl, "requests", json_num(r[i], "requests.sent",
+		    0));
+		req += w;
+		sum += w * json_num(isl, "requested_mean", 0);
+		p = isl_prompts_of(r[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(isl_prompts_of(r[j]), p) == 0)
+				break;
+		if (j == i)
+			sb_addf(&prompts, "%s%s", prompts.len ? "; " : "", p);
+		if (isl0 == NULL)
+			cal = cJSON_GetObjectItem(isl0 = isl, "calibration");
+		else if (!cJSON_Compare(cal, cJSON_GetObjectItem(isl,
+		    "calibration"), 1))
+			same_cal = 0;
+	}
+	if (isl0 != NULL)
+		bench_isl_json(out, req > 0 ? sum / req : 0, req,
+		    prompts.buf != NULL ? prompts.buf : "",
+		    same_cal ? cal : NULL);
+	sb_free(&prompts);
+}
+
 static int
 merge_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 {
@@ -425,6 +484,7 @@ merge_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 				    "classes"), (int)j), "timeseries"));
 		j++;
 	}
+	merge_isl(out, r, argc);
 	cJSON_AddNumberToObject(out, "merged_from", argc);
 	if (M.save != NULL) {
 		s = json_print(out, 1);

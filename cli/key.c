@@ -168,15 +168,8 @@ api_call(struct target *t, const char *method, const char *path,
 	req.body_len = body ? strlen(body) : 0;
 	req.retry_safe = strcmp(method, "POST") != 0 ||
 	    strstr(path, "/search") != NULL;
-	if (http_do(&t->http, &req, &res, e) != 0)
-		goto out;
-	if (res.status / 100 != 2) {
-		target_http_error(t, what, &res, e);
-		goto out;
-	}
-	if ((o = json_parse(res.body.buf, res.body.len, e)) == NULL)
-		err_wrap(e, "%s: the answer from %s is not JSON", what, url);
-out:
+	if (http_do(&t->http, &req, &res, e) == 0)
+		o = target_answer_json(t, what, url, &res, e);
 	/* The create answer holds the plaintext key: wipe the buffer. */
 	if (res.body.buf != NULL)
 		memset(res.body.buf, 0, res.body.len);

@@ -36,6 +36,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "config.h"
 #include "duration.h"
@@ -728,15 +729,6 @@ out:
 	free(path);
 }
 
-static double
-now_mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Start `maasctl sandbox serve --daemon` in a new session; its pid. */
 static pid_t
 spawn_daemon(const char *dir, int api, int gw, struct err *e)
@@ -819,11 +811,11 @@ stop_daemon(const char *dir, pid_t pid, double timeout, struct err *e)
 		    (long)pid, strerror(errno));
 		return -1;
 	}
-	deadline = now_mono() + timeout;
+	deadline = clock_mono_s() + timeout;
 	for (;;) {
 		if (!proc_alive(pid) && running_pid(dir, NULL) == 0)
 			break;
-		if (now_mono() >= deadline) {
+		if (clock_mono_s() >= deadline) {
 			if (killed) {
 				err_set(e, EXIT_TIMEOUT, "the sandbox (pid %ld) "
 				    "did not exit after SIGKILL", (long)pid);
@@ -837,7 +829,7 @@ stop_daemon(const char *dir, pid_t pid, double timeout, struct err *e)
 				kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			killed = 1;
-			deadline = now_mono() + 5;
+			deadline = clock_mono_s() + 5;
 		}
 		usleep(20000);
 	}
@@ -905,8 +897,8 @@ up_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 
 	info_load(dir, &in);
 	/* One that is starting gets the time up gives a new one. */
-	deadline = now_mono() + timeout_or(ctx, DEFAULT_UP_TIMEOUT);
-	while (in.pid > 0 && !in.have && now_mono() < deadline) {
+	deadline = clock_mono_s() + timeout_or(ctx, DEFAULT_UP_TIMEOUT);
+	while (in.pid > 0 && !in.have && clock_mono_s() < deadline) {
 		usleep(50000);
 		info_free(&in);
 		info_load(dir, &in);
@@ -939,7 +931,7 @@ up_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 		goto out;
 
 	timeout = timeout_or(ctx, DEFAULT_UP_TIMEOUT);
-	deadline = now_mono() + timeout;
+	deadline = clock_mono_s() + timeout;
 	for (;;) {
 		if ((w = waitpid(pid, &ws, WNOHANG)) == pid) {
 			code = WIFEXITED(ws) ? WEXITSTATUS(ws) : EXIT_ERR;
@@ -961,7 +953,7 @@ up_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 			if (status == 200)
 				break;
 		}
-		if (now_mono() >= deadline) {
+		if (clock_mono_s() >= deadline) {
 			log_tail(dir, logoff);
 			stop_daemon(dir, pid, 5, NULL);
 			waitpid(pid, &ws, WNOHANG);

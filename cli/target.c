@@ -348,19 +348,51 @@ target_get_json(struct target *t, const char *path, const char *extra_header,
 	req.method = "GET";
 	req.url = url;
 	req.headers = h;
-	if (http_do(&t->http, &req, &res, e) != 0)
-		goto out;
-	if (res.status / 100 != 2) {
-		target_http_error(t, what, &res, e);
-		goto out;
-	}
-	if ((o = json_parse(res.body.buf, res.body.len, e)) == NULL)
-		err_wrap(e, "%s: the answer from %s is not JSON", what, url);
-out:
+	if (http_do(&t->http, &req, &res, e) == 0)
+		o = target_answer_json(t, what, url, &res, e);
 	target_headers_free(h);
 	http_response_free(&res);
 	free(url);
 	return o;
+}
+
+cJSON *
+target_answer_json(const struct target *t, const char *what, const char *url,
+    const struct http_response *res, struct err *e)
+{
+	cJSON	*o;
+
+	if (res->status / 100 != 2) {
+		target_http_error(t, what, res, e);
+		return NULL;
+	}
+	if ((o = json_parse(res->body.buf, res->body.len, e)) == NULL)
+		err_wrap(e, "%s: the answer from %s is not JSON", what, url);
+	return o;
+}
+
+int
+target_post_json(struct target *t, const char *url, const char *json,
+    const struct http_request *opts, struct http_response *res,
+    struct err *e)
+{
+	struct http_request	 req;
+	const char		**h;
+	int			 rc;
+
+	h = target_headers(t, 1);
+	if (opts != NULL)
+		req = *opts;
+	else
+		memset(&req, 0, sizeof req);
+	req.method = "POST";
+	req.url = url;
+	req.headers = h;
+	req.body = json;
+	req.body_len = strlen(json);
+	rc = http_do(&t->http, &req, res, e);
+	target_headers_free(h);
+	return rc;
 }
 
 int

@@ -38,6 +38,18 @@ int	 target_http_error(const struct target *, const char *what,
  * the parsed JSON body of a 2xx answer, or NULL with an error naming what. */
 cJSON	*target_get_json(struct target *, const char *path,
 	    const char *extra_header, const char *what, struct err *);
+/* The parsed JSON body of a 2xx answer from url, or NULL with an error
+ * naming what (target_http_error, or "the answer ... is not JSON"). */
+cJSON	*target_answer_json(const struct target *, const char *what,
+	    const char *url, const struct http_response *, struct err *);
+/* POST the JSON text json to url (<base>/..., or the server's own root
+ * for /tokenize) with the key and JSON headers; opts, when not NULL,
+ * gives retry_safe, stream and cancel (its method, url, headers and body
+ * are replaced).  0 with *res filled whatever its status, or -1 with
+ * http_do's error when the exchange failed. */
+int	 target_post_json(struct target *, const char *url, const char *json,
+	    const struct http_request *opts, struct http_response *,
+	    struct err *);
 /* The ids of the ready models the target lists (GET <base>/models). */
 /* The same, also adding to refs each model's MaaSModelRef as "ns/name"
  * and "name" (maas-api's owned_by), names the MaaS gateway routes by. */

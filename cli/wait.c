@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "duration.h"
 #include "json.h"
@@ -254,15 +255,6 @@ on_event(void *arg, const char *type, const cJSON *obj)
 	return w->state != 0;
 }
 
-static double
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int
 wait_for(struct kube *k, const struct wait_item *it, double timeout,
     cJSON **last, struct err *e)
@@ -375,12 +367,12 @@ int
 wait_all(struct kube *k, const struct wait_item *items, int n,
     double timeout, struct err *e)
 {
-	double	 start = mono(), left = 0;
+	double	 start = clock_mono_s(), left = 0;
 	int	 i;
 
 	for (i = 0; i < n; i++) {
 		if (timeout > 0) {
-			left = timeout - (mono() - start);
+			left = timeout - (clock_mono_s() - start);
 			if (left < 0.001)
 				left = 0.001;
 		}

@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1217,6 +1218,76 @@ prefix_cache_json(const struct bm_set *s)
 	return o;
 }
 
+/*
+ * A metric set's counters: the field, its name in a saved state (the
+ * field's), whether a saved state may lack it (added later: 0 then), and
+ * where the report's "tokens" object shows it (section and name, or
+ * NULL).  Export, import, merge and tokens_json() all walk this one table.
+ */
+static const struct set_counter {
+	const char	*state;		/* name in a saved state */
+	size_t		 off;		/* offsetof(struct bm_set, ...) */
+	int		 optional;	/* may be absent from a saved state */
+	const char	*section;	/* tokens.<section>, or NULL */
+	const char	*shown;		/* its name there */
+} set_counters[] = {
+#define C(f, opt, sec, name) { #f, offsetof(struct bm_set, f), opt, sec, name }
+	C(sent, 0, NULL, NULL),
+	C(ok, 0, NULL, NULL),
+	C(good, 0, NULL, NULL),
+	C(throttled, 0, NULL, NULL),
+	C(retries, 0, NULL, NULL),
+	C(waited, 0, NULL, NULL),
+	C(in_tokens, 0, NULL, NULL),
+	C(out_tokens, 0, NULL, NULL),
+	C(good_out_tokens, 0, NULL, NULL),
+	C(usage_missing, 0, "sources", "usage_missing"),
+	C(chunk_usage_reqs, 0, "sources", "per_chunk_usage_requests"),
+	C(chunk_usage_mismatch, 0, "sources", "per_chunk_usage_mismatch"),
+	C(chunks_exceed, 0, "sources", "chunks_exceed_usage"),
+	C(multi_token_chunks, 0, "sources", "multi_token_chunk_requests"),
+	C(reused, 0, NULL, NULL),
+	C(cache_reqs, 1, NULL, NULL),
+	C(cache_hit_reqs, 1, NULL, NULL),
+	C(cached_tokens, 1, NULL, NULL),
+	C(cache_in_tokens, 1, NULL, NULL),
+	C(text_chunks, 1, "deltas", "content_chunks"),
+	C(reasoning_chunks, 1, "deltas", "reasoning_chunks"),
+	C(tool_call_chunks, 1, "deltas", "tool_call_chunks"),
+	C(reasoning_reqs, 1, "deltas", "requests_with_reasoning"),
+	C(tool_call_reqs, 1, "deltas", "requests_with_tool_calls"),
+	C(tool_calls, 1, "deltas", "tool_calls_non_streamed"),
+#undef C
+};
+#define NCOUNTER (sizeof set_counters / sizeof set_counters[0])
+
+/* Counter k of set s. */
+static uint64_t *
+set_counter(struct bm_set *s, size_t k)
+{
+	return (uint64_t *)(void *)((char *)s + set_counters[k].off);
+}
+
+static uint64_t
+set_counter_get(const struct bm_set *s, size_t k)
+{
+	return *(const uint64_t *)(const void *)((const char *)s +
+	    set_counters[k].off);
+}
+
+/* The counters the table shows in tokens.<section>, into o. */
+static void
+counters_json(cJSON *o, const struct bm_set *s, const char *section)
+{
+	size_t	 k;
+
+	for (k = 0; k < NCOUNTER; k++)
+		if (set_counters[k].section != NULL &&
+		    strcmp(set_counters[k].section, section) == 0)
+			cJSON_AddNumberToObject(o, set_counters[k].shown,
+			    (double)set_counter_get(s, k));
+}
+
 static cJSON *
 tokens_json(const struct bm_set *s)
 {
@@ -1224,31 +1295,10 @@ tokens_json(const struct bm_set *s)
 
 	cJSON_AddNumberToObject(o, "input_total", (double)s->in_tokens);
 	cJSON_AddNumberToObject(o, "output_total", (double)s->out_tokens);
-	src = cJSON_AddObjectToObject(o, "sources");
-	cJSON_AddNumberToObject(src, "usage_missing",
-	    (double)s->usage_missing);
-	cJSON_AddNumberToObject(src, "per_chunk_usage_requests",
-	    (double)s->chunk_usage_reqs);
-	cJSON_AddNumberToObject(src, "per_chunk_usage_mismatch",
-	    (double)s->chunk_usage_mismatch);
-	cJSON_AddNumberToObject(src, "chunks_exceed_usage",
-	    (double)s->chunks_exceed);
-	cJSON_AddNumberToObject(src, "multi_token_chunk_requests",
-	    (double)s->multi_token_chunks);
+	counters_json(cJSON_AddObjectToObject(o, "sources"), s, "sources");
 	cJSON_AddItemToObject(o, "prefix_cache", prefix_cache_json(s));
 	src = cJSON_AddObjectToObject(o, "deltas");
-	cJSON_AddNumberToObject(src, "content_chunks",
-	    (double)s->text_chunks);
-	cJSON_AddNumberToObject(src, "reasoning_chunks",
-	    (double)s->reasoning_chunks);
-	cJSON_AddNumberToObject(src, "tool_call_chunks",
-	    (double)s->tool_call_chunks);
-	cJSON_AddNumberToObject(src, "requests_with_reasoning",
-	    (double)s->reasoning_reqs);
-	cJSON_AddNumberToObject(src, "requests_with_tool_calls",
-	    (double)s->tool_call_reqs);
-	cJSON_AddNumberToObject(src, "tool_calls_non_streamed",
-	    (double)s->tool_calls);
+	counters_json(src, s, "deltas");
 	cJSON_AddStringToObject(src, "definition", "streamed chunks of ok "
 	    "requests by what their delta carried, each counted apart: "
 	    "content (delta.content or text), reasoning (reasoning_content "
@@ -1834,27 +1884,16 @@ bm_report_slo_met(const cJSON *r)
 
 /* ---- state export/import for merge ---- */
 
-#define COUNTERS(X) \
-	X(sent) X(ok) X(good) X(throttled) X(retries) X(waited) \
-	X(in_tokens) X(out_tokens) X(good_out_tokens) X(usage_missing) \
-	X(chunk_usage_reqs) X(chunk_usage_mismatch) X(chunks_exceed) \
-	X(multi_token_chunks) X(reused)
-/* Counters added later: optional in a saved state (0 when absent). */
-#define OPT_COUNTERS(X) \
-	X(cache_reqs) X(cache_hit_reqs) X(cached_tokens) X(cache_in_tokens) \
-	X(text_chunks) X(reasoning_chunks) X(tool_call_chunks) \
-	X(reasoning_reqs) X(tool_call_reqs) X(tool_calls)
-
 cJSON *
 bm_set_export(const struct bm_set *s)
 {
 	cJSON	*o = cJSON_CreateObject(), *h, *k;
+	size_t	 j;
 	int	 i;
 
-#define X(f) cJSON_AddNumberToObject(o, #f, (double)s->f);
-	COUNTERS(X)
-	OPT_COUNTERS(X)
-#undef X
+	for (j = 0; j < NCOUNTER; j++)
+		cJSON_AddNumberToObject(o, set_counters[j].state,
+		    (double)set_counter_get(s, j));
 	cJSON_AddNumberToObject(o, "t_first_ns", (double)s->t_first);
 	cJSON_AddNumberToObject(o, "t_last_ns", (double)s->t_last);
 	k = cJSON_AddObjectToObject(o, "by_outcome");
@@ -1873,20 +1912,20 @@ bm_set_import(struct bm_set *s, const cJSON *o, struct err *e)
 {
 	const cJSON	*h, *k, *v;
 	struct hist	*x;
+	size_t		 j;
 	int		 i;
 
 	if (!cJSON_IsObject(o))
 		return err_set(e, EXIT_USAGE, "no bench state (a report "
 		    "written by maasctl bench --save)");
-#define X(f) \
-	if (!cJSON_IsNumber(v = cJSON_GetObjectItem(o, #f))) \
-		return err_set(e, EXIT_USAGE, "bench state: missing " #f); \
-	s->f = (uint64_t)v->valuedouble;
-	COUNTERS(X)
-#undef X
-#define X(f) s->f = (uint64_t)json_num(o, #f, 0);
-	OPT_COUNTERS(X)
-#undef X
+	for (j = 0; j < NCOUNTER; j++) {
+		v = cJSON_GetObjectItem(o, set_counters[j].state);
+		if (!cJSON_IsNumber(v) && !set_counters[j].optional)
+			return err_set(e, EXIT_USAGE, "bench state: missing %s",
+			    set_counters[j].state);
+		*set_counter(s, j) = cJSON_IsNumber(v) ?
+		    (uint64_t)v->valuedouble : 0;
+	}
 	s->t_first = (int64_t)json_num(o, "t_first_ns", -1);
 	s->t_last = (int64_t)json_num(o, "t_last_ns", -1);
 	k = cJSON_GetObjectItem(o, "by_outcome");
@@ -2004,12 +2043,11 @@ bm_merge_state(struct bm *b, const cJSON *st, struct err *e)
 int
 bm_set_merge(struct bm_set *d, const struct bm_set *s, struct err *e)
 {
+	size_t	 k;
 	int	 i;
 
-#define X(f) d->f += s->f;
-	COUNTERS(X)
-	OPT_COUNTERS(X)
-#undef X
+	for (k = 0; k < NCOUNTER; k++)
+		*set_counter(d, k) += set_counter_get(s, k);
 	for (i = 0; i < LG_NCLASS; i++)
 		d->klass[i] += s->klass[i];
 	for (i = 0; i < BM_NMETRIC; i++)

@@ -43,6 +43,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "clock.h"
 #include "http_xfer.h"
 #include "term.h"
 
@@ -75,15 +76,6 @@ static pthread_mutex_t	 h1_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct h1_conn	*h1_pool[H1_POOL];
 static pthread_once_t	 h1_ssl_once = PTHREAD_ONCE_INIT;
 static pthread_once_t	 h1_strings_once = PTHREAD_ONCE_INIT;
-
-static double
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* --- URLs ------------------------------------------------------------- */
 
@@ -374,7 +366,7 @@ wait_fd(struct h1_io *io, int fd, short events, double deadline)
 			return -2;
 		ms = -1;
 		if (deadline > 0) {
-			left = deadline - mono();
+			left = deadline - clock_mono_s();
 			if (left <= 0)
 				return -1;
 			ms = (int)(left * 1000) + 1;
@@ -395,7 +387,7 @@ wait_fd(struct h1_io *io, int fd, short events, double deadline)
 static long
 ms_since(double t)
 {
-	return (long)((mono() - t) * 1000 + 0.5);
+	return (long)((clock_mono_s() - t) * 1000 + 0.5);
 }
 
 /* Fail for a timeout in the transfer phase (libcurl's wording). */
@@ -776,7 +768,7 @@ conn_open(struct h1_io *io, const char *key)
 	struct addrinfo	 hints, *res = NULL, *ai;
 	struct h1_conn	*c;
 	char		 port[8];
-	double		 t0 = mono(), deadline;
+	double		 t0 = clock_mono_s(), deadline;
 	int		 rc, oserr = 0;
 
 	deadline = t0 + x->connect_timeout;
@@ -1401,7 +1393,7 @@ h1_attempt(struct http_xfer *x, int *status)
 	*status = 0;
 	memset(&io, 0, sizeof io);
 	io.x = x;
-	io.start = mono();
+	io.start = clock_mono_s();
 	if (x->cl->timeout > 0)
 		io.deadline = io.start + x->cl->timeout;
 	key = conn_key(x);

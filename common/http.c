@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "curl_dl.h"
 #include "http.h"
 #include "http_xfer.h"
@@ -138,15 +139,6 @@ http_uniform(void)
 	s ^= s << 25;
 	s ^= s >> 27;
 	return (double)((s * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0;
-}
-
-static double
-now_mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void
@@ -549,7 +541,7 @@ http_do(const struct http_client *cl, const struct http_request *req,
 	x.resp = resp;
 	x.connect_timeout = dflt(cl->connect_timeout, 30);
 
-	start = now_mono();
+	start = clock_mono_s();
 	for (attempt = 1;; attempt++) {
 		sl_free(&resp->headers);
 		sb_reset(&resp->body);
@@ -570,7 +562,7 @@ http_do(const struct http_client *cl, const struct http_request *req,
 
 			trace_body(">", req->body, req->body_len, &traced);
 		}
-		t0 = now_mono();
+		t0 = clock_mono_s();
 		rc = use_curl ? http_curl_attempt(&x, &status) :
 		    h1_attempt(&x, &status);
 		resp->status = status;
@@ -585,7 +577,7 @@ http_do(const struct http_client *cl, const struct http_request *req,
 		if (rc == 0) {
 			term_log(TERM_LOG_HTTP, "%s %s %d in %.0f ms (attempt "
 			    "%d)", method, req->url, resp->status,
-			    (now_mono() - t0) * 1000, attempt);
+			    (clock_mono_s() - t0) * 1000, attempt);
 		} else {
 			resp->fail = x.fail != HTTP_FAIL_NONE ? x.fail :
 			    HTTP_FAIL_OTHER;
@@ -593,7 +585,7 @@ http_do(const struct http_client *cl, const struct http_request *req,
 			    xstrdup("unknown error");
 			x.reason = NULL;
 			term_log(TERM_LOG_HTTP, "%s %s failed in %.0f ms: %s",
-			    method, req->url, (now_mono() - t0) * 1000,
+			    method, req->url, (clock_mono_s() - t0) * 1000,
 			    resp->fail_reason);
 		}
 
@@ -642,7 +634,7 @@ http_do(const struct http_client *cl, const struct http_request *req,
 		sleep_for(delay, req->cancel);
 		waited += delay;
 	}
-	resp->elapsed = now_mono() - start;
+	resp->elapsed = clock_mono_s() - start;
 	if (resp->fail != HTTP_FAIL_NONE) {
 		fail_error(req, method, resp, cl, e);
 		goto out;

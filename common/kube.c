@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "itemq.h"
 #include "json.h"
 #include "kube.h"
@@ -1142,30 +1143,43 @@ write_query(struct strbuf *sb, const struct kube_write_opts *o, int apply)
 		query_add(sb, "force", "true");
 }
 
+/* method path (with its query) with obj as the JSON body, through
+ * kube_call. */
+static int
+call_json(struct kube *k, const char *method, const char *path,
+    const cJSON *obj, const struct kube_resource *res, const char *name,
+    cJSON **out, struct err *e)
+{
+	struct kreq	 r;
+	char		*body;
+	int		 ret;
+
+	body = cJSON_PrintUnformatted(obj);
+	memset(&r, 0, sizeof r);
+	r.method = method;
+	r.path = path;
+	r.content_type = "application/json";
+	r.body = body;
+	ret = kube_call(k, &r, res, name, out, e);
+	cJSON_free(body);
+	return ret;
+}
+
 int
 kube_create(struct kube *k, const struct kube_resource *res, const char *ns,
     const cJSON *obj, const struct kube_write_opts *o, cJSON **out,
     struct err *e)
 {
 	struct strbuf	 sb = STRBUF_INIT;
-	struct kreq	 r;
-	char		*path, *body;
-	const char	*name;
+	char		*path;
 	int		 ret;
 
 	path = kube_path(res, ns, NULL, NULL);
 	sb_adds(&sb, path);
 	free(path);
 	write_query(&sb, o, 0);
-	body = cJSON_PrintUnformatted(obj);
-	memset(&r, 0, sizeof r);
-	r.method = "POST";
-	r.path = sb.buf;
-	r.content_type = "application/json";
-	r.body = body;
-	name = json_str(obj, "metadata.name");
-	ret = kube_call(k, &r, res, name, out, e);
-	cJSON_free(body);
+	ret = call_json(k, "POST", sb.buf, obj, res,
+	    json_str(obj, "metadata.name"), out, e);
 	sb_free(&sb);
 	return ret;
 }
@@ -1176,9 +1190,8 @@ kube_replace(struct kube *k, const struct kube_resource *res, const char *ns,
     cJSON **out, struct err *e)
 {
 	struct strbuf	 sb = STRBUF_INIT;
-	struct kreq	 r;
 	cJSON		*copy;
-	char		*path, *body;
+	char		*path;
 	const char	*name;
 	int		 ret;
 
@@ -1198,14 +1211,7 @@ kube_replace(struct kube *k, const struct kube_resource *res, const char *ns,
 	sb_adds(&sb, path);
 	free(path);
 	write_query(&sb, o, 0);
-	body = cJSON_PrintUnformatted(copy);
-	memset(&r, 0, sizeof r);
-	r.method = "PUT";
-	r.path = sb.buf;
-	r.content_type = "application/json";
-	r.body = body;
-	ret = kube_call(k, &r, res, name, out, e);
-	cJSON_free(body);
+	ret = call_json(k, "PUT", sb.buf, copy, res, name, out, e);
 	cJSON_Delete(copy);
 	sb_free(&sb);
 	return ret;
@@ -1264,9 +1270,8 @@ kube_delete(struct kube *k, const struct kube_resource *res, const char *ns,
     struct err *e)
 {
 	struct strbuf	 sb = STRBUF_INIT;
-	struct kreq	 r;
 	cJSON		*opts;
-	char		*path, *body;
+	char		*path;
 	int		 ret;
 
 	path = kube_path(res, ns, name, NULL);
@@ -1288,14 +1293,7 @@ kube_delete(struct kube *k, const struct kube_resource *res, const char *ns,
 		cJSON_AddItemToArray(cJSON_GetObjectItem(opts, "dryRun"),
 		    cJSON_CreateString("All"));
 	}
-	body = cJSON_PrintUnformatted(opts);
-	memset(&r, 0, sizeof r);
-	r.method = "DELETE";
-	r.path = sb.buf;
-	r.content_type = "application/json";
-	r.body = body;
-	ret = kube_call(k, &r, res, name, out, e);
-	cJSON_free(body);
+	ret = call_json(k, "DELETE", sb.buf, opts, res, name, out, e);
 	cJSON_Delete(opts);
 	sb_free(&sb);
 	return ret;
@@ -1448,15 +1446,6 @@ ws_list(struct kube *k, const struct kube_resource *res, const char *ns,
 	return ret;
 }
 
-static double
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int
 kube_watch(struct kube *k, const struct kube_resource *res, const char *ns,
     const struct kube_watch_opts *o, kube_watch_fn cb, void *arg,
@@ -1470,7 +1459,7 @@ kube_watch(struct kube *k, const struct kube_resource *res, const char *ns,
 	struct err		 se = ERR_INIT;
 	struct timespec		 ts;
 	char			*base, *tmo;
-	double			 start = mono(), left, pause;
+	double			 start = clock_mono_s(), left, pause;
 	int			 ret = -1, idle = 0, rc;
 
 	if (o == NULL)
@@ -1488,7 +1477,7 @@ kube_watch(struct kube *k, const struct kube_resource *res, const char *ns,
 	while (!w.stopped) {
 		left = 0;
 		if (o->until > 0) {
-			left = o->until - (mono() - start);
+			left = o->until - (clock_mono_s() - start);
 			if (left <= 0)
 				break;
 		}
@@ -1527,7 +1516,8 @@ kube_watch(struct kube *k, const struct kube_resource *res, const char *ns,
 		}
 		if (rc != 0) {
 			/* The until deadline ends a stream as a timeout. */
-			if (o->until > 0 && mono() - start >= o->until - 0.05) {
+			if (o->until > 0 &&
+			    clock_mono_s() - start >= o->until - 0.05) {
 				err_clear(&se);
 				break;
 			}

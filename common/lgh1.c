@@ -32,6 +32,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "http_xfer.h"
 #include "lgh1.h"
 #include "rxstamp.h"
@@ -110,19 +111,10 @@ struct lgh1 {
 	char		 msg[512];
 };
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static long
 ms_since(const struct lgh1_req *r)
 {
-	return (long)((mono_ns() - r->start + 500000) / 1000000);
+	return (long)((clock_mono_ns() - r->start + 500000) / 1000000);
 }
 
 struct lgh1 *
@@ -291,7 +283,7 @@ arm_timer(struct lgh1 *t, struct lgh1_req *r, int connecting)
 		evtimer_del(r->timer);
 		return;
 	}
-	d = dl - mono_ns();
+	d = dl - clock_mono_ns();
 	if (d < 0)
 		d = 0;
 	tv.tv_sec = (time_t)(d / 1000000000LL);
@@ -378,7 +370,7 @@ attempt(struct lgh1 *t, struct lgh1_req *r, struct target *g, int pooled)
 		c->tg = g;
 		r->conn = c;
 		r->reused = 1;
-		r->t_dns = r->t_connect = mono_ns() - r->start;
+		r->t_dns = r->t_connect = clock_mono_ns() - r->start;
 		arm_timer(t, r, 0);
 		send_request(c);
 		return;
@@ -398,7 +390,7 @@ attempt(struct lgh1 *t, struct lgh1_req *r, struct target *g, int pooled)
 			return;
 		}
 	}
-	r->t_dns = mono_ns() - r->start;
+	r->t_dns = clock_mono_ns() - r->start;
 	c = xcalloc(1, sizeof *c);
 	c->t = t;
 	c->o = o;
@@ -436,7 +428,7 @@ conn_try(struct lgh1_conn *c, int err)
 		if (t->cbs.connected != NULL)
 			t->cbs.connected(c->r->arg);
 		if (connect(c->fd, c->ai->ai_addr, c->ai->ai_addrlen) == 0) {
-			c->r->t_connect = mono_ns() - c->r->start;
+			c->r->t_connect = clock_mono_ns() - c->r->start;
 			arm_timer(t, c->r, 0);
 			send_request(c);
 			return;
@@ -478,7 +470,7 @@ on_connected(struct lgh1_conn *c)
 		conn_try(c, so);
 		return;
 	}
-	c->r->t_connect = mono_ns() - c->r->start;
+	c->r->t_connect = clock_mono_ns() - c->r->start;
 	arm_timer(c->t, c->r, 0);
 	send_request(c);
 }
@@ -910,7 +902,7 @@ do_read(struct lgh1_conn *c)
 		return;
 	}
 	if (c->received == 0)
-		r->t_ttfb = mono_ns() - r->start;
+		r->t_ttfb = clock_mono_ns() - r->start;
 	c->received += (size_t)n;
 	c->len += (size_t)n;
 	if (c->t->cbs.read != NULL)
@@ -984,7 +976,7 @@ lgh1_start(struct lgh1 *t, struct lgh1_req *r)
 {
 	struct target	*g;
 
-	r->start = mono_ns();
+	r->start = clock_mono_ns();
 	r->t_dns = r->t_connect = r->t_ttfb = -1;
 	r->reused = 0;
 	r->http_version = 0;

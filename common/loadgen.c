@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "curl_dl.h"
 #include "hist.h"
 #include "http.h"
@@ -56,7 +57,8 @@ struct slot {
 	struct strbuf	 nhdr;		/* its header lines (secret) */
 	int64_t		 nrt;		/* kernel time of the bytes being
 					 * parsed (native), or -1 */
-	size_t		 keyi;		/* its API key (several keys) */
+	size_t		 keyi;		/* its API key (several keys: of
+					 * its class's when it has its own) */
 	const char	*url;		/* the URL the handle has */
 	struct sse	*sse;
 	struct oai_acc	 acc;
@@ -173,6 +175,7 @@ struct lg {
 	uint64_t	 rx_user;	/* writes stamped at the callback */
 	uint64_t	 rng;
 	size_t		 key_next;
+	size_t		*cls_key_next;	/* per class with several keys */
 	uint64_t	 connections;
 	double		 last_dispatch;
 	double		 first_measured;
@@ -187,18 +190,9 @@ struct lg {
 };
 
 static int64_t
-mono_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t
 rel_ns(const struct lg *lg)
 {
-	return mono_ns() - lg->t0;
+	return clock_mono_ns() - lg->t0;
 }
 
 /*
@@ -923,6 +917,9 @@ make_headers(struct lg *lg, const struct lg_class_cfg *cc, struct hset *h)
 	size_t			 i, k;
 	int			 stream = cc != NULL && cc->stream >= 0 ?
 				    cc->stream : c->stream;
+	int			 own = cc != NULL && cc->nkeys > 0;
+	char *const		*keys = own ? cc->keys : c->keys;
+	size_t			 nkeys = own ? cc->nkeys : c->nkeys;
 
 	if (!user_sets(c, cc, "content-type"))
 		l = curl_slist_append(l, "Content-Type: application/json");
@@ -934,18 +931,14 @@ make_headers(struct lg *lg, const struct lg_class_cfg *cc, struct hset *h)
 	h->reqid_cap = strlen(c->request_id_prefix ? c->request_id_prefix :
 	    "bench-") + 20;
 	l = hdr_slot(l, "X-Request-Id: ", h->reqid_cap, &h->reqid_hdr);
-	if (cc != NULL && cc->key != NULL) {
-		auth = xasprintf("Authorization: Bearer %s", cc->key);
+	if (nkeys == 1) {
+		auth = xasprintf("Authorization: Bearer %s", keys[0]);
 		l = curl_slist_append(l, auth);
 		xfree_secret(auth);
-	} else if (c->nkeys == 1) {
-		auth = xasprintf("Authorization: Bearer %s", c->keys[0]);
-		l = curl_slist_append(l, auth);
-		xfree_secret(auth);
-	} else if (c->nkeys > 1) {
-		for (k = 0; k < c->nkeys; k++)
-			if (strlen(c->keys[k]) > h->auth_cap)
-				h->auth_cap = strlen(c->keys[k]);
+	} else if (nkeys > 1) {
+		for (k = 0; k < nkeys; k++)
+			if (strlen(keys[k]) > h->auth_cap)
+				h->auth_cap = strlen(keys[k]);
 		l = hdr_slot(l, "Authorization: Bearer ", h->auth_cap,
 		    &h->auth_hdr);
 	}
@@ -1173,9 +1166,20 @@ slot_class(const struct lg *lg, const struct slot *s)
 	if (lg->c->cls == NULL || s->body.cls >= lg->c->ncls)
 		return NULL;
 	cc = &lg->c->cls[s->body.cls];
-	if (cc->key == NULL && cc->headers == NULL && cc->stream < 0)
+	if (cc->nkeys == 0 && cc->headers == NULL && cc->stream < 0)
 		return NULL;
 	return cc;
+}
+
+/* The API key of s's request (its class's, else the run's), or NULL. */
+static const char *
+slot_key(const struct lg *lg, const struct slot *s)
+{
+	const struct lg_class_cfg	*cc = slot_class(lg, s);
+
+	if (cc != NULL && cc->nkeys > 0)
+		return cc->keys[s->keyi];
+	return lg->c->nkeys > 0 ? lg->c->keys[s->keyi] : NULL;
 }
 
 /* Point s's libcurl handle at the header list of its request's class
@@ -1212,7 +1216,7 @@ curl_class_headers(struct lg *lg, struct slot *s)
 	if (h->auth_hdr != NULL)
 		snprintf(h->auth_hdr, strlen("Authorization: Bearer ") +
 		    h->auth_cap + 1, "Authorization: Bearer %s",
-		    c->keys[s->keyi]);
+		    slot_key(lg, s));
 }
 
 /* Whether url goes over the native HTTP/1.1 transport (lgh1.h): plain
@@ -1243,8 +1247,8 @@ url_native(struct lg *lg, const char *url)
 static void
 native_headers(struct lg *lg, struct slot *s, const char *url)
 {
-	const struct lg_config		*c = lg->c;
 	const struct lg_class_cfg	*cc = slot_class(lg, s);
+	const char			*key;
 
 	sb_reset(&s->nhdr);
 	if (cc != NULL && lg->h1_chdrs[s->body.cls] != NULL)
@@ -1253,11 +1257,8 @@ native_headers(struct lg *lg, struct slot *s, const char *url)
 	else
 		sb_add(&s->nhdr, lg->h1_hdrs, lg->h1_hdrs_len);
 	sb_addf(&s->nhdr, "X-Request-Id: %s\r\n", s->reqid);
-	if (cc != NULL && cc->key != NULL)
-		sb_addf(&s->nhdr, "Authorization: Bearer %s\r\n", cc->key);
-	else if (c->nkeys > 0)
-		sb_addf(&s->nhdr, "Authorization: Bearer %s\r\n",
-		    c->keys[s->keyi]);
+	if ((key = slot_key(lg, s)) != NULL)
+		sb_addf(&s->nhdr, "Authorization: Bearer %s\r\n", key);
 	s->nr.url = url;
 	s->nr.headers = s->nhdr.buf;
 	s->nr.headers_len = s->nhdr.len;
@@ -1331,7 +1332,11 @@ set_request_headers(struct lg *lg, struct slot *s)
 	snprintf(s->reqid, sizeof s->reqid, "%s%llu",
 	    c->request_id_prefix ? c->request_id_prefix : "bench-",
 	    (unsigned long long)s->seq);
-	s->keyi = c->nkeys > 1 ? lg->key_next++ % c->nkeys : 0;
+	if (cc != NULL && cc->nkeys > 0)
+		s->keyi = cc->nkeys > 1 ? lg->cls_key_next[s->body.cls]++ %
+		    cc->nkeys : 0;
+	else
+		s->keyi = c->nkeys > 1 ? lg->key_next++ % c->nkeys : 0;
 }
 
 /* Begin request seq (intended at `intended` ns, -1: now). */
@@ -2118,8 +2123,9 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	if (c->cls != NULL) {
 		lg.h1_chdrs = xcalloc(c->ncls, sizeof *lg.h1_chdrs);
 		lg.h1_chdrs_len = xcalloc(c->ncls, sizeof *lg.h1_chdrs_len);
+		lg.cls_key_next = xcalloc(c->ncls, sizeof *lg.cls_key_next);
 		for (i = 0; i < c->ncls; i++)
-			if (c->cls[i].key != NULL || c->cls[i].headers !=
+			if (c->cls[i].nkeys > 0 || c->cls[i].headers !=
 			    NULL || c->cls[i].stream >= 0)
 				lg.h1_chdrs[i] = native_const_headers(c,
 				    &c->cls[i], &lg.h1_chdrs_len[i]);
@@ -2166,7 +2172,7 @@ lg_run(const struct lg_config *c, struct lg_summary *sum, struct err *e)
 	}
 	/* This thread only: an in-process server is not the client. */
 	getrusage(RUSAGE_THREAD, &ru0);
-	lg.t0 = mono_ns();
+	lg.t0 = clock_mono_ns();
 	rxclock_read(&lg.clk);
 	lg.tick_due = rel_ns(&lg) + 1000000000LL;
 	evtimer_add(lg.tick_timer, &one);
@@ -2230,6 +2236,7 @@ out:
 		}
 	free(lg.h1_chdrs);
 	free(lg.h1_chdrs_len);
+	free(lg.cls_key_next);
 	free(lg.ccount);
 	/* Closes the pooled connections (on_socket_close needs the table). */
 	if (lg.multi != NULL)

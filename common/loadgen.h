@@ -104,7 +104,10 @@ struct lg_body {
 /* What a workload class sets for its own requests (--class url=, key=,
  * header=, stream=); the request URL comes with each body (lg_body.url). */
 struct lg_class_cfg {
-	const char	*key;		/* API key, or NULL: the run's keys */
+	char *const	*keys;		/* API keys, used in turn across the
+					 * class's requests, or NULL: the
+					 * run's keys */
+	size_t		 nkeys;		/* number of keys (0: the run's) */
 	const char *const *headers;	/* extra "Name: value" lines after the
 					 * run's, NULL-ended, or NULL */
 	int		 stream;	/* -1: the run's; else 0 or 1 */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "promscrape.h"
 #include "xalloc.h"
 
@@ -93,15 +94,6 @@ const char *
 ps_derived_def(enum ps_derived d)
 {
 	return (unsigned)d < PSD_NDERIVED ? derived[d].def : "";
-}
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* The known series a name (up to its '{' or blank) is, or -1. */
@@ -239,7 +231,7 @@ scrape(struct ps_scraper *ps, struct ps_sample *s, struct err *e)
 		err_wrap(e, "scraping %s", ps->url);
 		goto out;
 	}
-	s->t = mono_ns();
+	s->t = clock_mono_ns();
 	if (rs.status != 200) {
 		err_set(e, err_code_for_http(rs.status), "scraping %s: HTTP %d",
 		    ps->url, rs.status);
@@ -291,10 +283,9 @@ loop(void *arg)
 	struct timespec		 next;
 	int64_t			 t;
 
-	clock_gettime(CLOCK_MONOTONIC, &next);
+	t = clock_mono_ns();
 	for (;;) {
-		t = (int64_t)next.tv_sec * 1000000000 + next.tv_nsec +
-		    (int64_t)(ps->interval * 1e9);
+		t += (int64_t)(ps->interval * 1e9);
 		next.tv_sec = (time_t)(t / 1000000000);
 		next.tv_nsec = (long)(t % 1000000000);
 		pthread_mutex_lock(&ps->mu);

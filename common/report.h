@@ -11,6 +11,12 @@
 
 /* The terminal summary table (report_text.c). */
 char	*report_text(const cJSON *report);
+/* The requested against the server-counted input length (tokens.isl) in
+ * one line, or NULL when the report has none; the caller frees it. */
+char	*report_isl_line(const cJSON *report);
+/* The content, reasoning and tool-call delta counts (tokens.deltas) in
+ * one line, or NULL when no reasoning or tool call was seen. */
+char	*report_deltas_line(const cJSON *report);
 /* The compact one-line progress text for a live run. */
 char	*report_progress(double elapsed, long inflight, double rps,
 	    double tps, double ttft_p50_ms, double ttft_p99_ms,

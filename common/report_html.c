@@ -642,6 +642,14 @@ report_html(const cJSON *r)
 		figure_row(&sb, "prefix cache", v);
 		free(v);
 	}
+	if ((v = report_isl_line(r)) != NULL) {
+		figure_row(&sb, "isl", v);
+		free(v);
+	}
+	if ((v = report_deltas_line(r)) != NULL) {
+		figure_row(&sb, "deltas", v);
+		free(v);
+	}
 	sb_adds(&sb, "</table>\n<table><tr><th>metric</th><th>unit</th>"
 	    "<th>count</th><th>mean</th><th>p50</th><th>p99</th><th>max</th>"
 	    "<th>definition</th></tr>\n");

@@ -303,12 +303,58 @@ loop_lag_text(struct strbuf *sb, const cJSON *r)
 		    "client.bytes_parsed_per_cpu_s", 0) / 1e6);
 }
 
+/* The tokens.isl figures in one line (no name, no newline), or NULL
+ * when the report has none. */
+char *
+report_isl_line(const cJSON *r)
+{
+	struct strbuf	 sb = STRBUF_INIT;
+
+	if (json_path(r, "tokens.isl") == NULL)
+		return NULL;
+	sb_addf(&sb, "requested mean %.1f tokens, server-counted mean ",
+	    json_num(r, "tokens.isl.requested_mean", 0));
+	if (cJSON_IsNumber(json_path(r, "tokens.isl.server_mean")))
+		sb_addf(&sb, "%.1f", json_num(r, "tokens.isl.server_mean", 0));
+	else
+		sb_adds(&sb, "unknown");
+	if (json_path(r, "tokens.isl.calibration") != NULL)
+		sb_addf(&sb, " (/tokenize: %.0f overhead, %.4f per word; %.0f "
+		    "words counted %.0f)", json_num(r,
+		    "tokens.isl.calibration.overhead_tokens", 0), json_num(r,
+		    "tokens.isl.calibration.tokens_per_word", 0), json_num(r,
+		    "tokens.isl.calibration.words", 0), json_num(r,
+		    "tokens.isl.calibration.server_tokens", 0));
+	sb_addf(&sb, "; prompts: %s", json_str(r, "tokens.isl.prompts") ?
+	    json_str(r, "tokens.isl.prompts") : "");
+	return sb_detach(&sb);
+}
+
+/* The tokens.deltas counts in one line, or NULL when no request had
+ * reasoning or tool-call deltas (content alone says nothing new). */
+char *
+report_deltas_line(const cJSON *r)
+{
+	if (json_num(r, "tokens.deltas.reasoning_chunks", 0) <= 0 &&
+	    json_num(r, "tokens.deltas.tool_call_chunks", 0) <= 0 &&
+	    json_num(r, "tokens.deltas.tool_calls_non_streamed", 0) <= 0)
+		return NULL;
+	return xasprintf("%.0f content, %.0f reasoning, %.0f tool-call "
+	    "chunks; %.0f requests with reasoning, %.0f with tool calls",
+	    json_num(r, "tokens.deltas.content_chunks", 0),
+	    json_num(r, "tokens.deltas.reasoning_chunks", 0),
+	    json_num(r, "tokens.deltas.tool_call_chunks", 0),
+	    json_num(r, "tokens.deltas.requests_with_reasoning", 0),
+	    json_num(r, "tokens.deltas.requests_with_tool_calls", 0));
+}
+
 char *
 report_text(const cJSON *r)
 {
 	struct strbuf	 sb = STRBUF_INIT;
 	const cJSON	*v, *reasons, *it, *by, *errs, *cls;
 	const char	*mode = json_str(r, "load.mode");
+	char		*line;
 	int		 first;
 
 	sb_addf(&sb, "maasctl bench: %s loop", mode ? mode : "?");
@@ -384,36 +430,14 @@ report_text(const cJSON *r)
 	    json_num(r, "tokens.sources.per_chunk_usage_mismatch", 0) +
 	    json_num(r, "tokens.sources.chunks_exceed_usage", 0));
 	cache_line(&sb, "", r);
-	if (json_path(r, "tokens.isl") != NULL) {
-		sb_addf(&sb, "isl: requested mean %.1f tokens, server-counted "
-		    "mean ", json_num(r, "tokens.isl.requested_mean", 0));
-		if (cJSON_IsNumber(json_path(r, "tokens.isl.server_mean")))
-			sb_addf(&sb, "%.1f", json_num(r,
-			    "tokens.isl.server_mean", 0));
-		else
-			sb_adds(&sb, "unknown");
-		if (json_path(r, "tokens.isl.calibration") != NULL)
-			sb_addf(&sb, " (/tokenize: %.0f overhead, %.4f per "
-			    "word; %.0f words counted %.0f)", json_num(r,
-			    "tokens.isl.calibration.overhead_tokens", 0),
-			    json_num(r, "tokens.isl.calibration."
-			    "tokens_per_word", 0), json_num(r,
-			    "tokens.isl.calibration.words", 0), json_num(r,
-			    "tokens.isl.calibration.server_tokens", 0));
-		sb_addf(&sb, "; prompts: %s\n", json_str(r,
-		    "tokens.isl.prompts") ? json_str(r, "tokens.isl.prompts") :
-		    "");
+	if ((line = report_isl_line(r)) != NULL) {
+		sb_addf(&sb, "isl: %s\n", line);
+		free(line);
 	}
-	if (json_num(r, "tokens.deltas.reasoning_chunks", 0) > 0 ||
-	    json_num(r, "tokens.deltas.tool_call_chunks", 0) > 0 ||
-	    json_num(r, "tokens.deltas.tool_calls_non_streamed", 0) > 0)
-		sb_addf(&sb, "deltas: %.0f content, %.0f reasoning, %.0f "
-		    "tool-call chunks; %.0f requests with reasoning, %.0f with "
-		    "tool calls\n", json_num(r, "tokens.deltas.content_chunks",
-		    0), json_num(r, "tokens.deltas.reasoning_chunks", 0),
-		    json_num(r, "tokens.deltas.tool_call_chunks", 0),
-		    json_num(r, "tokens.deltas.requests_with_reasoning", 0),
-		    json_num(r, "tokens.deltas.requests_with_tool_calls", 0));
+	if ((line = report_deltas_line(r)) != NULL) {
+		sb_addf(&sb, "deltas: %s\n", line);
+		free(line);
+	}
 	if (json_path(r, "slo.ttft_ms") || json_path(r, "slo.tpot_ms") ||
 	    json_path(r, "slo.itl_ms") || json_path(r, "slo.e2e_ms"))
 		sb_addf(&sb, "slo: %.0f good of %.0f (%.2f%%, need %.2f%%): "

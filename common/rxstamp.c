@@ -7,18 +7,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "clock.h"
 #include "rxstamp.h"
 
 #define NS	1000000000LL
-
-int64_t
-rx_mono_ns(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
-}
 
 void
 rxclock_read(struct rxclock *c)
@@ -26,9 +18,9 @@ rxclock_read(struct rxclock *c)
 	struct timespec	 r;
 	int64_t		 m1, m2;
 
-	m1 = rx_mono_ns();
+	m1 = clock_mono_ns();
 	clock_gettime(CLOCK_REALTIME, &r);
-	m2 = rx_mono_ns();
+	m2 = clock_mono_ns();
 	/* The realtime reading sits between the two monotonic ones. */
 	c->off = (int64_t)r.tv_sec * NS + r.tv_nsec - (m1 + (m2 - m1) / 2);
 	c->at = m2;
@@ -37,7 +29,7 @@ rxclock_read(struct rxclock *c)
 void
 rxclock_update(struct rxclock *c)
 {
-	if (c->at <= 0 || rx_mono_ns() - c->at >= NS)
+	if (c->at <= 0 || clock_mono_ns() - c->at >= NS)
 		rxclock_read(c);
 }
 
@@ -57,7 +49,7 @@ rxclock_mono(const struct rxclock *c, int64_t rt_ns)
 	if (rt_ns <= 0)
 		return -1;
 	t = rt_ns - c->off;
-	now = rx_mono_ns();
+	now = clock_mono_ns();
 	if (t > now + NS / 1000 || t < now - 10 * NS)
 		return -1;
 	/* Within the offset's reading error of now. */

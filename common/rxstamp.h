@@ -19,8 +19,6 @@ struct rxclock {
 	int64_t	 at;		/* monotonic ns it was read; 0: never */
 };
 
-/* CLOCK_MONOTONIC now, ns. */
-int64_t	 rx_mono_ns(void);
 /* Read the offset now. */
 void	 rxclock_read(struct rxclock *);
 /* Read it if never read or read over a second ago. */

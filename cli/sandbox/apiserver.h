@@ -29,7 +29,12 @@ void	 store_close(struct sbx_store *);
 long long store_rv(struct sbx_store *);
 /* The oldest resourceVersion a watch may resume from. */
 long long store_oldest(struct sbx_store *);
-/* Transactions around writes; every committed write is on disk. */
+/* Transactions around writes; every committed write is on disk, except
+ * between store_lazy_sync(s, 1) and store_lazy_sync(s, 0), where commits
+ * reach the disk with the next synced commit or WAL checkpoint (for
+ * writes that can be derived again, such as the controller's status
+ * updates: a power loss may lose them, never corrupt the store). */
+void	 store_lazy_sync(struct sbx_store *, int lazy);
 int	 store_begin(struct sbx_store *, struct err *);
 int	 store_commit(struct sbx_store *, struct err *);
 void	 store_rollback(struct sbx_store *);
@@ -52,6 +57,12 @@ typedef int (*store_obj_fn)(void *arg, const char *ns, const char *name,
 	    const char *json);
 int	 store_list(struct sbx_store *, const char *grp, const char *res,
 	    const char *ns, const char *after, store_obj_fn, void *);
+/* The same objects (no continue key) with each one's resourceVersion, for
+ * callers that keep parsed objects and parse again only what changed. */
+typedef int (*store_objrv_fn)(void *arg, const char *ns, const char *name,
+	    long long rv, const char *json);
+int	 store_list_rv(struct sbx_store *, const char *grp, const char *res,
+	    const char *ns, store_objrv_fn, void *);
 /* Every object of grp/res in ns (NULL: all namespaces) as a new JSON
  * array, in key order (an empty array when s is NULL). */
 cJSON	*store_list_json(struct sbx_store *, const char *grp, const char *res,
@@ -81,7 +92,7 @@ struct sbx_req {
 	struct sbx_identity	 id;		/* who is asking */
 	int			 authed;	/* id is filled */
 	int			 tls;		/* came over HTTPS */
-	struct timespec		 start;		/* arrival time, for the log */
+	double			 start;		/* when it came (mono s) */
 	char			 peer[64];	/* "127.0.0.1:port" */
 	int			 streaming;	/* a chunked reply is open */
 	int			 status;	/* status sent */

@@ -61,9 +61,11 @@
 #include <event2/event.h>
 
 #include "apiserver.h"
+#include "clock.h"
 #include "controller.h"
 #include "duration.h"
 #include "json.h"
+#include "strmap.h"
 
 #define G_MAAS		"maas.opendatahub.io"
 #define G_KSERVE	"serving.kserve.io"
@@ -93,7 +95,12 @@
 #define LBL_PART_OF	"app.kubernetes.io/part-of"
 #define DEFAULT_DELAY	0.2
 #define BATCH_DELAY_US	5000		/* after a quiet spell */
-#define BURST_DELAY_US	50000		/* while changes keep coming */
+#define BURST_DELAY_US	50000		/* while changes keep coming, */
+#define BURST_SHARE	4		/* or this many times the last
+					 * batch's cost, so that a bulk apply
+					 * of thousands leaves the API most
+					 * of the CPU */
+#define BURST_MAX_US	500000
 #define BURST_WINDOW	0.1		/* seconds since the last batch */
 #define MAX_ROUNDS	8
 #define MAX_WINDOW	(8784.0 * 3600.0)
@@ -110,11 +117,17 @@ struct change {
 
 /* What a MaaS CR looked like when last seen: its generation and the
  * models (ns/name) it listed, to know what a change affects. */
-struct seen {
-	char		*key;		/* grp/res/ns/name */
+struct seen {				/* keyed grp/res/ns/name */
 	double		 gen;
 	long		 prio;
 	struct strlist	 models;
+};
+
+/* A dirty set: keys in the order first added, indexed so that adding
+ * one of thousands (a bulk apply) does not scan the others. */
+struct dset {
+	struct strlist	 l;
+	struct strmap	 ix;
 };
 
 /* A pending LLMInferenceService start. */
@@ -130,18 +143,20 @@ static struct {
 	int			 gw_port;
 	struct event		*batch;
 	int			 in_batch;
-	struct timespec		 last_batch;	/* when the last one ended */
+	double			 last_batch;	/* when the last one ended */
+	double			 last_cost;	/* how long it ran (s) */
 	struct change		*q;
 	size_t			 nq;
-	struct seen		*seen;
-	size_t			 nseen;
+	struct strmap		 seen;		/* key -> struct seen * */
 	struct starter		*starters;
 	/* dirty sets */
-	struct strlist		 llmis, ext, models, subs, aps, backends;
-	struct strlist		 idns, prios, kuadrant, gc;
+	struct dset		 llmis, ext, models, subs, aps, backends;
+	struct dset		 idns, prios, kuadrant, gc;
 	int			 all, gwauth, aps_all;
-	/* SpecPriorityDuplicate signatures: "ns\tprio" and its names */
-	struct strlist		 sig_key, sig_val;
+	/* SpecPriorityDuplicate signatures: "ns\tprio" -> its names */
+	struct strmap		 sigs;
+	/* model "ns/name" -> what its subscriptions' statuses show of it */
+	struct strmap		 msigs;
 } ctl;
 
 /* ------------------------------------------------------------------ */
@@ -169,14 +184,29 @@ set_has(const struct strlist *sl, const char *s)
 	return 0;
 }
 
-/* Move a set's contents out (so reconciling may dirty it again). */
-static struct strlist
-set_take(struct strlist *sl)
+static void
+dset_add(struct dset *d, const char *s)
 {
-	struct strlist	 out = *sl;
+	if (strmap_put(&d->ix, s, NULL))
+		sl_add(&d->l, s);
+}
 
-	memset(sl, 0, sizeof *sl);
+/* Move a set's keys out (so reconciling may dirty it again). */
+static struct strlist
+dset_take(struct dset *d)
+{
+	struct strlist	 out = d->l;
+
+	memset(&d->l, 0, sizeof d->l);
+	strmap_free(&d->ix);
 	return out;
+}
+
+static void
+dset_free(struct dset *d)
+{
+	sl_free(&d->l);
+	strmap_free(&d->ix);
 }
 
 static const char *
@@ -247,17 +277,19 @@ static void
 arm(void)
 {
 	struct timeval	 tv = { 0, BATCH_DELAY_US };
-	struct timespec	 now;
 	double		 since;
 
 	if (ctl.batch == NULL || ctl.in_batch ||
 	    evtimer_pending(ctl.batch, NULL))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	since = (double)(now.tv_sec - ctl.last_batch.tv_sec) +
-	    (double)(now.tv_nsec - ctl.last_batch.tv_nsec) / 1e9;
-	if (since < BURST_WINDOW)
-		tv.tv_usec = BURST_DELAY_US;
+	since = clock_mono_s() - ctl.last_batch;
+	if (since < BURST_WINDOW) {
+		tv.tv_usec = (long)(BURST_SHARE * ctl.last_cost * 1e6);
+		if (tv.tv_usec < BURST_DELAY_US)
+			tv.tv_usec = BURST_DELAY_US;
+		if (tv.tv_usec > BURST_MAX_US)
+			tv.tv_usec = BURST_MAX_US;
+	}
 	evtimer_add(ctl.batch, &tv);
 }
 
@@ -458,24 +490,32 @@ owner_ref(cJSON *m, const char *av, const char *kind, const cJSON *owner)
 static struct seen *
 seen_find(const char *key)
 {
-	size_t	 i;
+	return strmap_get(&ctl.seen, key);
+}
 
-	for (i = 0; i < ctl.nseen; i++)
-		if (strcmp(ctl.seen[i].key, key) == 0)
-			return &ctl.seen[i];
-	return NULL;
+static void
+seen_free(void *p)
+{
+	struct seen	*s = p;
+
+	sl_free(&s->models);
+	free(s);
 }
 
 static void
 seen_drop(const char *key)
 {
-	struct seen	*s = seen_find(key);
+	struct seen	*s = strmap_del(&ctl.seen, key);
 
-	if (s == NULL)
-		return;
-	free(s->key);
-	sl_free(&s->models);
-	*s = ctl.seen[--ctl.nseen];
+	if (s != NULL)
+		seen_free(s);
+}
+
+/* Forget every CR seen (start-up, shutdown). */
+static void
+seen_clear(void)
+{
+	strmap_clear(&ctl.seen, seen_free);
 }
 
 static void
@@ -513,11 +553,8 @@ seen_update(const char *key, const cJSON *obj, struct strlist *old_models,
 			return 0;
 		sl_free(&s->models);
 	} else {
-		ctl.seen = xrealloc(ctl.seen, (ctl.nseen + 1) *
-		    sizeof *ctl.seen);
-		s = &ctl.seen[ctl.nseen++];
-		memset(s, 0, sizeof *s);
-		s->key = xstrdup(key);
+		s = xcalloc(1, sizeof *s);
+		strmap_put(&ctl.seen, key, s);
 	}
 	s->gen = g;
 	s->prio = (long)json_num(obj, "spec.priority", 0);
@@ -529,15 +566,139 @@ seen_update(const char *key, const cJSON *obj, struct strlist *old_models,
 /* Snapshot: the MaaS CRs, parsed once per round */
 
 struct snap {
-	cJSON	*subs, *aps, *mrs;	/* arrays of objects */
-	int	 built;
+	cJSON		*subs, *aps, *mrs;	/* arrays of objects */
+	/* "ns/name" -> its object in the arrays above */
+	struct strmap	 subs_ix, aps_ix, mrs_ix;
+	/* "ns\tpriority" -> struct strlist *, the names of the subscriptions
+	 * with that priority in that namespace, sorted */
+	struct strmap	 prio;
+	/* model "ns/name" -> struct objv *, the subscriptions (auth
+	 * policies) listing it, in snapshot order */
+	struct strmap	 subs_by_model, aps_by_model;
+	int		 built;
+};
+
+struct objv {
+	const cJSON	**v;
+	size_t		 n;
 };
 static struct snap	 snap;
 
-static cJSON *
-list_all(const char *grp, const char *res, const char *ns)
+/*
+ * The MaaS CRs as last parsed, kept across rounds: a bulk apply of
+ * thousands makes a round every few tens of milliseconds, and parsing
+ * every object for each would cost time quadratic in their number.  An
+ * object is parsed again only when its resourceVersion moved.  The
+ * snapshot's arrays link these objects (unlinked again by snap_free).
+ */
+struct cached {
+	long long	 rv;
+	cJSON		*o;
+	unsigned	 mark;		/* the last build that listed it */
+};
+static struct {
+	struct strmap	 subs, aps, mrs;	/* "ns/name" -> struct cached */
+	unsigned	 mark;
+} cache;
+
+struct fill {
+	struct strmap	*cache;
+	cJSON		**v;		/* listed objects, in store order */
+	size_t		 n;
+};
+
+static int
+fill_cb(void *arg, const char *ns, const char *name, long long rv,
+    const char *json)
 {
-	return store_list_json(api_store(), grp, res, ns);
+	struct fill	*f = arg;
+	struct cached	*c;
+	char		*k = xasprintf("%s/%s", ns, name);
+
+	if ((c = strmap_get(f->cache, k)) == NULL) {
+		c = xcalloc(1, sizeof *c);
+		strmap_put(f->cache, k, c);
+	}
+	free(k);
+	if (c->o == NULL || c->rv != rv) {
+		cJSON_Delete(c->o);
+		c->o = cJSON_Parse(json);
+		c->rv = rv;
+	}
+	c->mark = cache.mark;
+	if (c->o != NULL) {
+		f->v = xrealloc(f->v, (f->n + 1) * sizeof *f->v);
+		f->v[f->n++] = c->o;
+	}
+	return 0;
+}
+
+static void
+cached_free(void *p)
+{
+	struct cached	*c = p;
+
+	cJSON_Delete(c->o);
+	free(c);
+}
+
+/* Forget what the last build did not list: deleted objects. */
+static void
+cache_sweep(struct strmap *m)
+{
+	struct strlist	 gone = { 0 };
+	size_t		 i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->v[i].key != NULL &&
+		    ((struct cached *)m->v[i].val)->mark != cache.mark)
+			sl_add(&gone, m->v[i].key);
+	for (i = 0; i < gone.n; i++)
+		cached_free(strmap_del(m, gone.v[i]));
+	sl_free(&gone);
+}
+
+static int tenant_ns(const char *);
+
+/* A snapshot array of the objects of grp/res, in store order; tenant:
+ * only those of reconciled tenant namespaces. */
+static cJSON *
+snap_list(const char *res, struct strmap *m, int tenant)
+{
+	struct fill	 f = { m, NULL, 0 };
+	struct strlist	 yes = { 0 }, no = { 0 };
+	cJSON		*out = cJSON_CreateArray();
+	const char	*ns;
+	size_t		 i;
+
+	store_list_rv(api_store(), G_MAAS, res, NULL, fill_cb, &f);
+	for (i = 0; i < f.n; i++) {
+		ns = md(f.v[i], "namespace");
+		if (tenant && (ns == NULL || set_has(&no, ns) ||
+		    (!set_has(&yes, ns) && !tenant_ns(ns)))) {
+			if (ns != NULL)
+				set_add(&no, ns);
+			continue;
+		}
+		if (tenant)
+			set_add(&yes, ns);
+		cJSON_AddItemToArray(out, f.v[i]);
+	}
+	free(f.v);
+	sl_free(&yes);
+	sl_free(&no);
+	return out;
+}
+
+/* Free a snapshot array, leaving its objects to the cache. */
+static void
+snap_unlink(cJSON *arr)
+{
+	if (arr == NULL)
+		return;
+	while (arr->child != NULL)
+		cJSON_DetachItemViaPointer(arr, arr->child);
+	cJSON_Delete(arr);
 }
 
 /* Is ns a tenant namespace whose MaaS CRs the controllers reconcile? */
@@ -560,38 +721,141 @@ tenant_ns(const char *ns)
 }
 
 static void
+strlist_free(void *p)
+{
+	sl_free(p);
+	free(p);
+}
+
+static void
+objv_free(void *p)
+{
+	struct objv	*ov = p;
+
+	free(ov->v);
+	free(ov);
+}
+
+static void
 snap_free(void)
 {
-	cJSON_Delete(snap.subs);
-	cJSON_Delete(snap.aps);
-	cJSON_Delete(snap.mrs);
+	snap_unlink(snap.subs);
+	snap_unlink(snap.aps);
+	snap_unlink(snap.mrs);
+	strmap_free(&snap.subs_ix);
+	strmap_free(&snap.aps_ix);
+	strmap_free(&snap.mrs_ix);
+	strmap_clear(&snap.prio, strlist_free);
+	strmap_clear(&snap.subs_by_model, objv_free);
+	strmap_clear(&snap.aps_by_model, objv_free);
 	memset(&snap, 0, sizeof snap);
 }
 
-/* Keep only the objects of reconciled tenant namespaces. */
-static cJSON *
-tenant_only(cJSON *all)
+/* Index a snapshot array by "ns/name" (the first of a key wins). */
+static void
+snap_index(cJSON *arr, struct strmap *ix)
 {
-	cJSON		*out = cJSON_CreateArray(), *o;
-	struct strlist	 yes = { 0 }, no = { 0 };
-	const char	*ns;
+	cJSON		*o;
+	const char	*ns, *name;
+	char		*k;
 
-	while ((o = cJSON_DetachItemFromArray(all, 0)) != NULL) {
+	cJSON_ArrayForEach(o, arr) {
 		ns = md(o, "namespace");
-		if (ns != NULL && !set_has(&no, ns) && (set_has(&yes, ns) ||
-		    tenant_ns(ns))) {
-			set_add(&yes, ns);
-			cJSON_AddItemToArray(out, o);
-		} else {
-			if (ns != NULL)
-				set_add(&no, ns);
-			cJSON_Delete(o);
+		if ((name = md(o, "name")) == NULL)
+			continue;
+		k = xasprintf("%s/%s", ns ? ns : "", name);
+		if (!strmap_has(ix, k))
+			strmap_put(ix, k, o);
+		free(k);
+	}
+}
+
+static char *
+prio_key(const char *ns, long prio)
+{
+	return xasprintf("%s\t%ld", ns, prio);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Group the subscriptions by namespace and priority. */
+static void
+snap_prio_groups(void)
+{
+	const cJSON	*o;
+	struct strlist	*g;
+	char		*k;
+	size_t		 i;
+
+	cJSON_ArrayForEach(o, snap.subs) {
+		k = prio_key(md(o, "namespace"),
+		    (long)json_num(o, "spec.priority", 0));
+		if ((g = strmap_get(&snap.prio, k)) == NULL) {
+			g = xcalloc(1, sizeof *g);
+			strmap_put(&snap.prio, k, g);
+		}
+		sl_add(g, md(o, "name"));
+		free(k);
+	}
+	for (i = 0; i < snap.prio.cap; i++)
+		if ((g = snap.prio.v[i].val) != NULL && g->n > 1)
+			qsort(g->v, g->n, sizeof *g->v, cmp_str);
+}
+
+/* Index the CRs of arr by the models ("ns/name") they list. */
+static void
+snap_by_model(cJSON *arr, struct strmap *ix)
+{
+	const cJSON	*o, *r;
+	struct objv	*ov;
+	char		*k;
+
+	cJSON_ArrayForEach(o, arr) {
+		cJSON_ArrayForEach(r, json_path(o, "spec.modelRefs")) {
+			const char *n = cJSON_GetStringValue(GET(r, "name"));
+			const char *s = cJSON_GetStringValue(GET(r,
+			    "namespace"));
+			if (n == NULL || s == NULL)
+				continue;
+			k = xasprintf("%s/%s", s, n);
+			if ((ov = strmap_get(ix, k)) == NULL) {
+				ov = xcalloc(1, sizeof *ov);
+				strmap_put(ix, k, ov);
+			}
+			free(k);
+			if (ov->n > 0 && ov->v[ov->n - 1] == o)
+				continue;	/* listed twice */
+			ov->v = xrealloc(ov->v, (ov->n + 1) * sizeof *ov->v);
+			ov->v[ov->n++] = o;
 		}
 	}
-	cJSON_Delete(all);
-	sl_free(&yes);
-	sl_free(&no);
-	return out;
+}
+
+/* The CRs listing model "ns/name" (an empty list when none do). */
+static struct objv
+listing(const struct strmap *ix, const char *model)
+{
+	const struct objv	*ov = strmap_get(ix, model);
+	struct objv		 none = { NULL, 0 };
+
+	return ov != NULL ? *ov : none;
+}
+
+/* The names sharing priority "ns\tprio" (sorted), or NULL. */
+static const struct strlist *
+prio_group(const char *key)
+{
+	return strmap_get(&snap.prio, key);
+}
+
+static const cJSON *
+snap_find(const struct strmap *ix, const char *key)
+{
+	return strmap_get(ix, key);
 }
 
 static void
@@ -599,39 +863,30 @@ snap_build(void)
 {
 	if (snap.built)
 		return;
-	snap.subs = tenant_only(list_all(G_MAAS, R_SUB, NULL));
-	snap.aps = tenant_only(list_all(G_MAAS, R_AP, NULL));
-	snap.mrs = list_all(G_MAAS, R_MR, NULL);
+	cache.mark++;
+	snap.subs = snap_list(R_SUB, &cache.subs, 1);
+	snap.aps = snap_list(R_AP, &cache.aps, 1);
+	snap.mrs = snap_list(R_MR, &cache.mrs, 0);
+	cache_sweep(&cache.subs);
+	cache_sweep(&cache.aps);
+	cache_sweep(&cache.mrs);
+	snap_index(snap.subs, &snap.subs_ix);
+	snap_index(snap.aps, &snap.aps_ix);
+	snap_index(snap.mrs, &snap.mrs_ix);
+	snap_prio_groups();
+	snap_by_model(snap.subs, &snap.subs_by_model);
+	snap_by_model(snap.aps, &snap.aps_by_model);
 	snap.built = 1;
-}
-
-static int
-lists_model(const cJSON *cr, const char *ns, const char *name)
-{
-	const cJSON	*r;
-
-	cJSON_ArrayForEach(r, json_path(cr, "spec.modelRefs")) {
-		const char *n = cJSON_GetStringValue(GET(r, "name"));
-		const char *s = cJSON_GetStringValue(GET(r, "namespace"));
-		if (n != NULL && s != NULL && strcmp(n, name) == 0 &&
-		    strcmp(s, ns) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 static const cJSON *
 snap_mr(const char *ns, const char *name)
 {
-	const cJSON	*o;
+	char		*k = xasprintf("%s/%s", ns, name);
+	const cJSON	*o = snap_find(&snap.mrs_ix, k);
 
-	cJSON_ArrayForEach(o, snap.mrs) {
-		const char *n = md(o, "name"), *s = md(o, "namespace");
-		if (n != NULL && s != NULL && strcmp(n, name) == 0 &&
-		    strcmp(s, ns) == 0)
-			return o;
-	}
-	return NULL;
+	free(k);
+	return o;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1193,7 +1448,7 @@ kq_cb(void *arg, const char *ns, const char *name, const char *json)
 	char	*k = xasprintf("%s\t%s\t%s", (const char *)arg, ns, name);
 
 	(void)json;
-	set_add(&ctl.kuadrant, k);
+	dset_add(&ctl.kuadrant, k);
 	free(k);
 	return 0;
 }
@@ -1359,12 +1614,6 @@ limits_invalid(const cJSON *entry)
 	return NULL;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
 trlp_reconcile(const char *key)
 {
@@ -1378,7 +1627,8 @@ trlp_reconcile(const char *key)
 	cJSON		*live, *want = NULL, *m, *l, *spec, *t, *lim, *one, *x;
 	cJSON		*route = NULL;
 	struct strbuf	 sb = STRBUF_INIT;
-	size_t		 i;
+	struct objv	 lister = listing(&snap.subs_by_model, key);
+	size_t		 i, j;
 
 	memset(&b, 0, sizeof b);
 	live = api_obj_get(G_KUADRANT, R_TRLP, ns, tname);
@@ -1393,8 +1643,9 @@ trlp_reconcile(const char *key)
 	    tname);
 	spec = cJSON_AddObjectToObject(want, "spec");
 	lim = cJSON_CreateObject();
-	cJSON_ArrayForEach(sub, snap.subs) {
+	for (j = 0; j < lister.n; j++) {
 		char *why, *lk, *pred, *sk;
+		sub = lister.v[j];
 		const char *sns = md(sub, "namespace"), *sn = md(sub, "name");
 		if ((entry = sub_entry(sub, ns, name)) == NULL)
 			continue;
@@ -1486,31 +1737,63 @@ prio_shared(const cJSON *sub)
 {
 	const char	*ns = md(sub, "namespace"), *name = md(sub, "name");
 	long		 p = (long)json_num(sub, "spec.priority", 0);
-	const cJSON	*o;
-	struct strlist	 others = { 0 };
+	const struct strlist *g;
 	struct strbuf	 sb = STRBUF_INIT;
-	size_t		 i;
-	char		*msg;
+	size_t		 i, shown = 0, others;
+	char		*k = prio_key(ns, p);
 
-	cJSON_ArrayForEach(o, snap.subs) {
-		if (strcmp(md(o, "namespace"), ns) != 0 ||
-		    strcmp(md(o, "name"), name) == 0 ||
-		    (long)json_num(o, "spec.priority", 0) != p)
-			continue;
-		sl_add(&others, md(o, "name"));
-	}
-	if (others.n == 0)
+	g = prio_group(k);
+	free(k);
+	others = g == NULL ? 0 : g->n;
+	for (i = 0; g != NULL && i < g->n; i++)
+		if (strcmp(g->v[i], name) == 0)
+			others--;
+	if (others == 0)
 		return NULL;
-	qsort(others.v, others.n, sizeof *others.v, cmp_str);
 	sb_init(&sb);
 	sb_addf(&sb, "spec.priority %ld is shared with: ", p);
-	for (i = 0; i < others.n && i < PRIO_SHOWN; i++)
-		sb_addf(&sb, "%s%s", i ? ", " : "", others.v[i]);
-	if (others.n > PRIO_SHOWN)
+	for (i = 0; i < g->n && shown < PRIO_SHOWN; i++) {
+		if (strcmp(g->v[i], name) == 0)
+			continue;
+		sb_addf(&sb, "%s%s", shown++ ? ", " : "", g->v[i]);
+	}
+	if (others > PRIO_SHOWN)
 		sb_adds(&sb, ", ...");
-	sl_free(&others);
-	msg = sb_detach(&sb);
-	return msg;
+	return sb_detach(&sb);
+}
+
+/*
+ * What a subscription's status shows of model "ns/name" beyond its own
+ * spec: whether the MaaSModelRef exists, whether its TokenRateLimitPolicy
+ * exists and is accepted, and otherwise whether its route exists and why
+ * not (sub_reconcile reads nothing else of a model).
+ */
+static char *
+model_sig(const char *key)
+{
+	const char	*slash = strchr(key, '/');
+	char		*ns = xstrndup(key, (size_t)(slash - key));
+	char		*tname = xasprintf("maas-trlp-%s", slash + 1), *sig;
+	const cJSON	*mr = snap_mr(ns, slash + 1);
+	cJSON		*trlp = NULL;
+	struct backend	 b;
+
+	memset(&b, 0, sizeof b);
+	if (mr == NULL)
+		sig = xstrdup("absent");
+	else if ((trlp = api_obj_get(G_KUADRANT, R_TRLP, ns, tname)) != NULL)
+		sig = xstrdup(cond_true(trlp, "Accepted") ? "accepted" :
+		    "not accepted");
+	else {
+		backend_resolve(mr, &b);
+		sig = b.route_exists ? xstrdup("no policy") :
+		    xasprintf("no route: %s", b.why ? b.why : "");
+	}
+	backend_free(&b);
+	cJSON_Delete(trlp);
+	free(tname);
+	free(ns);
+	return sig;
 }
 
 static void
@@ -1775,10 +2058,10 @@ mr_reconcile(const cJSON *mr)
 	size_t		 i;
 
 	backend_resolve(mr, &b);
-	cJSON_ArrayForEach(o, snap.subs)
-		nsub += lists_model(o, ns, name);
-	cJSON_ArrayForEach(o, snap.aps)
-		nap += lists_model(o, ns, name);
+	msg = xasprintf("%s/%s", ns, name);
+	nsub = (int)listing(&snap.subs_by_model, msg).n;
+	nap = (int)listing(&snap.aps_by_model, msg).n;
+	free(msg);
 	governed = nsub > 0 && nap > 0;
 	if (b.alias != NULL)
 		cJSON_ArrayForEach(o, snap.mrs) {
@@ -1940,7 +2223,7 @@ dirty_backend(const char *ns, const char *kind, const char *name)
 {
 	char	*k = xasprintf("%s\t%s\t%s", ns, kind, name);
 
-	set_add(&ctl.backends, k);
+	dset_add(&ctl.backends, k);
 	free(k);
 }
 
@@ -1949,7 +2232,7 @@ dirty_prio(const char *ns, long p)
 {
 	char	*k = xasprintf("%s\t%ld", ns, p);
 
-	set_add(&ctl.prios, k);
+	dset_add(&ctl.prios, k);
 	free(k);
 }
 
@@ -1980,18 +2263,18 @@ on_cr(const struct change *c, const char *name, const char *res)
 		goto out;
 	models_of(c->obj, &old);
 	for (i = 0; i < old.n; i++)
-		set_add(&ctl.models, old.v[i]);
+		dset_add(&ctl.models, old.v[i]);
 	if (strcmp(res, R_SUB) == 0) {
 		if (strcmp(c->type, "DELETED") != 0)
-			set_add(&ctl.subs, k);
+			dset_add(&ctl.subs, k);
 		dirty_prio(c->ns, oprio);
 		dirty_prio(c->ns, (long)json_num(c->obj, "spec.priority", 0));
 	} else if (strcmp(res, R_AP) == 0) {
 		if (strcmp(c->type, "DELETED") != 0)
-			set_add(&ctl.aps, k);
+			dset_add(&ctl.aps, k);
 	} else {
-		set_add(&ctl.models, k);
-		set_add(&ctl.idns, c->ns);
+		dset_add(&ctl.models, k);
+		dset_add(&ctl.idns, c->ns);
 	}
 out:
 	sl_free(&old);
@@ -2011,17 +2294,17 @@ intake(const struct change *c)
 		return;
 	if (deleted && uid != NULL && *c->ns != '\0') {
 		k = xasprintf("%s\t%s", c->ns, uid);
-		set_add(&ctl.gc, k);
+		dset_add(&ctl.gc, k);
 		free(k);
 	}
 	k = key2(c->ns, name);
 	if (strcmp(g, G_KSERVE) == 0 && strcmp(r, R_LLMIS) == 0) {
-		set_add(&ctl.llmis, k);
+		dset_add(&ctl.llmis, k);
 		dirty_backend(c->ns, "LLMInferenceService", name);
 	} else if ((strcmp(g, G_MAAS) == 0 || strcmp(g, G_INF) == 0) &&
 	    strcmp(r, R_EXT) == 0) {
 		char *ek = xasprintf("%s/%s", g, k);
-		set_add(&ctl.ext, ek);
+		dset_add(&ctl.ext, ek);
 		free(ek);
 		dirty_backend(c->ns, "ExternalModel", name);
 	} else if (strcmp(g, G_MAAS) == 0 && (strcmp(r, R_SUB) == 0 ||
@@ -2043,7 +2326,7 @@ intake(const struct change *c)
 		} else if (strncmp(name, "maas-", 5) == 0)
 			dirty_backend(c->ns, "ExternalModel", name + 5);
 		if (strcmp(c->type, "MODIFIED") != 0) {
-			set_add(&ctl.idns, c->ns);
+			dset_add(&ctl.idns, c->ns);
 			kuadrant_ns(c->ns);
 		}
 	} else if (strcmp(g, G_GW) == 0 && strcmp(r, "gateways") == 0) {
@@ -2053,12 +2336,12 @@ intake(const struct change *c)
 	    strcmp(r, R_AUTH) == 0)) {
 		char *pk = xasprintf("%s\t%s\t%s", r, c->ns, name);
 		if (!deleted)
-			set_add(&ctl.kuadrant, pk);
+			dset_add(&ctl.kuadrant, pk);
 		free(pk);
 		if (strcmp(r, R_TRLP) == 0 && (x = label(c->obj, LBL_MODEL)) !=
 		    NULL && label(c->obj, LBL_MODEL_NS) != NULL) {
 			char *mk = key2(label(c->obj, LBL_MODEL_NS), x);
-			set_add(&ctl.models, mk);
+			dset_add(&ctl.models, mk);
 			free(mk);
 		}
 		if (strcmp(r, R_AUTH) == 0) {
@@ -2144,14 +2427,9 @@ everything(void)
 		{ G_GW, R_ROUTE }
 	};
 	size_t		 i;
-	size_t		 j;
 
 	/* forget generations so every CR counts as changed */
-	for (j = 0; j < ctl.nseen; j++) {
-		free(ctl.seen[j].key);
-		sl_free(&ctl.seen[j].models);
-	}
-	ctl.nseen = 0;
+	seen_clear();
 	for (i = 0; i < sizeof grs / sizeof grs[0]; i++)
 		store_list(api_store(), grs[i][0], grs[i][1], NULL, NULL,
 		    all_cb, (void *)grs[i]);
@@ -2166,26 +2444,13 @@ everything(void)
 static char *
 prio_signature(const char *key)
 {
-	const char	*tab = strchr(key, '\t');
-	size_t		 nl = (size_t)(tab - key), i;
-	long		 p = strtol(tab + 1, NULL, 10);
-	const cJSON	*o;
-	struct strlist	 names = { 0 };
+	const struct strlist *g = prio_group(key);
 	struct strbuf	 sb = STRBUF_INIT;
+	size_t		 i;
 
-	cJSON_ArrayForEach(o, snap.subs) {
-		const char *ns = md(o, "namespace");
-		if (strlen(ns) != nl || strncmp(ns, key, nl) != 0 ||
-		    (long)json_num(o, "spec.priority", 0) != p)
-			continue;
-		sl_add(&names, md(o, "name"));
-	}
-	if (names.n > 1)
-		qsort(names.v, names.n, sizeof *names.v, cmp_str);
 	sb_init(&sb);
-	for (i = 0; i < names.n && i < PRIO_SHOWN + 2; i++)
-		sb_addf(&sb, "%s,", names.v[i]);
-	sl_free(&names);
+	for (i = 0; g != NULL && i < g->n && i < PRIO_SHOWN + 2; i++)
+		sb_addf(&sb, "%s,", g->v[i]);
 	return sb_detach(&sb);
 }
 
@@ -2199,7 +2464,7 @@ expand(void)
 
 	snap_build();
 	/* backends -> the models they serve */
-	l = set_take(&ctl.backends);
+	l = dset_take(&ctl.backends);
 	for (i = 0; i < l.n; i++) {
 		char *ns = xstrndup(l.v[i], strcspn(l.v[i], "\t"));
 		const char *kind = l.v[i] + strlen(ns) + 1;
@@ -2213,102 +2478,85 @@ expand(void)
 			    strncmp(mk, kind, kl) != 0 || strcmp(mn, bn) != 0)
 				continue;
 			k = key2(ns, md(o, "name"));
-			set_add(&ctl.models, k);
+			dset_add(&ctl.models, k);
 			free(k);
-			set_add(&ctl.idns, ns);
+			dset_add(&ctl.idns, ns);
 		}
 		free(ns);
 	}
 	sl_free(&l);
 	/* identity is per namespace */
-	l = set_take(&ctl.idns);
+	l = dset_take(&ctl.idns);
 	for (i = 0; i < l.n; i++)
 		cJSON_ArrayForEach(o, snap.mrs)
 			if (strcmp(md(o, "namespace"), l.v[i]) == 0) {
 				k = key2(l.v[i], md(o, "name"));
-				set_add(&ctl.models, k);
+				dset_add(&ctl.models, k);
 				free(k);
 			}
 	sl_free(&l);
 	/* priority groups whose visible membership changed */
-	l = set_take(&ctl.prios);
+	l = dset_take(&ctl.prios);
 	for (i = 0; i < l.n; i++) {
+		const struct strlist *g = prio_group(l.v[i]);
+		char *old = strmap_get(&ctl.sigs, l.v[i]), *ns;
+
 		sig = prio_signature(l.v[i]);
-		for (j = 0; j < ctl.sig_key.n; j++)
-			if (strcmp(ctl.sig_key.v[j], l.v[i]) == 0)
-				break;
-		if (j < ctl.sig_key.n && strcmp(ctl.sig_val.v[j], sig) == 0) {
+		if (old != NULL && strcmp(old, sig) == 0) {
 			free(sig);
 			continue;
 		}
-		if (j < ctl.sig_key.n) {
-			free(ctl.sig_val.v[j]);
-			ctl.sig_val.v[j] = sig;
-		} else {
-			sl_add(&ctl.sig_key, l.v[i]);
-			sl_add(&ctl.sig_val, sig);
-			free(sig);
+		free(old);
+		strmap_put(&ctl.sigs, l.v[i], sig);
+		ns = xstrndup(l.v[i], strcspn(l.v[i], "\t"));
+		for (j = 0; g != NULL && j < g->n; j++) {
+			k = key2(ns, g->v[j]);
+			dset_add(&ctl.subs, k);
+			free(k);
 		}
-		{
-			const char *tab = strchr(l.v[i], '\t');
-			size_t nl = (size_t)(tab - l.v[i]);
-			long p = strtol(tab + 1, NULL, 10);
-			cJSON_ArrayForEach(o, snap.subs) {
-				const char *ns = md(o, "namespace");
-				if (strlen(ns) != nl ||
-				    strncmp(ns, l.v[i], nl) != 0 ||
-				    (long)json_num(o, "spec.priority", 0) != p)
-					continue;
-				k = key2(ns, md(o, "name"));
-				set_add(&ctl.subs, k);
-				free(k);
-			}
-		}
+		free(ns);
 	}
 	sl_free(&l);
-	/* a model's change reaches the CRs listing it */
-	for (i = 0; i < ctl.models.n; i++) {
-		const char *slash = strchr(ctl.models.v[i], '/');
-		char *ns = xstrndup(ctl.models.v[i],
-		    (size_t)(slash - ctl.models.v[i]));
-		cJSON_ArrayForEach(o, snap.subs)
-			if (lists_model(o, ns, slash + 1)) {
+	/*
+	 * A model's change reaches the CRs listing it: every auth policy,
+	 * and the subscriptions when what their statuses show of the model
+	 * moved (a bulk apply dirties a few models thousands of times, each
+	 * time for one new subscription, which is reconciled anyway).
+	 */
+	for (i = 0; i < ctl.models.l.n; i++) {
+		const char *mkey = ctl.models.l.v[i];
+		char *msig = model_sig(mkey), *old = strmap_get(&ctl.msigs,
+		    mkey);
+		struct objv lister;
+
+		if (old == NULL || strcmp(old, msig) != 0) {
+			free(old);
+			strmap_put(&ctl.msigs, mkey, msig);
+			lister = listing(&snap.subs_by_model, mkey);
+			for (j = 0; j < lister.n; j++) {
+				o = lister.v[j];
 				k = key2(md(o, "namespace"), md(o, "name"));
-				set_add(&ctl.subs, k);
+				dset_add(&ctl.subs, k);
 				free(k);
 			}
-		cJSON_ArrayForEach(o, snap.aps)
-			if (lists_model(o, ns, slash + 1)) {
-				k = key2(md(o, "namespace"), md(o, "name"));
-				set_add(&ctl.aps, k);
-				free(k);
-			}
-		free(ns);
+		} else
+			free(msig);
+		lister = listing(&snap.aps_by_model, mkey);
+		for (j = 0; j < lister.n; j++) {
+			o = lister.v[j];
+			k = key2(md(o, "namespace"), md(o, "name"));
+			dset_add(&ctl.aps, k);
+			free(k);
+		}
 	}
 	if (ctl.aps_all) {
 		ctl.aps_all = 0;
 		cJSON_ArrayForEach(o, snap.aps) {
 			k = key2(md(o, "namespace"), md(o, "name"));
-			set_add(&ctl.aps, k);
+			dset_add(&ctl.aps, k);
 			free(k);
 		}
 	}
-}
-
-static const cJSON *
-snap_find(const cJSON *arr, const char *key)
-{
-	const cJSON	*o;
-	const char	*slash = strchr(key, '/');
-	size_t		 nl = (size_t)(slash - key);
-
-	cJSON_ArrayForEach(o, arr) {
-		const char *ns = md(o, "namespace");
-		if (strlen(ns) == nl && strncmp(ns, key, nl) == 0 &&
-		    strcmp(md(o, "name"), slash + 1) == 0)
-			return o;
-	}
-	return NULL;
 }
 
 static void
@@ -2322,15 +2570,15 @@ round_once(void)
 		ctl.all = 0;
 		everything();
 	}
-	l = set_take(&ctl.gc);
+	l = dset_take(&ctl.gc);
 	for (i = 0; i < l.n; i++)
 		gc_run(l.v[i]);
 	sl_free(&l);
-	l = set_take(&ctl.llmis);
+	l = dset_take(&ctl.llmis);
 	for (i = 0; i < l.n; i++)
 		llmis_reconcile(l.v[i]);
 	sl_free(&l);
-	l = set_take(&ctl.ext);
+	l = dset_take(&ctl.ext);
 	for (i = 0; i < l.n; i++)
 		ext_reconcile(l.v[i]);
 	sl_free(&l);
@@ -2339,7 +2587,7 @@ round_once(void)
 		gwauth_ensure();
 		legacy_cleanup();
 	}
-	l = set_take(&ctl.kuadrant);
+	l = dset_take(&ctl.kuadrant);
 	for (i = 0; i < l.n; i++) {
 		char *res = xstrndup(l.v[i], strcspn(l.v[i], "\t"));
 		const char *rest = l.v[i] + strlen(res) + 1;
@@ -2350,23 +2598,23 @@ round_once(void)
 	}
 	sl_free(&l);
 	expand();
-	l = set_take(&ctl.models);
+	l = dset_take(&ctl.models);
 	for (i = 0; i < l.n; i++)
 		trlp_reconcile(l.v[i]);
 	/* TRLP writes change what subscriptions report */
 	drain();
 	for (i = 0; i < l.n; i++)
-		if ((o = snap_find(snap.mrs, l.v[i])) != NULL)
+		if ((o = snap_find(&snap.mrs_ix, l.v[i])) != NULL)
 			mr_reconcile(o);
 	sl_free(&l);
-	l = set_take(&ctl.subs);
+	l = dset_take(&ctl.subs);
 	for (i = 0; i < l.n; i++)
-		if ((o = snap_find(snap.subs, l.v[i])) != NULL)
+		if ((o = snap_find(&snap.subs_ix, l.v[i])) != NULL)
 			sub_reconcile(o);
 	sl_free(&l);
-	l = set_take(&ctl.aps);
+	l = dset_take(&ctl.aps);
 	for (i = 0; i < l.n; i++)
-		if ((o = snap_find(snap.aps, l.v[i])) != NULL)
+		if ((o = snap_find(&snap.aps_ix, l.v[i])) != NULL)
 			ap_reconcile(o);
 	sl_free(&l);
 	snap_free();
@@ -2376,28 +2624,35 @@ static int
 pending_work(void)
 {
 	return ctl.nq > 0 || ctl.all || ctl.gwauth || ctl.aps_all ||
-	    ctl.gc.n || ctl.llmis.n || ctl.ext.n || ctl.models.n ||
-	    ctl.subs.n || ctl.aps.n || ctl.backends.n || ctl.idns.n ||
-	    ctl.prios.n || ctl.kuadrant.n;
+	    ctl.gc.l.n || ctl.llmis.l.n || ctl.ext.l.n || ctl.models.l.n ||
+	    ctl.subs.l.n || ctl.aps.l.n || ctl.backends.l.n || ctl.idns.l.n ||
+	    ctl.prios.l.n || ctl.kuadrant.l.n;
 }
 
 static void
 run_batch(evutil_socket_t fd, short what, void *arg)
 {
-	int	 i;
+	double		 t0 = clock_mono_s();
+	int		 i;
 
 	(void)fd;
 	(void)what;
 	(void)arg;
 	ctl.in_batch = 1;
+	/* What a batch writes (statuses, generated policies) is derived from
+	 * the stored specs, and derived again at start-up: one fsync per
+	 * write would make a bulk apply of thousands wait on the disk. */
+	store_lazy_sync(api_store(), 1);
 	for (i = 0; i < MAX_ROUNDS; i++) {
 		drain();
 		if (!pending_work())
 			break;
 		round_once();
 	}
+	store_lazy_sync(api_store(), 0);
 	ctl.in_batch = 0;
-	clock_gettime(CLOCK_MONOTONIC, &ctl.last_batch);
+	ctl.last_batch = clock_mono_s();
+	ctl.last_cost = ctl.last_batch - t0;
 	if (pending_work()) {
 		srv_log("component=controller msg=\"still reconciling after "
 		    "%d rounds; continuing\"", MAX_ROUNDS);
@@ -2496,23 +2751,22 @@ controller_shutdown(void)
 		cJSON_Delete(ctl.q[i].obj);
 	}
 	free(ctl.q);
-	for (i = 0; i < ctl.nseen; i++) {
-		free(ctl.seen[i].key);
-		sl_free(&ctl.seen[i].models);
-	}
-	free(ctl.seen);
-	sl_free(&ctl.llmis);
-	sl_free(&ctl.ext);
-	sl_free(&ctl.models);
-	sl_free(&ctl.subs);
-	sl_free(&ctl.aps);
-	sl_free(&ctl.backends);
-	sl_free(&ctl.idns);
-	sl_free(&ctl.prios);
-	sl_free(&ctl.kuadrant);
-	sl_free(&ctl.gc);
-	sl_free(&ctl.sig_key);
-	sl_free(&ctl.sig_val);
+	seen_clear();
+	dset_free(&ctl.llmis);
+	dset_free(&ctl.ext);
+	dset_free(&ctl.models);
+	dset_free(&ctl.subs);
+	dset_free(&ctl.aps);
+	dset_free(&ctl.backends);
+	dset_free(&ctl.idns);
+	dset_free(&ctl.prios);
+	dset_free(&ctl.kuadrant);
+	dset_free(&ctl.gc);
+	strmap_clear(&ctl.sigs, free);
 	snap_free();
+	strmap_clear(&cache.subs, cached_free);
+	strmap_clear(&cache.aps, cached_free);
+	strmap_clear(&cache.mrs, cached_free);
+	strmap_clear(&ctl.msigs, free);
 	memset(&ctl, 0, sizeof ctl);
 }

@@ -30,6 +30,7 @@
 
 #include <event2/http.h>
 
+#include "clock.h"
 #include "gw.h"
 #include "json.h"
 #include "maasapi.h"
@@ -41,7 +42,7 @@ struct gw_call {
 	struct gw_grant	 g;
 	char		*user;
 	int		 metered;	/* counts against token limits */
-	struct timespec	 start;
+	double		 start;
 };
 
 int
@@ -127,15 +128,12 @@ static void
 gw_complete(void *arg, int status, long tokens)
 {
 	struct gw_call	*call = arg;
-	struct timespec	 now;
 	double		 ms;
 	char		*model;
 
 	if (call->metered && status == 200 && tokens > 0)
 		gw_limit_add(&call->g, &call->m, call->user, tokens);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - call->start.tv_sec) * 1e3 +
-	    (now.tv_nsec - call->start.tv_nsec) / 1e6;
+	ms = (clock_mono_s() - call->start) * 1e3;
 	if (call->metered) {
 		/* Telemetry (metrics.h): the limiter's own 429 has no tokens. */
 		model = xasprintf("%s/%s", call->m.ns, call->m.name);
@@ -173,7 +171,7 @@ to_model(struct sbx_req *q, const char *ns, const char *name,
 	if (gw_authenticate(q, &id) != 0)
 		return;
 	call = xcalloc(1, sizeof *call);
-	clock_gettime(CLOCK_MONOTONIC, &call->start);
+	call->start = clock_mono_s();
 	body = json_parse(q->body, q->body_len, NULL);
 	if (ns == NULL) {
 		if (!cJSON_IsObject(body) || (model = json_str(body,

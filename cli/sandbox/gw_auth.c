@@ -29,6 +29,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "clock.h"
 #include "duration.h"
 #include "gw.h"
 #include "maasapi.h"
@@ -49,15 +50,6 @@ static const struct sbx_config	*acfg;
 static struct kcache		*cache;
 static size_t			 ncache;
 static double			 ttl = DEFAULT_TTL;
-
-static double
-mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int
 gw_auth_init(const struct sbx_config *c, struct err *e)
@@ -139,7 +131,7 @@ static const char *
 key_validate(const char *raw, struct gw_ident *id)
 {
 	unsigned char	 h[32];
-	double		 now = mono();
+	double		 now = clock_mono_s();
 	struct kcache	*k = NULL, tmp;
 	const char	*why;
 	size_t		 i;

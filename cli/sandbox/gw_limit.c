@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "gw.h"
 
 struct counter {
@@ -24,15 +25,6 @@ struct counter {
 
 static struct counter	*ctrs;
 static size_t		 nctrs, cctrs;
-
-static double
-mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The counter for rate i of g, created (or its window restarted) as
  * needed when create is set; NULL when absent. */
@@ -84,7 +76,7 @@ gw_limit_over(const struct gw_grant *g, const struct gw_model *m,
     const char *user, double *reset)
 {
 	struct counter	*c;
-	double		 now = mono(), left;
+	double		 now = clock_mono_s(), left;
 	size_t		 i;
 	int		 over = 0;
 
@@ -110,7 +102,7 @@ gw_limit_add(const struct gw_grant *g, const struct gw_model *m,
     const char *user, long tokens)
 {
 	struct counter	*c;
-	double		 now = mono();
+	double		 now = clock_mono_s();
 	size_t		 i;
 
 	if (tokens <= 0)

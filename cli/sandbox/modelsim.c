@@ -58,6 +58,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "hist.h"
 #include "json.h"
 #include "xalloc.h"
@@ -193,15 +194,6 @@ struct msim_req {
 static void	req_step(struct msim_req *);
 static void	ring_flush(struct modelsim *);
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 heap_set(struct modelsim *ms, size_t i, struct msim_slot v)
 {
@@ -285,7 +277,7 @@ tick_arm(struct modelsim *ms)
 	if (at >= ms->armed)
 		return;
 	ms->armed = at;
-	now = now_mono();
+	now = clock_mono_s();
 	d = at - now;
 	if (d <= 0) {
 		d = 0;
@@ -348,7 +340,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	ms->armed = HUGE_VAL;
 	ms->in_tick = 1;
-	now = now_mono();
+	now = clock_mono_s();
 	while (ms->nheap > 0 && ms->heap[0].deadline <= now) {
 		if (n++ == batch) {
 			ms->armed = -HUGE_VAL;
@@ -359,7 +351,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		unschedule(r);
 		req_step(r);
 		if ((n & 31) == 0)
-			now = now_mono();
+			now = clock_mono_s();
 	}
 	/* The batched token writes leave before the loop turns. */
 	ring_flush(ms);
@@ -650,7 +642,7 @@ steps(const struct msim_req *r)
 static size_t
 completion_of(const struct msim_req *r, size_t k)
 {
-	if (r->tools == NULL || k <= r->nr + r->n)
+	if (r->tools == NULL || k < r->nr + r->n)
 		return k;
 	return r->nr + r->n + msim_tools_tokens(r->tools, k - r->nr - r->n);
 }
@@ -679,7 +671,7 @@ req_release(struct msim_req *r)
 		m->nwaiting--;
 		r->ms->stats.waiting--;
 		/* Its TTFT counts from the moment it got a slot. */
-		now = now_mono();
+		now = clock_mono_s();
 		r->ms->stats.queue_time += now - next->arrived;
 		next->arrived = now;
 		admit(next);
@@ -791,7 +783,7 @@ static double
 arrival_time(struct modelsim *ms)
 {
 	struct timeval cached, wall;
-	double now = now_mono(), lag;
+	double now = clock_mono_s(), lag;
 
 	if (event_base_gettimeofday_cached(ms->base, &cached) == -1 ||
 	    gettimeofday(&wall, NULL) == -1)
@@ -1262,7 +1254,7 @@ req_step(struct msim_req *r)
 	char *body;
 	double late;
 
-	late = now_mono() - r->deadline;
+	late = clock_mono_s() - r->deadline;
 	hist_add(ms->late, late > 0 ? (uint64_t)(late * 1e9) : 0);
 	if (r->state == RQ_HEADERS) {
 		/* Slow headers: the status line goes out now, tokens later. */
@@ -1776,6 +1768,10 @@ req_new(struct modelsim *ms, struct evhttp_request *req, const char *model,
 		free(r->stop_reason);
 		r->stop_reason = NULL;
 		r->finish = "tool_calls";
+		/* max_tokens bounds the calls as it bounds text: what is
+		 * left of it after the reasoning. */
+		if (maxtok >= 0 && msim_tools_limit(tools, (size_t)maxtok))
+			r->finish = "length";
 		r->tools = tools;
 		tools = NULL;
 	}
@@ -1818,7 +1814,7 @@ modelsim_handle_cb(struct modelsim *ms, struct evhttp_request *req,
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	double arrived = arrival_time(ms), now = now_mono(), stamp;
+	double arrived = arrival_time(ms), now = clock_mono_s(), stamp;
 	struct msim_req *r;
 	struct msim_model *m;
 	int chat;

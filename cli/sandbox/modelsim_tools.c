@@ -39,6 +39,9 @@ struct msim_tools {
 	struct tcall	*calls;
 	size_t		 n;
 	size_t		 nchunks;
+	size_t		 hidden;	/* tokens of a call max_tokens cut
+					 * before its name: generated, never
+					 * streamed (usage counts them) */
 };
 
 static const char *const words[] = {
@@ -300,6 +303,48 @@ msim_tools_make(const cJSON *body, struct msim_rng *rng,
 	return 1;
 }
 
+/* Tokens a whole call costs: id, type and name, then its arguments. */
+#define CALL_HEAD	3
+
+int
+msim_tools_limit(struct msim_tools *t, size_t budget)
+{
+	struct tcall	*c;
+	size_t		 k, i, m;
+
+	for (k = 0; k < t->n; k++) {
+		c = &t->calls[k];
+		if (budget >= CALL_HEAD + c->nargs) {
+			budget -= CALL_HEAD + c->nargs;
+			continue;
+		}
+		/* Cut in this call: its head when it fits, as many argument
+		 * tokens as are left; the calls after it are never made. */
+		if (budget < CALL_HEAD) {
+			t->hidden = budget;
+			i = k;
+		} else {
+			m = budget - CALL_HEAD;
+			c->args[m > 0 ? c->pieces[m - 1].off +
+			    c->pieces[m - 1].len : 0] = '\0';
+			c->nargs = m;
+			c->nchunks = m > 0 ? m : 1;
+			i = k + 1;
+		}
+		for (k = i; k < t->n; k++) {
+			free(t->calls[k].name);
+			free(t->calls[k].args);
+			free(t->calls[k].pieces);
+		}
+		t->n = i;
+		t->nchunks = 0;
+		for (k = 0; k < t->n; k++)
+			t->nchunks += t->calls[k].nchunks;
+		return 1;
+	}
+	return 0;
+}
+
 size_t
 msim_tools_chunks(const struct msim_tools *t)
 {
@@ -330,9 +375,10 @@ msim_tools_tokens(const struct msim_tools *t, size_t n)
 		if (m > t->calls[k].nchunks)
 			m = t->calls[k].nchunks;
 		/* id, type and name, then one argument token a chunk. */
-		tok += 3 + (m < t->calls[k].nargs ? m : t->calls[k].nargs);
+		tok += CALL_HEAD + (m < t->calls[k].nargs ? m :
+		    t->calls[k].nargs);
 	}
-	return tok;
+	return n >= t->nchunks ? tok + t->hidden : tok;
 }
 
 static void

@@ -9,7 +9,8 @@
  * `delta.tool_calls` chunks, one argument token per chunk (the first
  * chunk of a call with its id, type and name), finish_reason
  * "tool_calls".  Usage counts 3 tokens per call (id, type, name) plus
- * its argument tokens.
+ * its argument tokens.  max_tokens cuts the calls where the budget ends
+ * (msim_tools_limit), finish_reason "length" as in vLLM.
  */
 #ifndef MAAS_MODELSIM_TOOLS_H
 #define MAAS_MODELSIM_TOOLS_H
@@ -32,6 +33,11 @@ struct msim_tools;
 int	 msim_tools_make(const cJSON *body, struct msim_rng *,
 	    struct msim_tools **out, char **msg, const char **param);
 void	 msim_tools_free(struct msim_tools *);
+/* Keep the calls within budget completion tokens: a call cut in its
+ * arguments keeps the argument tokens that fit (its arguments then are
+ * not whole JSON), one cut before its name and any later call are
+ * dropped (usage still counts every token of the budget); 1 when cut. */
+int	 msim_tools_limit(struct msim_tools *, size_t budget);
 /* How many stream chunks the calls take. */
 size_t	 msim_tools_chunks(const struct msim_tools *);
 /* Completion tokens carried by the first n of those chunks. */

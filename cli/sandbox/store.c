@@ -143,6 +143,14 @@ store_oldest(struct sbx_store *s)
 	return s->oldest;
 }
 
+void
+store_lazy_sync(struct sbx_store *s, int lazy)
+{
+	/* Both are valid in WAL mode; outside a transaction, never fails. */
+	sqlite3_exec(s->db, lazy ? "PRAGMA synchronous=NORMAL" :
+	    "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+}
+
 int
 store_begin(struct sbx_store *s, struct err *e)
 {
@@ -328,22 +336,23 @@ store_del(struct sbx_store *s, const char *grp, const char *res,
  * serves it and a namespace that is a prefix of another ("llm", "llm-2")
  * cannot make a page skip or repeat objects.
  */
-int
-store_list(struct sbx_store *s, const char *grp, const char *res,
-    const char *ns, const char *after, store_obj_fn fn, void *arg)
+static int
+list_query(struct sbx_store *s, const char *grp, const char *res,
+    const char *ns, const char *after, store_obj_fn fn, store_objrv_fn fnrv,
+    void *arg)
 {
 	sqlite3_stmt	*st;
 	const char	*sql, *slash;
 	char		*ans = NULL;
 	const char	*aname = "";
-	int		 n = 3;
+	int		 n = 3, stop;
 
 	if (ns != NULL)
-		sql = "SELECT ns, name, body FROM objects WHERE grp=?1 AND"
+		sql = "SELECT ns, name, body, rv FROM objects WHERE grp=?1 AND"
 		    " res=?2 AND ns=?3 AND (ns, name)>(?4, ?5)"
 		    " ORDER BY ns, name";
 	else
-		sql = "SELECT ns, name, body FROM objects WHERE grp=?1 AND"
+		sql = "SELECT ns, name, body, rv FROM objects WHERE grp=?1 AND"
 		    " res=?2 AND (ns, name)>(?4, ?5)"
 		    " ORDER BY ns, name";
 	if (after != NULL && (slash = strchr(after, '/')) != NULL) {
@@ -362,14 +371,34 @@ store_list(struct sbx_store *s, const char *grp, const char *res,
 	sqlite3_bind_text(st, 4, ans ? ans : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, aname, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
-		    (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2)) != 0)
+		const char *rns = (const char *)sqlite3_column_text(st, 0);
+		const char *rname = (const char *)sqlite3_column_text(st, 1);
+		const char *body = (const char *)sqlite3_column_text(st, 2);
+		if (fnrv != NULL)
+			stop = fnrv(arg, rns, rname, sqlite3_column_int64(st,
+			    3), body);
+		else
+			stop = fn(arg, rns, rname, body);
+		if (stop != 0)
 			break;
 	}
 	sqlite3_finalize(st);
 	free(ans);
 	return 0;
+}
+
+int
+store_list(struct sbx_store *s, const char *grp, const char *res,
+    const char *ns, const char *after, store_obj_fn fn, void *arg)
+{
+	return list_query(s, grp, res, ns, after, fn, NULL, arg);
+}
+
+int
+store_list_rv(struct sbx_store *s, const char *grp, const char *res,
+    const char *ns, store_objrv_fn fn, void *arg)
+{
+	return list_query(s, grp, res, ns, NULL, NULL, fn, arg);
 }
 
 int

@@ -58,7 +58,35 @@ gen() {
 }
 gen >"$work/subs.yaml"
 echo "sub-list: creating $N MaaSSubscriptions" >&2
+create_t0=$EPOCHREALTIME
 "$KUBECTL" create -f "$work/subs.yaml" >/dev/null
+created=$(awk -v a="$create_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+
+# Nothing is timed until the sandbox has settled: its controller has
+# reconciled all N (each has a status.phase) and the daemon is idle (its
+# CPU time grows by at most one clock tick in a second).  Timing while the
+# controller still works through the bulk create measures the two tools
+# against a server short of a CPU, not the tools.
+settle_t0=$EPOCHREALTIME
+for ((i = 0; i < 1200; i++)); do
+	phased=$("$MAASCTL" get maassubscriptions -A -o 'jsonpath={range .items[*]}{.status.phase}{"\n"}{end}' | grep -c . || true)
+	[ "$phased" -eq "$N" ] && break
+	sleep 0.5
+done
+[ "$phased" -eq "$N" ] || {
+	echo "sub-list: the controller reconciled $phased of $N subscriptions in 10 minutes" >&2
+	exit 1
+}
+ticks() { awk '{ print $14 + $15 }' "/proc/$SANDBOX_PID/stat"; }
+for ((i = 0; i < 600; i++)); do
+	a=$(ticks)
+	sleep 1
+	b=$(ticks)
+	[ $((b - a)) -le 1 ] && break
+done
+settled=$(awk -v a="$settle_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+sandbox_cpu=$(awk -v t="$(ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }')
+echo "sub-list: the sandbox settled ${settled} s after the create" >&2
 
 # Both tools must see all N before anything is timed (and warm kubectl's
 # discovery cache, as an interactive user's would be).
@@ -138,7 +166,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.001; printf "%.1f",
 wall_ratio=$(ratio "$kw_med" "$mw_med")
 rss_ratio=$(ratio "$kr_med" "$mr_med")
 cpu_ratio=$(ratio "$kc_med" "$mc_med")
-met() { awk -v r="$1" 'BEGIN { print (r >= 5) ? "yes" : "no" }'; }
+# met KUBECTL MAASCTL: "yes" when the unrounded ratio is 5 or more (4.98
+# prints as 5.0 but is not met).
+met() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.001; print (a / b >= 5) ? "yes" : "no" }'; }
 
 mkdir -p "$RESULTS"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -153,6 +183,7 @@ report=$RESULTS/sub-list-$stamp.md
 	echo "- kubectl: $("$KUBECTL" version --client 2>/dev/null | head -1)"
 	echo "- machine: $(nproc) CPUs, $(uname -srm), load average $(cut -d' ' -f1-3 /proc/loadavg); shared with other jobs, so numbers vary"
 	echo "- sandbox: HTTPS on 127.0.0.1, SQLite store, fresh state dir, $N MaaSSubscriptions (2 models, 3 limits, tokenMetadata each)"
+	echo "- settled before timing: the controller had reconciled all $N and the daemon was idle ${settled} s after \`kubectl create\` returned, which took ${created} s (daemon CPU since start, the create included: ${sandbox_cpu} s)"
 	echo "- each run: the whole process, table output to /dev/null, kubeconfig and kubectl's discovery cache warm; $REPS runs per tool, alternating"
 	echo "- measured with GNU time (\`/usr/bin/time -f '%e %M %U %S'\`): peak resident set size and CPU (user + system, every thread); wall seconds from bash's \`EPOCHREALTIME\` around each run (microseconds; GNU time's %e counts in 10 ms steps)"
 	echo
@@ -167,7 +198,7 @@ report=$RESULTS/sub-list-$stamp.md
 	printf '| (floor) kubectl, empty namespace | - | %s | - | - | %s | - |\n' "$kew_med" "$(mib "$ker_med")"
 	echo
 	echo "**Ratio (kubectl / maasctl, medians): wall ${wall_ratio}x, peak RSS ${rss_ratio}x, CPU ${cpu_ratio}x.**"
-	echo "Target at least 5x on both wall and RSS: wall $(met "$wall_ratio"), RSS $(met "$rss_ratio")."
+	echo "Target at least 5x on both wall and RSS: wall $(met "$kw_med" "$mw_med"), RSS $(met "$kr_med" "$mr_med")."
 	echo
 	echo "Both tools wait for the same server: the curl floor row is the sandbox"
 	echo "alone producing the $N objects in one request (from its SQLite store,"

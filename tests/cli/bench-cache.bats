@@ -9,9 +9,6 @@
 # Counts are exact (the cache is deterministic); timings are only compared
 # with each other.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 # m: cache of 16-token blocks; slow prefill so misses show in TTFT.

@@ -8,9 +8,6 @@
 # series second by second and `bench compare` compares each class; runs
 # without classes keep the old columns; failure paths.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 CONFIG='{"models": {

@@ -8,9 +8,6 @@
 # back from the responder's log; secrets never reach the report, the raw
 # file or errors; failure paths.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 CONFIG='{"models": {
@@ -135,6 +132,43 @@ cls() { jq -r --arg n "$1" ".classes[] | select(.name == \$n) | $2" "$3"; }
 		[ "$(grep -c '^X-Keep: yes' "$RESPONDER_LOG")" = 6 ]
 		[ "$(grep -c '^Authorization: Bearer sk-run-key' "$RESPONDER_LOG")" = 6 ]
 	done
+}
+
+@test "key=@FILE with several keys: each class's requests take its keys in turn (both transports), never shown" {
+	responder_start "$ANSWER"
+	printf '# tenant b keys\nsk-b-one\n\n  sk-b-two  \n# sk-b-commented\nsk-b-three\n\n' >"$OUT/b.keys"
+	printf 'sk-a-one\r\nsk-a-two\r\n' >"$OUT/a.keys"
+	for tr in native curl; do
+		: >"$RESPONDER_LOG"
+		run -0 --separate-stderr maasctl -v 9 bench --endpoint "http://127.0.0.1:$RESPONDER_PORT/v1" \
+		    -c 1 -n 24 --seed 3 --no-stream --transport $tr \
+		    --class "name=a,model=x,key=@$OUT/a.keys" --class "name=b,model=x,key=@$OUT/b.keys" \
+		    --raw "$OUT/raw-$tr" --save "$OUT/r-$tr.json" --format json "${LOOSE[@]}"
+		na=$(cls a .requests.ok "$OUT/r-$tr.json")
+		nb=$(cls b .requests.ok "$OUT/r-$tr.json")
+		[ "$na" -ge 3 ] && [ "$nb" -ge 4 ] && [ $((na + nb)) = 24 ]
+		# One request at a time: the log is in sending order, and each
+		# class walks its own keys round robin from its first.
+		got_a=$(grep -o '^Authorization: Bearer sk-a-[a-z]*' "$RESPONDER_LOG" | cut -d' ' -f3 | tr '\n' ' ')
+		got_b=$(grep -o '^Authorization: Bearer sk-b-[a-z]*' "$RESPONDER_LOG" | cut -d' ' -f3 | tr '\n' ' ')
+		want_a=$(for i in $(seq 0 $((na - 1))); do k=(sk-a-one sk-a-two); printf '%s ' "${k[i % 2]}"; done)
+		want_b=$(for i in $(seq 0 $((nb - 1))); do k=(sk-b-one sk-b-two sk-b-three); printf '%s ' "${k[i % 3]}"; done)
+		[ "$got_a" = "$want_a" ]
+		[ "$got_b" = "$want_b" ]
+		[ "$(grep -c '^Authorization: ' "$RESPONDER_LOG")" = 24 ]
+		! grep -q sk-b-commented "$RESPONDER_LOG"
+		# The report says how many keys a class has, never which.
+		[ "$(jq -r '.workload.classes[] | select(.name == "b") | "\(.own_key) \(.keys)"' "$OUT/r-$tr.json")" = "true 3" ]
+		[ "$(jq -r '.workload.classes[] | select(.name == "a") | .keys' "$OUT/r-$tr.json")" = 2 ]
+		[[ $output != *sk-a-* && $output != *sk-b-* ]]
+		[[ $stderr != *sk-a-* && $stderr != *sk-b-* ]]
+		! grep -q -e sk-a- -e sk-b- "$OUT/raw-$tr" "$OUT/r-$tr.json"
+	done
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -n 1 --class "name=b,key=@$OUT/blank.keys"
+	[ "$stderr" = "maasctl: bench: class b: key: cannot read $OUT/blank.keys: No such file or directory" ]
+	printf '\n   \n# none here\n\n' >"$OUT/blank.keys"
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -n 1 --class "name=b,key=@$OUT/blank.keys"
+	[ "$stderr" = "maasctl: bench: class b: key: @$OUT/blank.keys holds no key" ]
 }
 
 @test "a class whose server answers 401 fails alone; the run reports both" {

@@ -6,8 +6,6 @@
 # HTML reports, in the validity verdict (--max-loop-lag) and across
 # `bench merge`.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
 load ../helpers/bench
 
 CONFIG='{"models": {

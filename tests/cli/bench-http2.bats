@@ -5,8 +5,6 @@
 # ALPN on a TLS port, HTTP/1.1 to the simulator behind.  Tests skip with a
 # clear message where nghttpx is not installed.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
 load ../helpers/bench
 
 CONFIG='{"models": {

@@ -5,8 +5,6 @@
 # that do not match are refused with exit 2; and every stage gets its own
 # validity verdict (in a run and after a merge).
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
 load ../helpers/bench
 
 CONFIG='{"models": {

@@ -8,9 +8,6 @@
 # definitions table (BENCH-ANCHORS 2.6) and the per-token weighted
 # metrics every report carries.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 CONFIG='{"models": {

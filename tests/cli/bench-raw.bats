@@ -5,9 +5,6 @@
 # percentiles (sorted values, numpy's linear interpolation) overall and
 # per class, against the histograms of the same run; failure paths.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 CONFIG='{"models": {

@@ -6,8 +6,6 @@
 # match; and the failures (bad files, flags that also set a schedule, a
 # class that is not there, an unreachable server) with exit 2 or 6.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
 load ../helpers/bench
 
 CONFIG='{"models": {

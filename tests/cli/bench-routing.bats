@@ -6,8 +6,6 @@
 # failed.  Latency assertions only compare a delayed backend with a prompt
 # one, never with the clock.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/responder
 load ../helpers/bench
 
 setup() {

@@ -9,9 +9,6 @@
 # The simulator's phase times are its schedule's own, so prefill and
 # decode are exact; client timings are only compared loosely.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 # m: ttft 20ms, itl 5ms, two slots (a third request waits), prefix cache.

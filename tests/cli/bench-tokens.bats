@@ -7,9 +7,6 @@
 # length, and the report sets the requested ISL beside the server-counted
 # one.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 CONFIG='{"models": {
@@ -87,6 +84,62 @@ teardown() { bench_teardown; }
 	run -0 --separate-stderr maasctl bench merge --format json "$OUT/w0.json" "$OUT/w1.json"
 	[ "$(jq -r .tokens.deltas.reasoning_chunks <<<"$output")" = 12 ]
 	[ "$(jq -r .tokens.deltas.requests_with_reasoning <<<"$output")" = 4 ]
+}
+
+@test "the HTML report carries the isl and delta rows the text report has" {
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m -c 2 -n 4 \
+	    --input-tokens 12 -p "tools=$TOOLS" -p 'tool_choice="required"' \
+	    --html "$OUT/r.html" --save "$OUT/r.json" "${LOOSE[@]}"
+	isl=$(grep '^isl: ' <<<"$output")
+	deltas=$(grep '^deltas: ' <<<"$output")
+	[[ $isl == 'isl: requested mean 12.0 tokens, server-counted mean '*'; prompts: words'* ]]
+	[[ $deltas == *', 4 with tool calls' ]]
+	# The same words, one row each, in the HTML.
+	grep -qxF "<tr><th>isl</th><td>${isl#isl: }</td></tr>" "$OUT/r.html"
+	grep -qxF "<tr><th>deltas</th><td>${deltas#deltas: }</td></tr>" "$OUT/r.html"
+	[ "$(jq -r .tokens.isl.requested_mean "$OUT/r.json")" = 12 ]
+	# Content alone: no deltas row in either; the isl row stays.
+	run -0 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m -c 1 -n 2 \
+	    --html "$OUT/plain.html" "${LOOSE[@]}"
+	[[ $output != *$'\ndeltas: '* ]]
+	! grep -q '<th>deltas</th>' "$OUT/plain.html"
+	grep -q '<tr><th>isl</th><td>requested mean 32.0 tokens' "$OUT/plain.html"
+	# An HTML file that cannot be written: exit 2, one line naming it.
+	run -2 --separate-stderr maasctl bench --endpoint "$MODELSIM_URL" -m m -n 1 \
+	    --html "$OUT/nosuch/r.html" "${LOOSE[@]}"
+	[[ $stderr == "maasctl: bench: cannot write "*"$OUT/nosuch/r.html"* ]]
+	[ "$(wc -l <<<"$stderr")" = 1 ]
+}
+
+@test "merged reports carry tokens.isl: requests add up, means weighted, ratio recomputed" {
+	for k in 0 1 2; do
+		maasctl bench --endpoint "$MODELSIM_URL" -m m -c 1 -n 7 --worker "$k/3" \
+		    --input-tokens 20 -p "tools=$TOOLS" -p 'tool_choice="required"' \
+		    --save "$OUT/w$k.json" "${LOOSE[@]}" >/dev/null
+	done
+	run -0 --separate-stderr maasctl bench merge --format json "$OUT/w0.json" "$OUT/w1.json" "$OUT/w2.json"
+	m=$output
+	[ "$(jq -r .tokens.isl.requests <<<"$m")" = 7 ]
+	[ "$(jq -r .tokens.isl.server_requests <<<"$m")" = 7 ]
+	[ "$(jq -r .tokens.isl.requested_mean <<<"$m")" = 20 ]
+	[ "$(jq -r '.tokens.isl.server_mean == .metrics.input_tokens.mean' <<<"$m")" = true ]
+	[ "$(jq -r '.tokens.isl.server_to_requested == ((.tokens.isl.server_mean / 20 * 10000 | round) / 10000)' <<<"$m")" = true ]
+	[ "$(jq -r .tokens.isl.prompts "$OUT/w0.json")" = "$(jq -r .tokens.isl.prompts <<<"$m")" ]
+	# The delta counters add up across the inputs.
+	[ "$(jq -r .tokens.deltas.requests_with_tool_calls <<<"$m")" = 7 ]
+	[ "$(jq -s 'map(.tokens.deltas.tool_call_chunks) | add' "$OUT"/w?.json)" = "$(jq -r .tokens.deltas.tool_call_chunks <<<"$m")" ]
+	run -0 --separate-stderr maasctl bench merge "$OUT/w0.json" "$OUT/w1.json"
+	[[ $output == *$'\nisl: requested mean 20.0 tokens, server-counted mean '* ]]
+	# Requested means weighted by each input's requests.
+	jq '.tokens.isl.requested_mean = 40' "$OUT/w1.json" >"$OUT/w1b.json"
+	run -0 --separate-stderr maasctl bench merge --format json "$OUT/w0.json" "$OUT/w1b.json"
+	n0=$(jq -r .tokens.isl.requests "$OUT/w0.json")
+	n1=$(jq -r .tokens.isl.requests "$OUT/w1.json")
+	[ "$(jq -r .tokens.isl.requested_mean <<<"$output")" = "$(jq -n "($n0 * 20 + $n1 * 40) / ($n0 + $n1)")" ]
+	# A saved state without a required counter: exit 2, one line.
+	jq 'del(.state.all.in_tokens)' "$OUT/w0.json" >"$OUT/bad.json"
+	run -2 --separate-stderr maasctl bench merge "$OUT/bad.json" "$OUT/w1.json"
+	[ "$stderr" = "maasctl: bench merge: $OUT/bad.json: the run: bench state: missing in_tokens" ]
 }
 
 @test "--tokenize: chat prompts calibrated against /tokenize count --input-tokens server tokens" {

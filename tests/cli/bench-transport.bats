@@ -8,9 +8,6 @@
 # libcurl's wording; and the choice itself (libcurl for proxies, HTTPS
 # and --http2; usage errors for what native cannot do).
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 CONFIG='{"models": {

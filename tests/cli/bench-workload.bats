@@ -6,9 +6,6 @@
 # each with exit 2 and one clear line.  Assertions are on counts and on the
 # precomputed schedule, never on how fast this shared machine is.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 CONFIG='{"models": {

@@ -4,9 +4,6 @@
 # validity (an overloaded client is INVALID), 429 accounting and retries,
 # datasets, output formats, compare/merge, and failures with their exit
 # codes.  Timing assertions are tolerant: the machine is shared.
-load ../helpers/common
-load ../helpers/modelsim
-load ../helpers/responder
 load ../helpers/bench
 
 CONFIG='{"models": {

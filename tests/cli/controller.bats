@@ -559,6 +559,57 @@ rv() { kubectl get --raw /api/v1/namespaces | sed 's/.*"resourceVersion":"\([0-9
 	[ "$(rv)" = "$before" ]
 }
 
+# phases PREFIX: "PHASE COUNT" lines of the tenant subscriptions named
+# PREFIX*, sorted.
+phases() {
+	"$MAASCTL" get maassubscriptions -n $TNS -o 'jsonpath={range .items[*]}{.metadata.name} {.status.phase}{"\n"}{end}' |
+	    awk -v p="$1" 'index($1, p) == 1 { n[$2]++ } END { for (k in n) print k, n[k] }' | sort
+}
+
+# all_phase PREFIX N WANT: poll (30 s at most) until all N are WANT.
+all_phase() {
+	local got i
+	for ((i = 0; i < 300; i++)); do
+		got=$(phases "$1")
+		[ "$got" = "$3 $2" ] && return 0
+		sleep 0.1
+	done
+	echo "subscriptions $1*: $got, not $3 $2" >&2
+	return 1
+}
+
+@test "a bulk apply of 45 subscriptions of one model: all reconciled, long priority groups, the model arriving afterwards" {
+	local i
+	for ((i = 0; i < 45; i++)); do
+		sub_doc "$(printf '%s-s%02d' "$P" $i)" $((7000 + i % 3)) bulk=100/1m
+	done | apply
+	all_phase "$P-s" 45 Failed
+	# 15 share each priority: the condition names the first ten others
+	run -0 jp maassubscription "$P-s00" $TNS '{.status.conditions[?(@.type=="SpecPriorityDuplicate")].message}'
+	[ "$output" = "spec.priority 7000 is shared with: $P-s03, $P-s06, $P-s09, $P-s12, $P-s15, $P-s18, $P-s21, $P-s24, $P-s27, $P-s30, ..." ]
+	run -0 jp maassubscription "$P-s44" $TNS '{.status.conditions[?(@.type=="SpecPriorityDuplicate")].message}'
+	[ "$output" = "spec.priority 7002 is shared with: $P-s02, $P-s05, $P-s08, $P-s11, $P-s14, $P-s17, $P-s20, $P-s23, $P-s26, $P-s29, ..." ]
+	# the model arrives: every subscription listing it turns Active, and
+	# its one TRLP carries all 45
+	model bulk
+	all_phase "$P-s" 45 Active
+	run -0 jp tokenratelimitpolicy maas-trlp-bulk "$NS" '{.metadata.annotations.maas\.opendatahub\.io/subscriptions}'
+	[ "$(tr ',' '\n' <<<"$output" | grep -c "^$TNS/$P-s")" -eq 45 ]
+	# deleting the first 15 rebuilds it with the other 30, and the
+	# priority groups lose their first five names each
+	for ((i = 0; i < 15; i++)); do
+		printf '%s-s%02d\n' "$P" $i
+	done | xargs kubectl delete maassubscription -n $TNS >/dev/null
+	for ((i = 0; i < 300; i++)); do
+		n=$(jp tokenratelimitpolicy maas-trlp-bulk "$NS" '{.metadata.annotations.maas\.opendatahub\.io/subscriptions}' | tr ',' '\n' | grep -c "^$TNS/$P-s")
+		[ "$n" -eq 30 ] && break
+		sleep 0.1
+	done
+	[ "$n" -eq 30 ]
+	eventually "spec.priority 7000 is shared with: $P-s15, $P-s18, $P-s21, $P-s24, $P-s27, $P-s30, $P-s33, $P-s36, $P-s39" maassubscription "$P-s42" $TNS '{.status.conditions[?(@.type=="SpecPriorityDuplicate")].message}'
+	all_phase "$P-s" 30 Active
+}
+
 @test "after a restart on new ports, URLs and endpoints follow the gateway" {
 	model m
 	ap "$P-ap" m

@@ -94,11 +94,71 @@ code() { tail -n 1 <<<"$1"; }
 	# auto: over many seeds both answers happen (0..2 calls each).
 	texts=0 calls=0
 	for s in $(seq 1 24); do
-		run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":2,"seed":'"$s"',"tools":'"$TOOLS"'}'
+		run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":200,"seed":'"$s"',"tools":'"$TOOLS"'}'
 		f=$(jq -r '.choices[0].finish_reason' <<<"$(body "$output")")
 		[ "$f" = tool_calls ] && calls=$((calls + 1)) || texts=$((texts + 1))
 	done
 	[ "$calls" -gt 0 ] && [ "$texts" -gt 0 ]
+}
+
+# stream_chunks OUTPUT: the data lines of a streamed answer, one a line.
+stream_chunks() { body "$1" | sed -n 's/^data: //p' | grep -v '^\[DONE\]$'; }
+
+FORCED='"tools":'"$TOOLS"',"tool_choice":{"type":"function","function":{"name":"get_weather"}}'
+
+@test "max_tokens cuts a streamed tool call where the budget ends: finish_reason length, usage max_tokens" {
+	# The whole call first, to know its size.
+	run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"w"}],"seed":5,'"$FORCED"'}'
+	full=$(jq -r '.choices[0].message.tool_calls[0].function.arguments' <<<"$(body "$output")")
+	whole=$(jq -r .usage.completion_tokens <<<"$(body "$output")")
+	[ "$whole" -gt 8 ]
+	# Room for the head (id, type, name: 3) and 5 argument tokens.
+	run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"w"}],"seed":5,"stream":true,
+	    "max_tokens":8,"stream_options":{"include_usage":true},'"$FORCED"'}'
+	[ "$(code "$output")" = 200 ]
+	stream_chunks "$output" >"$TEST_HOME/chunks"
+	tcs=$(jq -s -c '[.[].choices[]?.delta.tool_calls // empty | .[0]]' "$TEST_HOME/chunks")
+	[ "$(jq length <<<"$tcs")" = 5 ]
+	[ "$(jq -r '.[0] | "\(.index) \(.function.name)"' <<<"$tcs")" = "0 get_weather" ]
+	args=$(jq -r 'map(.function.arguments) | join("")' <<<"$tcs")
+	[ -n "$args" ] && [ "${full#"$args"}" != "$full" ] && [ "$args" != "$full" ]
+	[ "$(jq -s -r '[.[] | select(.choices | length > 0)] | last | .choices[0].finish_reason' "$TEST_HOME/chunks")" = length ]
+	[ "$(jq -s -r '[.[] | select(.choices == [])] | last | .usage.completion_tokens' "$TEST_HOME/chunks")" = 8 ]
+	# The whole answer is cut the same way.
+	run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"w"}],"seed":5,"max_tokens":8,'"$FORCED"'}'
+	b=$(body "$output")
+	[ "$(jq -r '.choices[0].finish_reason' <<<"$b")" = length ]
+	[ "$(jq -r '.choices[0].message.tool_calls[0].function.arguments' <<<"$b")" = "$args" ]
+	[ "$(jq -r .usage.completion_tokens <<<"$b")" = 8 ]
+	# Exactly the call's size is no cut: finish_reason tool_calls.
+	run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"w"}],"seed":5,"max_tokens":'"$whole"','"$FORCED"'}'
+	b=$(body "$output")
+	[ "$(jq -r '.choices[0].finish_reason' <<<"$b")" = tool_calls ]
+	[ "$(jq -r '.choices[0].message.tool_calls[0].function.arguments' <<<"$b")" = "$full" ]
+	[ "$(jq -r .usage.completion_tokens <<<"$b")" = "$whole" ]
+}
+
+@test "max_tokens below a call's head, or spent on reasoning: no tool-call chunk, finish_reason length" {
+	run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"w"}],"seed":5,"stream":true,
+	    "max_tokens":2,"stream_options":{"include_usage":true},'"$FORCED"'}'
+	stream_chunks "$output" >"$TEST_HOME/chunks"
+	[ "$(jq -s '[.[].choices[]?.delta.tool_calls // empty] | length' "$TEST_HOME/chunks")" = 0 ]
+	[ "$(jq -s -r '[.[] | select(.choices | length > 0)] | last | .choices[0].finish_reason' "$TEST_HOME/chunks")" = length ]
+	# The 2 tokens were generated: usage counts them.
+	[ "$(jq -s -r '[.[] | select(.choices == [])] | last | .usage.completion_tokens' "$TEST_HOME/chunks")" = 2 ]
+	run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"w"}],"seed":5,"max_tokens":2,'"$FORCED"'}'
+	[ "$(jq -r '.choices[0] | "\(.finish_reason) \(.message.tool_calls | length)"' <<<"$(body "$output")")" = "length 0" ]
+	# Reasoning takes its 3 tokens first; nothing is left for the call.
+	run -0 post /v1/chat/completions '{"model":"thinker","messages":[{"role":"user","content":"w"}],"seed":5,"stream":true,
+	    "max_tokens":3,"stream_options":{"include_usage":true},'"$FORCED"'}'
+	stream_chunks "$output" >"$TEST_HOME/chunks"
+	[ "$(jq -s '[.[].choices[]?.delta.reasoning_content // empty] | length' "$TEST_HOME/chunks")" = 3 ]
+	[ "$(jq -s '[.[].choices[]?.delta.tool_calls // empty] | length' "$TEST_HOME/chunks")" = 0 ]
+	[ "$(jq -s -r '[.[] | select(.choices | length > 0)] | last | .choices[0].finish_reason' "$TEST_HOME/chunks")" = length ]
+	# max_tokens that is not a whole number of at least 1: a 400 naming it.
+	run -0 post /v1/chat/completions '{"model":"m","messages":[{"role":"user","content":"w"}],"max_tokens":0,'"$FORCED"'}'
+	[ "$(code "$output")" = 400 ]
+	[ "$(jq -r '.error | "\(.param) \(.message)"' <<<"$(body "$output")")" = "max_tokens max_tokens must be a whole number of at least 1" ]
 }
 
 @test "reasoning comes first, then the tool calls" {

@@ -1,5 +1,7 @@
-# bench.bash: the setup the `maasctl bench` suites share (needs common.bash,
-# modelsim.bash and, for bench_teardown, responder.bash).
+# bench.bash: the setup the `maasctl bench` suites share; it loads the
+# helpers they use (common.bash, modelsim.bash, responder.bash), so a suite
+# needs only:
+#	load ../helpers/bench
 #
 #   bench_setup CONFIG_JSON	common_setup, an output folder $OUT under the
 #	test home, and the model simulator started with CONFIG_JSON.
@@ -7,6 +9,10 @@
 #	common_teardown.
 #   LOOSE			validity limits loose enough for tests that
 #	check counts and reports, never how fast this shared machine is.
+
+load "${BASH_SOURCE[0]%/*}/common"
+load "${BASH_SOURCE[0]%/*}/modelsim"
+load "${BASH_SOURCE[0]%/*}/responder"
 
 LOOSE=(--max-lag 10s --max-loop-lag 10s --min-achieved 0.01 --max-cpu 100 --no-progress)
 

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 static double
 ts_sec(const struct timespec *ts)
 {
@@ -49,8 +51,8 @@ usage(const char *why)
 int
 main(int argc, char **argv)
 {
-	struct timespec dl, now;
-	double period = 0.020, *late, t;
+	struct timespec dl;
+	double period = 0.020, *late, t, now;
 	char *end;
 	long count = 500, i;
 	int poll = 0, a;
@@ -83,15 +85,15 @@ main(int argc, char **argv)
 		t = ts_sec(&dl);
 		if (poll)
 			do
-				clock_gettime(CLOCK_MONOTONIC, &now);
-			while (ts_sec(&now) < t);
+				now = clock_mono_s();
+			while (now < t);
 		else {
 			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
 			    &dl, NULL) == EINTR)
 				;
-			clock_gettime(CLOCK_MONOTONIC, &now);
+			now = clock_mono_s();
 		}
-		late[i] = ts_sec(&now) - t;
+		late[i] = now - t;
 	}
 	qsort(late, (size_t)count, sizeof(*late), cmp_double);
 	printf("%s period %g ms n %ld late p50 %.3f p99 %.3f max %.3f ms\n",

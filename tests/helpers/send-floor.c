@@ -45,16 +45,9 @@
 
 #include <liburing.h>
 
+#include "clock.h"
+
 #define CHUNK	158
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double
 cpu_seconds(void)
@@ -213,9 +206,9 @@ main(int argc, char **argv)
 	iov[1].iov_len = 140;
 	iov[2].iov_base = chunk + 144;
 	iov[2].iov_len = CHUNK - 144;
-	t0 = now();
+	t0 = clock_mono_s();
 	c0 = cpu_seconds();
-	while (now() - t0 < secs) {
+	while (clock_mono_s() - t0 < secs) {
 		if (!batched) {
 			for (i = 0; i < n; i++)
 				if (writev(srv[i], iov, 3) > 0)
@@ -240,7 +233,7 @@ main(int argc, char **argv)
 		io_uring_cq_advance(&ring, seen);
 	}
 	c1 = cpu_seconds();
-	t1 = now();
+	t1 = clock_mono_s();
 	for (i = 0; i < n; i++)
 		close(srv[i]);
 	free(cli);

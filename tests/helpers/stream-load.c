@@ -57,6 +57,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "rxstamp.h"
 
 /* One stream. */
@@ -92,15 +93,6 @@ static int			 lag;		/* --lag */
 static struct rxclock		 rxclk;		/* REALTIME -> MONOTONIC */
 static curl_socket_t		 cur_fd = -1;	/* being read (--lag) */
 static double			 cur_rx;	/* its receive time, 0 none */
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The kernel's receive time (monotonic s) of the oldest unread byte on
  * fd, or 0. */
@@ -149,7 +141,7 @@ on_start(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	due = now() - t_start;
+	due = clock_mono_s() - t_start;
 	while (started < total && (ramp <= 0 || starts[started] <= due))
 		curl_multi_add_handle(multi, xs[started++].easy);
 	if (started < total) {
@@ -311,12 +303,12 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 			event_priority_set(x->sk->ev, 1);
 	}
 	if (lag && cur_rx > 0 && cur_fd == x->fd) {
-		l = now() - cur_rx;
+		l = clock_mono_s() - cur_rx;
 		if (x->lag_first < 0)
 			x->lag_first = l;
 	}
 	if (has_token(x, buf, len)) {
-		t = now();
+		t = clock_mono_s();
 		if (l >= 0)
 			push(&x->lags, &x->nlags, &x->lcap, l);
 		if (x->last > 0)
@@ -430,7 +422,7 @@ main(int argc, char **argv)
 	}
 	running = total = n;
 	starter = evtimer_new(base, on_start, NULL);
-	t_start = now();
+	t_start = clock_mono_s();
 	on_start(-1, 0, NULL);
 	if (poll)
 		while (!finished &&
@@ -438,7 +430,7 @@ main(int argc, char **argv)
 			;
 	else
 		event_base_dispatch(base);
-	wall = now() - t_start;
+	wall = clock_mono_s() - t_start;
 	if (cpu_file != NULL && getrusage(RUSAGE_SELF, &ru) == 0 &&
 	    (cf = fopen(cpu_file, "w")) != NULL) {
 		fprintf(cf, "cpu %.3f\nwall %.3f\n",

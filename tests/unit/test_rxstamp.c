@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rxstamp.h"
 #include "tap.h"
 
@@ -40,11 +41,11 @@ TEST(clock)
 
 	rxclock_update(&c);
 	ok(c.at > 0, "the offset is read on first use");
-	now = rx_mono_ns();
+	now = clock_mono_ns();
 	rt = now + c.off;
 	ok(llabs(rxclock_mono(&c, rt) - now) < NS / 1000,
 	    "a realtime instant maps back onto its monotonic one");
-	ok(rxclock_mono(&c, rt + 500000) <= rx_mono_ns(),
+	ok(rxclock_mono(&c, rt + 500000) <= clock_mono_ns(),
 	    "up to 1 ms ahead (the offset's error) is taken as now");
 	is_int(rxclock_mono(&c, rt + 5 * NS / 1000), -1,
 	    "over 1 ms in the future is refused");
@@ -68,10 +69,10 @@ TEST(socket)
 	rxclock_read(&c);
 	is_int(rxstamp_peek(&c, srv), -1, "nothing received: no stamp");
 	ok(rxstamp_enable(srv) == 0, "SO_TIMESTAMPNS enabled");
-	before = rx_mono_ns();
+	before = clock_mono_ns();
 	ok(write(cli, "hello", 5) == 5, "client sends");
 	usleep(20000);
-	after = rx_mono_ns();
+	after = clock_mono_ns();
 	t = rxstamp_peek(&c, srv);
 	ok(t >= before - NS / 1000 && t <= after,
 	    "peeked receive time lies between send and now (%lld in "
