@@ -23,6 +23,7 @@
 #include "output.h"
 #include "resource.h"
 #include "target.h"
+#include "term.h"
 #include "wait.h"
 #include "xalloc.h"
 #include "yaml.h"
@@ -288,20 +289,18 @@ gateway_ref(void)
 	return r;
 }
 
-/* Step 1: the gateway ref (and tiers annotation) on the LLMIS. */
+/* The ops that put the gateway ref (and tiers annotation) on isvc, after
+ * its resourceVersion test; how many there are besides the test. */
 static int
-publish_backend(struct pub *p, const cJSON *isvc, struct err *e)
+backend_ops(struct pub *p, const cJSON *isvc, cJSON *ops, struct err *e)
 {
-	cJSON		*ops, *v;
+	cJSON		*v;
 	char		*tv = NULL;
 	const char	*cur;
 	struct strbuf	 path = STRBUF_INIT;
-	int		 ret = -1, n;
+	int		 n = 0;
 
-	ops = cJSON_CreateArray();
-	add_op(ops, "test", "/metadata/resourceVersion",
-	    cJSON_CreateString(json_str(isvc, "metadata.resourceVersion")));
-	n = 1;
+	(void)p;
 	if (gateway_ref_index(isvc) < 0) {
 		if (json_path(isvc, "spec.router.gateway.refs") != NULL) {
 			add_op(ops, "add", "/spec/router/gateway/refs/-",
@@ -327,7 +326,7 @@ publish_backend(struct pub *p, const cJSON *isvc, struct err *e)
 	}
 	if (P.tiers != NULL) {
 		if ((tv = tiers_value(e)) == NULL)
-			goto out;
+			return -1;
 		cur = json_str(isvc, "metadata.annotations."
 		    "alpha\\.maas\\.opendatahub\\.io/tiers");
 		if (cur == NULL || strcmp(cur, tv) != 0) {
@@ -341,23 +340,98 @@ publish_backend(struct pub *p, const cJSON *isvc, struct err *e)
 			n++;
 		}
 	}
-	if (n == 1) {
-		report(p, &p->backend, p->model, "unchanged");
-		ret = 0;
-		goto out;
-	}
-	if (do_patch(p, &p->backend, p->ns, p->model, ops, e) != 0) {
-		err_wrap(e, "publish: adding the %s ref to %s %s/%s",
-		    GATEWAY_NAME, p->backend.kind, p->ns, p->model);
-		goto out;
-	}
-	report(p, &p->backend, p->model, "patched");
-	ret = 0;
-out:
 	sb_free(&path);
 	free(tv);
-	cJSON_Delete(ops);
-	return ret;
+	return n;
+}
+
+/* The ops that take the gateway ref off isvc; how many (0 or 1). */
+static int
+unref_ops(struct pub *p, const cJSON *isvc, cJSON *ops, struct err *e)
+{
+	char	*path;
+	int	 idx = gateway_ref_index(isvc);
+
+	(void)p;
+	(void)e;
+	if (idx < 0)
+		return 0;
+	path = xasprintf("/spec/router/gateway/refs/%d", idx);
+	add_op(ops, "remove", path, NULL);
+	free(path);
+	return 1;
+}
+
+#define GUARD_TRIES	5
+
+/*
+ * Patch the backend with the ops build() makes from *isvc, behind a test
+ * of its resourceVersion as the seed scripts do.  The controller writes
+ * the object (its status) at any moment, so when the patch fails and the
+ * object has moved on meanwhile, read it again into *isvc and build the
+ * ops anew (client-go's RetryOnConflict), up to GUARD_TRIES times.
+ * 1 when patched, 0 when nothing was to change, -1 when the patch
+ * failed, -2 when build() did.
+ */
+static int
+guarded_patch(struct pub *p, cJSON **isvc,
+    int (*build)(struct pub *, const cJSON *, cJSON *, struct err *),
+    struct err *e)
+{
+	struct err	 e2 = ERR_INIT;
+	cJSON		*ops, *cur;
+	const char	*rv, *nrv;
+	int		 n, tries;
+
+	for (tries = 1; ; tries++) {
+		ops = cJSON_CreateArray();
+		rv = json_str(*isvc, "metadata.resourceVersion");
+		add_op(ops, "test", "/metadata/resourceVersion",
+		    cJSON_CreateString(rv != NULL ? rv : ""));
+		if ((n = build(p, *isvc, ops, e)) < 0)
+			n = -2;
+		else if (n > 0 && do_patch(p, &p->backend, p->ns, p->model,
+		    ops, e) != 0)
+			n = -1;
+		cJSON_Delete(ops);
+		if (n != -1)
+			return n > 0 ? 1 : n;
+		if (tries >= GUARD_TRIES || kube_get(p->k, &p->backend,
+		    p->ns, p->model, &cur, &e2) != 0)
+			break;
+		nrv = json_str(cur, "metadata.resourceVersion");
+		if (rv == NULL || nrv == NULL || strcmp(rv, nrv) == 0) {
+			cJSON_Delete(cur);
+			break;
+		}
+		term_log(TERM_LOG_INFO, "%s %s/%s changed (resourceVersion "
+		    "%s, now %s): patching again", p->backend.kind, p->ns,
+		    p->model, rv, nrv);
+		err_clear(e);
+		cJSON_Delete(*isvc);
+		*isvc = cur;
+	}
+	err_clear(&e2);
+	return -1;
+}
+
+/* Step 1: the gateway ref (and tiers annotation) on the LLMIS. */
+static int
+publish_backend(struct pub *p, cJSON **isvc, struct err *e)
+{
+	switch (guarded_patch(p, isvc, backend_ops, e)) {
+	case 0:
+		report(p, &p->backend, p->model, "unchanged");
+		return 0;
+	case 1:
+		report(p, &p->backend, p->model, "patched");
+		return 0;
+	case -2:
+		return -1;
+	}
+	err_wrap(e, "publish: adding the %s ref to %s %s/%s", GATEWAY_NAME,
+	    p->backend.kind, p->ns, p->model);
+	return -1;
 }
 
 /* Create obj, or (exists) replace it with the changes made to cur. */
@@ -946,7 +1020,7 @@ publish_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	gov_sub = P.limits.n > 0 || P.subscription != NULL;
 	if (preflight(&p, gov_ap, gov_sub, e) != 0)
 		goto out;
-	if (!P.external && publish_backend(&p, isvc, e) != 0)
+	if (!P.external && publish_backend(&p, &isvc, e) != 0)
 		goto out;
 	if (publish_modelref(&p, e) != 0)
 		goto out;
@@ -1096,9 +1170,8 @@ unpublish_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	struct err		 e2 = ERR_INIT;
 	struct wait_item	 it;
 	struct wait_cond	 gone;
-	cJSON			*isvc = NULL, *ops, *mr = NULL;
-	char			*path;
-	int			 ret = -1, idx, had_mr = 0;
+	cJSON			*isvc = NULL, *mr = NULL;
+	int			 ret = -1, rc, had_mr = 0;
 	size_t			 i;
 
 	(void)argc;
@@ -1130,23 +1203,10 @@ unpublish_run(struct ctx *ctx, int argc, char **argv, struct err *e)
 	/* The gateway ref. */
 	if (!P.external && !P.keep_gateway) {
 		if (kube_get(p.k, &p.backend, p.ns, p.model, &isvc, &e2) == 0) {
-			if ((idx = gateway_ref_index(isvc)) >= 0) {
-				ops = cJSON_CreateArray();
-				add_op(ops, "test", "/metadata/resourceVersion",
-				    cJSON_CreateString(json_str(isvc,
-				    "metadata.resourceVersion")));
-				path = xasprintf("/spec/router/gateway/refs/%d",
-				    idx);
-				add_op(ops, "remove", path, NULL);
-				free(path);
-				ret = do_patch(&p, &p.backend, p.ns, p.model,
-				    ops, e);
-				cJSON_Delete(ops);
-				if (ret != 0)
-					goto out;
-				ret = -1;
+			if ((rc = guarded_patch(&p, &isvc, unref_ops, e)) < 0)
+				goto out;
+			if (rc > 0)
 				report(&p, &p.backend, p.model, "patched");
-			}
 		} else if (e2.code != EXIT_NOTFOUND) {
 			err_move(e, &e2);
 			goto out;

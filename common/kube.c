@@ -279,9 +279,15 @@ invalid_error(int status, const cJSON *st, struct err *e)
 	int		 n;
 
 	details = cJSON_GetObjectItemCaseSensitive(st, "details");
-	if (!cJSON_IsObject(details))
+	if (!cJSON_IsObject(details)) {
+		/* kubectl: the server's message, when there is one. */
+		msg = json_str(st, "message");
+		if (msg != NULL && *msg != '\0')
+			return err_set_raw(e, err_code_for_http(status),
+			    "The request is invalid: %s", msg);
 		return err_set_raw(e, err_code_for_http(status),
 		    "The request is invalid");
+	}
 	kind = json_str(details, "kind");
 	name = json_str(details, "name");
 	if ((kind != NULL && *kind != '\0') || (name != NULL && *name != '\0'))
