@@ -4,7 +4,9 @@
  * this one parses each (json_parse) and hands it to the callback, in
  * order, so reading and decrypting the next bytes and parsing the last
  * ones go on at once.  At most ITEMQ_MAX bytes wait in the queue: the
- * reader waits for room, and memory stays that of a few batches.
+ * reader waits for room, and memory stays that of a few batches.  Each
+ * tree is parsed into the thread's arena (json_arena.h) and dropped with
+ * it once the callback has seen it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 #include "itemq.h"
 #include "json.h"
+#include "json_arena.h"
 #include "xalloc.h"
 
 #define ITEMQ_BATCH	(32 * 1024)	/* bytes of items handed over at once */
@@ -40,6 +43,7 @@ struct itemq {
 	struct err	 err;
 	itemq_fn	 fn;
 	void		*arg;
+	struct json_arena arena;	/* the tree being handed over */
 };
 
 static struct batch *
@@ -80,7 +84,11 @@ batch_run(struct itemq *q, struct batch *b)
 		memcpy(&len, p, sizeof len);
 		memcpy(&index, p + sizeof len, sizeof index);
 		p += 2 * sizeof len;
-		if ((it = json_parse(p, len, &e)) == NULL) {
+		json_arena_use(&q->arena);
+		it = json_parse(p, len, &e);
+		json_arena_use(NULL);
+		if (it == NULL) {
+			json_arena_reset(&q->arena);
 			err_wrap(&e, "item %zu", index);
 			err_wrap(&e, "decoding the reply to GET %s", b->path);
 			pthread_mutex_lock(&q->mu);
@@ -90,7 +98,7 @@ batch_run(struct itemq *q, struct batch *b)
 			return;
 		}
 		rc = q->fn(q->arg, it);
-		cJSON_Delete(it);
+		json_arena_reset(&q->arena);	/* it, all at once */
 		if (rc != 0) {
 			pthread_mutex_lock(&q->mu);
 			q->stopped = 1;
@@ -138,6 +146,7 @@ itemq_start(itemq_fn fn, void *arg)
 
 	q->fn = fn;
 	q->arg = arg;
+	json_arena_hooks();	/* before the thread: none is inside cJSON */
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->work, NULL);
 	pthread_cond_init(&q->room, NULL);
@@ -237,6 +246,7 @@ itemq_finish(struct itemq *q, int discard, struct err *e)
 		q->spare = b->next;
 		batch_free(b);
 	}
+	json_arena_free(&q->arena);
 	pthread_cond_destroy(&q->room);
 	pthread_cond_destroy(&q->work);
 	pthread_mutex_destroy(&q->mu);

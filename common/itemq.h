@@ -11,7 +11,8 @@
 
 #include "err.h"
 
-/* Called with each parsed item (freed after it returns); non-zero stops. */
+/* Called with each parsed item (freed after it returns: no part of it may
+ * be kept, detached or freed); non-zero stops. */
 typedef int (*itemq_fn)(void *arg, const cJSON *item);
 
 struct itemq;

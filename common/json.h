@@ -40,6 +40,12 @@ struct json_items {
 	const char	*drop;		/* a member removed from each element
 					 * before fn sees it (dotted path,
 					 * "metadata.managedFields"), or NULL */
+	const char *const *keep;	/* or: only these members of each
+					 * element (json_keep_members()), an
+					 * element it cannot cut handed over
+					 * whole; NULL: all */
+	struct strbuf	 kept;		/* an element cut to keep */
+	struct strbuf	 prefix;	/* keep_object()'s path so far */
 };
 /* Start splitting the array member (e.g. "items"). */
 void	 json_items_init(struct json_items *, const char *member,

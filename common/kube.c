@@ -984,7 +984,6 @@ struct lstream {
 	int		 stopped;	/* fn asked to stop */
 	int		 no_managed_fields; /* drop them before parsing */
 	const char *const *fields;	/* parse only these members */
-	struct strbuf	 kept;		/* an item with only those */
 	struct itemq	*q;		/* items parsed on a second thread */
 	const char	*path;		/* the page being read */
 	int		 qrc;		/* what q said: 1 stop, -1 failed */
@@ -997,15 +996,6 @@ ls_item(void *arg, const char *elem, size_t len)
 	cJSON		*it;
 	int		 rc;
 
-	/* What no column reads is skipped over, never parsed; text this
-	 * cannot split is parsed whole, for the parse to say what is wrong. */
-	if (ls->fields != NULL) {
-		sb_reset(&ls->kept);
-		if (json_keep_members(elem, len, ls->fields, &ls->kept) == 0) {
-			elem = ls->kept.buf;
-			len = ls->kept.len;
-		}
-	}
 	if (ls->q != NULL) {
 		ls->qrc = itemq_add(ls->q, elem, len, ls->split.count,
 		    ls->path);
@@ -1050,6 +1040,8 @@ ls_page(struct kube *k, const struct kube_resource *res, const char *path,
 	r.stream_arg = ls;
 	r.timeout = k->http.timeout;
 	json_items_init(&ls->split, "items", ls_item, ls);
+	/* What no column reads is skipped over, never parsed. */
+	ls->split.keep = ls->fields;
 	if (ls->no_managed_fields && ls->fields == NULL)
 		ls->split.drop = "metadata.managedFields";
 	ls->path = path;
@@ -1116,7 +1108,6 @@ kube_list_each(struct kube *k, const struct kube_resource *res,
 	ls.rv = rv;
 	ls.no_managed_fields = o->no_managed_fields;
 	ls.fields = o->fields;
-	sb_init(&ls.kept);
 	if (o->parallel)
 		ls.q = itemq_start(fn, arg);
 	ret = list_pages(k, res, ns, o, ls_page, &ls, NULL, e);
@@ -1130,7 +1121,6 @@ kube_list_each(struct kube *k, const struct kube_resource *res,
 		}
 	}
 	err_clear(&ls.err);
-	sb_free(&ls.kept);
 	return ret;
 }
 

@@ -212,30 +212,64 @@ output_human_duration(double secs)
 	return xasprintf("%lldy", h / 24 / 365);
 }
 
-/* Parse RFC 3339 ("2026-11-22T13:13:42Z", fractions, offsets). */
+/* One to max digits at *p into *v, *p past them; -1 when none. */
+static int
+take_digits(const char **p, int max, int *v)
+{
+	int	 n;
+
+	*v = 0;
+	for (n = 0; n < max && **p >= '0' && **p <= '9'; n++, (*p)++)
+		*v = *v * 10 + (**p - '0');
+	return n > 0 ? 0 : -1;
+}
+
+/* take_digits(), then the byte sep. */
+static int
+take_field(const char **p, int max, int *v, char sep)
+{
+	if (take_digits(p, max, v) != 0 || **p != sep)
+		return -1;
+	(*p)++;
+	return 0;
+}
+
+/* Parse RFC 3339 ("2026-11-22T13:13:42Z", fractions, offsets).  By hand,
+ * not sscanf: a listing parses one per row, and sscanf costs some
+ * thousand instructions each time. */
 static int
 parse_rfc3339(const char *s, double *t)
 {
 	struct tm	 tm;
-	int		 y, mo, d, h, mi, sec, n = 0, oh, om;
+	int		 y, mo, d, h, mi, sec, oh, om;
 	double		 frac = 0, off = 0;
-	const char	*p;
+	const char	*p = s;
 	char		*end;
 
-	if (sscanf(s, "%4d-%2d-%2d%*[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi,
-	    &sec, &n) != 6 || n == 0)
+	if (take_field(&p, 4, &y, '-') != 0 || take_field(&p, 2, &mo,
+	    '-') != 0 || take_digits(&p, 2, &d) != 0)
 		return -1;
-	p = s + n;
+	if (*p != 'T' && *p != 't' && *p != ' ')
+		return -1;
+	while (*p == 'T' || *p == 't' || *p == ' ')
+		p++;
+	if (take_field(&p, 2, &h, ':') != 0 || take_field(&p, 2, &mi,
+	    ':') != 0 || take_digits(&p, 2, &sec) != 0)
+		return -1;
 	if (*p == '.') {
 		frac = strtod(p, &end);
 		p = end;
 	}
 	if (*p == 'Z' || *p == 'z')
 		p++;
-	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh,
-	    &om) == 2) {
+	else if (*p == '+' || *p == '-') {
+		const char *q = p + 1;
+
+		if (take_field(&q, 2, &oh, ':') != 0 ||
+		    take_digits(&q, 2, &om) != 0)
+			return -1;
 		off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
-		p += 6;
+		p = q;
 	} else
 		return -1;
 	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||

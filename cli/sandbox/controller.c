@@ -95,7 +95,7 @@
 #define LBL_PART_OF	"app.kubernetes.io/part-of"
 #define DEFAULT_DELAY	0.2
 #define BATCH_DELAY_US	5000		/* after a quiet spell */
-#define BURST_DELAY_US	50000		/* while changes keep coming, */
+#define BURST_DELAY_US	10000		/* while changes keep coming, */
 #define BURST_SHARE	4		/* or this many times the last
 					 * batch's cost, so that a bulk apply
 					 * of thousands leaves the API most

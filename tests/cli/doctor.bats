@@ -18,7 +18,17 @@ setup_file() {
 	maasctl apply -f "$BATS_TEST_DIRNAME/../fixtures/doctor/healthy.yaml" >/dev/null
 }
 teardown_file() { sandbox_stop; }
-setup() { common_setup; sandbox_use; }
+# Each test starts on a healthy sandbox: the controller has reconciled
+# what setup_file or the test before applied again (it paces its batches,
+# and a model re-created starts after a delay), not while it still works.
+setup() {
+	common_setup
+	sandbox_use
+	sandbox_models_ready llm
+	maasctl -n llm wait maasmodelref/sim --timeout 30s >/dev/null
+	maasctl -n models-as-a-service wait maasauthpolicy/sim-access \
+	    maassubscription/sim-sub --timeout 30s >/dev/null
+}
 teardown() { common_teardown; }
 
 # check NAME: "STATUS message" of the first check NAME in $output (JSON).

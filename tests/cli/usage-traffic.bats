@@ -10,6 +10,12 @@ load ../helpers/sandbox
 setup_file() {
 	sandbox_start
 	maasctl apply -f "$MAASCTL_TEST_ROOT/tests/fixtures/usage/traffic.yaml" >/dev/null
+	# The traffic starts once the controller has made the model callable
+	# and the subscriptions' limits are in force, not while it works.
+	sandbox_models_ready usage-llm
+	maasctl -n usage-llm wait maasmodelref/meter --timeout 30s >/dev/null
+	maasctl -n models-as-a-service wait maasauthpolicy/meter-access \
+	    maassubscription/gold maassubscription/small --timeout 30s >/dev/null
 	# Per-user figures need captureUser (off by default, for privacy).
 	kubectl_patch='{"spec":{"telemetry":{"metrics":{"captureUser":true}}}}'
 	sandbox_curl -f -o /dev/null -X PATCH -H "Authorization: Bearer $SANDBOX_ADMIN_TOKEN" \

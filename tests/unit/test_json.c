@@ -259,10 +259,11 @@ got_item(void *arg, const char *elem, size_t len)
 	return g->stop_after > 0 && g->elems.n >= g->stop_after;
 }
 
-/* Feed doc in chunks of n bytes; the envelope printed, or NULL on error. */
+/* Feed doc in chunks of n bytes, each element cut to keep (or NULL); the
+ * envelope printed, or NULL on error. */
 static char *
-split_drop(const char *doc, size_t n, const char *drop, struct got_items *g,
-    struct err *e)
+split_keep(const char *doc, size_t n, const char *drop,
+    const char *const *keep, struct got_items *g, struct err *e)
 {
 	struct json_items	 it;
 	size_t			 off, len = strlen(doc), k;
@@ -271,6 +272,7 @@ split_drop(const char *doc, size_t n, const char *drop, struct got_items *g,
 
 	json_items_init(&it, "items", got_item, g);
 	it.drop = drop;
+	it.keep = keep;
 	for (off = 0; off < len; off += k) {
 		k = len - off < n ? len - off : n;
 		if (json_items_feed(&it, doc + off, k) != 0) {
@@ -283,6 +285,13 @@ split_drop(const char *doc, size_t n, const char *drop, struct got_items *g,
 	out = json_print(env, 0);
 	cJSON_Delete(env);
 	return out;
+}
+
+static char *
+split_drop(const char *doc, size_t n, const char *drop, struct got_items *g,
+    struct err *e)
+{
+	return split_keep(doc, n, drop, NULL, g, e);
 }
 
 static char *
@@ -383,6 +392,92 @@ TEST(items_drop)
 		free(s);
 		sl_free(&g.elems);
 	}
+}
+
+TEST(items_keep)
+{
+	/* Whole objects are cut as they are found; one split by a chunk's
+	 * end, one that is not an object and one that cannot be cut go
+	 * through the byte-by-byte splitter. */
+	static const char doc[] = "{\"kind\":\"List\",\"items\": [ "
+	    "{\"metadata\":{\"name\":\"a\",\"managedFields\":[{\"f:x\":"
+	    "\"]},\\\"{\"}],\"uid\":\"u\"},\"status\":{\"phase\":\"A\\\"\"}},"
+	    "{\"metadata\":{\"name\":\"a-very-long-name-that-memchr-looks-at"
+	    "-past-the-short-string-loop\\\\\"},\"spec\":{\"m\":[1,{\"}\":2}]}} ,"
+	    "\n 7,"
+	    "{\"metadata\":{\"name\":}},"
+	    "{\"status\":{\"phase\":\"Z\"}}\n],\"metadata\":{\"continue\":\"c\"}}";
+	static const char *const keep[] = { "metadata.name", "status.phase",
+	    "spec", NULL };
+	struct got_items	 g;
+	struct err		 e = ERR_INIT;
+	size_t			 n;
+	char			*s;
+
+	for (n = 1; n <= sizeof doc; n += (n < 8 ? 1 : 7)) {
+		memset(&g, 0, sizeof g);
+		s = split_keep(doc, n, NULL, keep, &g, &e);
+		is_str(s, "{\"kind\":\"List\",\"items\":[],\"metadata\":"
+		    "{\"continue\":\"c\"}}", "envelope, chunks of %zu", n);
+		is_int((int)g.elems.n, 5, "five items, chunks of %zu", n);
+		if (g.elems.n == 5) {
+			is_str(g.elems.v[0], "{\"metadata\":{\"name\":\"a\"},"
+			    "\"status\":{\"phase\":\"A\\\"\"}}",
+			    "cut, chunks of %zu", n);
+			is_str(g.elems.v[1], "{\"metadata\":{\"name\":"
+			    "\"a-very-long-name-that-memchr-looks-at-past-"
+			    "the-short-string-loop\\\\\"},\"spec\":{\"m\":"
+			    "[1,{\"}\":2}]}}", "a long string, chunks of %zu",
+			    n);
+			is_str(g.elems.v[2], "\n 7", "not an object: as it is");
+			is_str(g.elems.v[3], "{\"metadata\":{\"name\":}}",
+			    "not JSON: whole, for the parse to judge");
+			is_str(g.elems.v[4], "{\"status\":{\"phase\":\"Z\"}}",
+			    "the last one, chunks of %zu", n);
+		}
+		free(s);
+		sl_free(&g.elems);
+	}
+	/* The callback stops the split on the fast path, too. */
+	memset(&g, 0, sizeof g);
+	g.stop_after = 1;
+	s = split_keep(doc, sizeof doc, NULL, keep, &g, &e);
+	is_str(s, "(stopped)", "the callback stops a cut split");
+	is_int((int)g.elems.n, 1, "after one item");
+	free(s);
+	sl_free(&g.elems);
+	/* An array that does not end. */
+	memset(&g, 0, sizeof g);
+	s = split_keep("{\"items\":[{\"spec\":1},{\"spec\":{", 64, NULL,
+	    keep, &g, &e);
+	ok(s == NULL, "a cut stream that ends inside an item fails");
+	is_int((int)g.elems.n, 1, "after the whole item");
+	err_clear(&e);
+	sl_free(&g.elems);
+}
+
+TEST(string_ends)
+{
+	/* A string's end and escapes at every offset, across the word-at-a-
+	 * time part and the memchr part. */
+	struct strbuf	 sb = STRBUF_INIT;
+	size_t		 len, at, n, bad = 0;
+
+	for (len = 0; len < 80; len++) {
+		for (at = 0; at <= len; at++) {
+			sb_reset(&sb);
+			sb_adds(&sb, "{\"a\":\"");
+			for (n = 0; n < len; n++)
+				sb_adds(&sb, n == at ? "\\\"" : "x");
+			sb_adds(&sb, "\",\"b\":1}");
+			n = json_drop_member(sb.buf, sb.len, "a");
+			sb.buf[n] = '\0';
+			if (strcmp(sb.buf, "{\"b\":1}") != 0)
+				bad++;
+		}
+	}
+	is_int((int)bad, 0, "strings of 0-79 bytes, an escaped quote anywhere");
+	sb_free(&sb);
 }
 
 /* json_drop_member on a copy of in; the text left. */
@@ -539,6 +634,8 @@ main(void)
 	RUN(quote_styles);
 	RUN(items_split);
 	RUN(items_drop);
+	RUN(items_keep);
+	RUN(string_ends);
 	RUN(drop_member);
 	RUN(keep_members);
 	RUN(long_digit_runs);
