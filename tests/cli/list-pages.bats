@@ -7,14 +7,7 @@
 # Expired, an item that is not JSON) gives the same one line and exit
 # code as on the first, with nothing on stdout.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/responder
-
-setup() { common_setup; }
-teardown() {
-	responder_stop
-	common_teardown
-}
+load ../helpers/scripted
 
 # page PREFIX N [CONTINUE [BAD]]: a MaaSSubscriptionList reply of N
 # subscriptions PREFIX-000..., with a continue token, and item BAD (an
@@ -43,9 +36,7 @@ body {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","messag
 ---'
 
 # list ARGS...: maasctl against the responder.
-list() {
-	maasctl --server "http://127.0.0.1:$RESPONDER_PORT" --token t "$@"
-}
+list() { scripted_ctl "$@"; }
 
 @test "three pages: every row once, in the server's order; each page asked with the last continue token" {
 	{ page a 500 t1; page b 500 t2; page c 37; } >"$BATS_TEST_TMPDIR/script"

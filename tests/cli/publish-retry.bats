@@ -6,16 +6,8 @@
 # on, or keeps moving, the server's reason comes out in one line, exit 1.
 # A scripted API server (the responder) plays the race exactly.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/responder
+load ../helpers/scripted
 
-setup() { common_setup; }
-teardown() {
-	responder_stop
-	common_teardown
-}
-
-J='header Content-Type: application/json'
 DISCOVERY="$J
 body {\"kind\":\"APIGroup\",\"apiVersion\":\"v1\",\"name\":\"serving.kserve.io\",\"versions\":[{\"groupVersion\":\"serving.kserve.io/v1alpha1\",\"version\":\"v1alpha1\"}],\"preferredVersion\":{\"groupVersion\":\"serving.kserve.io/v1alpha1\",\"version\":\"v1alpha1\"}}
 ---
@@ -54,9 +46,7 @@ times 2
 ---"
 GW='[{"name":"maas-default-gateway","namespace":"openshift-ingress"}]'
 
-ctl() {
-	maasctl --server "http://127.0.0.1:$RESPONDER_PORT" --token t -n llm "$@"
-}
+ctl() { scripted_ctl -n llm "$@"; }
 # patches: the test values the PATCH requests carried, one per line.
 patches() {
 	awk '/^=== [0-9]+ PATCH /{p=1; next} /^=== /{p=0} p && /^\[/' "$RESPONDER_LOG" |

@@ -8,16 +8,8 @@
 # too, or --resource-version was given, the conflict is the user's, exit
 # 5.  A scripted API server (the responder) plays the race exactly.
 bats_require_minimum_version 1.5.0
-load ../helpers/common
-load ../helpers/responder
+load ../helpers/scripted
 
-setup() { common_setup; }
-teardown() {
-	responder_stop
-	common_teardown
-}
-
-J='header Content-Type: application/json'
 T=models-as-a-service
 
 # sub RV PHASE [MODEL]: the MaaSSubscription s1 at resourceVersion RV.
@@ -30,9 +22,7 @@ $J
 body {\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"Operation cannot be fulfilled on maassubscriptions.maas.opendatahub.io \\\"s1\\\": the object has been modified; please apply your changes to the latest version and try again\",\"reason\":\"Conflict\",\"details\":{\"name\":\"s1\",\"group\":\"maas.opendatahub.io\",\"kind\":\"maassubscriptions\"},\"code\":409}
 ---"
 
-ctl() {
-	maasctl --server "http://127.0.0.1:$RESPONDER_PORT" --token t "$@"
-}
+ctl() { scripted_ctl "$@"; }
 # puts: the resourceVersion each PUT carried, one per line.
 puts() {
 	awk '/^=== [0-9]+ PUT /{p=1; next} /^=== /{p=0} p && /^\{/' "$RESPONDER_LOG" |
