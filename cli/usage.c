@@ -20,7 +20,6 @@
  * telemetry is on and which labels it keeps; when it is off the command
  * fails (exit 6) naming the setting to change.
  */
-#include <ctype.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +34,7 @@
 #include "kube.h"
 #include "kubectx.h"
 #include "output.h"
+#include "rfc3339.h"
 #include "term.h"
 
 #define TENANT_NS	"models-as-a-service"
@@ -1143,39 +1143,13 @@ print_table(const struct report *rep, enum by by, double step)
 static int
 parse_time(const char *flag, const char *s, double *out, struct err *e)
 {
-	struct tm	 tm;
-	const char	*p;
-	char		*end;
-	double		 frac = 0;
-	long		 off = 0;
+	char	*end;
 
 	*out = strtod(s, &end);
 	if (end != s && *end == '\0' && *out >= 0)
 		return 0;
-	memset(&tm, 0, sizeof tm);
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		goto bad;
-	if (*p == '.') {
-		frac = strtod(p, &end);
-		p = end;
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
-	    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
-	    isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5])) {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-		    ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-		if (*p == '-')
-			off = -off;
-		p += 6;
-	} else
-		goto bad;
-	if (*p != '\0')
-		goto bad;
-	*out = (double)timegm(&tm) - (double)off + frac;
-	return 0;
-bad:
+	if (rfc3339_parse(s, out) == 0)
+		return 0;
 	return err_set(e, EXIT_USAGE, "usage: --%s %s: want an RFC 3339 time "
 	    "(2026-11-22T10:00:00Z) or unix seconds", flag, s);
 }

@@ -26,6 +26,7 @@
 #include "json.h"
 #include "base64.h"
 #include "kubeconfig.h"
+#include "rfc3339.h"
 #include "xalloc.h"
 #include "yaml.h"
 
@@ -1970,49 +1971,6 @@ kubeconfig_exec_info(const struct kubeconfig_resolved *r, int interactive)
 	return out;
 }
 
-/* Parse RFC 3339 ("2026-01-02T15:04:05Z", optional fraction and offset). */
-static int
-parse_rfc3339(const char *s, time_t *out)
-{
-	struct tm	 tm;
-	const char	*p;
-	long		 off = 0;
-	int		 n = 0, oh, om;
-
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-	    n != 19)
-		return -1;
-	p = s + n;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2 || strlen(p) != 6)
-			return -1;
-		off = (oh * 60L + om) * 60L * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else
-		return -1;
-	if (*p != '\0')
-		return -1;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-	    tm.tm_sec > 60)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = timegm(&tm) - off;
-	return 0;
-}
-
 static void
 exec_drop(struct kube_exec *x)
 {
@@ -2032,7 +1990,7 @@ kubeconfig_exec_parse(struct kube_exec *x, const char *user, const char *buf,
 	cJSON		*doc;
 	const cJSON	*st;
 	const char	*ver, *kind, *tok, *cert, *key, *exp;
-	time_t		 expiry = 0;
+	double		 expiry = 0;
 	int		 rc = -1;
 
 	(void)user;
@@ -2085,7 +2043,7 @@ kubeconfig_exec_parse(struct kube_exec *x, const char *user, const char *buf,
 		goto out;
 	}
 	if ((exp = json_str(st, "expirationTimestamp")) != NULL &&
-	    exp[0] != '\0' && parse_rfc3339(exp, &expiry) == -1) {
+	    exp[0] != '\0' && rfc3339_parse(exp, &expiry) == -1) {
 		err_set(e, EXIT_AUTH, "getting credentials: decoding stdout: "
 		    "parsing time \"%s\" as RFC 3339", exp);
 		goto out;
@@ -2094,7 +2052,7 @@ kubeconfig_exec_parse(struct kube_exec *x, const char *user, const char *buf,
 	x->token = tok ? xstrdup(tok) : NULL;
 	x->cert_pem = cert ? xstrdup(cert) : NULL;
 	x->key_pem = key ? xstrdup(key) : NULL;
-	x->expiry = expiry;
+	x->expiry = (time_t)expiry;
 	x->cached = 1;
 	rc = 0;
 out:

@@ -17,6 +17,7 @@
 #include "json.h"
 #include "jsonpath.h"
 #include "output.h"
+#include "rfc3339.h"
 #include "xalloc.h"
 #include "yaml.h"
 
@@ -212,80 +213,6 @@ output_human_duration(double secs)
 	return xasprintf("%lldy", h / 24 / 365);
 }
 
-/* One to max digits at *p into *v, *p past them; -1 when none. */
-static int
-take_digits(const char **p, int max, int *v)
-{
-	int	 n;
-
-	*v = 0;
-	for (n = 0; n < max && **p >= '0' && **p <= '9'; n++, (*p)++)
-		*v = *v * 10 + (**p - '0');
-	return n > 0 ? 0 : -1;
-}
-
-/* take_digits(), then the byte sep. */
-static int
-take_field(const char **p, int max, int *v, char sep)
-{
-	if (take_digits(p, max, v) != 0 || **p != sep)
-		return -1;
-	(*p)++;
-	return 0;
-}
-
-/* Parse RFC 3339 ("2026-11-22T13:13:42Z", fractions, offsets).  By hand,
- * not sscanf: a listing parses one per row, and sscanf costs some
- * thousand instructions each time. */
-static int
-parse_rfc3339(const char *s, double *t)
-{
-	struct tm	 tm;
-	int		 y, mo, d, h, mi, sec, oh, om;
-	double		 frac = 0, off = 0;
-	const char	*p = s;
-	char		*end;
-
-	if (take_field(&p, 4, &y, '-') != 0 || take_field(&p, 2, &mo,
-	    '-') != 0 || take_digits(&p, 2, &d) != 0)
-		return -1;
-	if (*p != 'T' && *p != 't' && *p != ' ')
-		return -1;
-	while (*p == 'T' || *p == 't' || *p == ' ')
-		p++;
-	if (take_field(&p, 2, &h, ':') != 0 || take_field(&p, 2, &mi,
-	    ':') != 0 || take_digits(&p, 2, &sec) != 0)
-		return -1;
-	if (*p == '.') {
-		frac = strtod(p, &end);
-		p = end;
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		const char *q = p + 1;
-
-		if (take_field(&q, 2, &oh, ':') != 0 ||
-		    take_digits(&q, 2, &om) != 0)
-			return -1;
-		off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
-		p = q;
-	} else
-		return -1;
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*t = (double)timegm(&tm) + frac - off;
-	return 0;
-}
-
 char *
 output_age(const char *ts, time_t now)
 {
@@ -293,7 +220,7 @@ output_age(const char *ts, time_t now)
 
 	if (ts == NULL || *ts == '\0')
 		return xstrdup("<unknown>");
-	if (parse_rfc3339(ts, &t) == -1)
+	if (rfc3339_parse(ts, &t) == -1)
 		return xstrdup("<invalid>");
 	if (now == 0)
 		now = time(NULL);
