@@ -14,7 +14,6 @@
 #include "kubectx.h"
 #include "maasobj.h"
 #include "maasval.h"
-#include "term.h"
 
 #define GROUP	"maas.opendatahub.io"
 #define VERSION	"v1alpha1"
@@ -541,8 +540,8 @@ done:
 	return rc;
 }
 
-/* What maasobj_fetch() last read, as it was: an update that conflicts
- * only with a status write is made again on the newer object. */
+/* What maasobj_fetch() last read, as it was: the base of the update
+ * (kube_update()). */
 static cJSON	*fetched;
 
 int
@@ -564,74 +563,6 @@ maasobj_fetch(struct ctx *ctx, const struct maasobj_kind *k,
 		fetched = cJSON_Duplicate(*out, 1);
 	kube_resource_free(&res);
 	return rc;
-}
-
-/* a and b but for what a status write changes (status, resourceVersion,
- * managedFields). */
-static int
-same_but_status(const cJSON *a, const cJSON *b)
-{
-	cJSON	*x = cJSON_Duplicate(a, 1), *y = cJSON_Duplicate(b, 1);
-	cJSON	*o;
-	int	 same;
-
-	for (o = x; o != NULL; o = o == x ? y : NULL) {
-		cJSON_DeleteItemFromObjectCaseSensitive(o, "status");
-		cJSON_DeleteItemFromObjectCaseSensitive(json_obj(o,
-		    "metadata"), "resourceVersion");
-		cJSON_DeleteItemFromObjectCaseSensitive(json_obj(o,
-		    "metadata"), "managedFields");
-	}
-	same = json_equal(x, y);
-	cJSON_Delete(x);
-	cJSON_Delete(y);
-	return same;
-}
-
-#define CONFLICT_TRIES	5
-
-/*
- * PUT obj (an update of what maasobj_fetch() read).  The controller writes
- * the object's status at any moment, which moves its resourceVersion: when
- * the PUT conflicts and the object read again differs from the one read
- * before only in what a status write changes, the same update is made on
- * the newer resourceVersion (client-go's RetryOnConflict), up to
- * CONFLICT_TRIES times.  Never with --resource-version: a precondition
- * the user gave is theirs.
- */
-static int
-replace_retrying(struct kube *kube, const struct kube_resource *res,
-    const char *ns, cJSON *obj, const struct kube_write_opts *wo,
-    cJSON **got, struct err *e)
-{
-	struct err	 e2 = ERR_INIT;
-	cJSON		*cur;
-	const char	*name = json_str(obj, "metadata.name"), *rv;
-	int		 tries;
-
-	for (tries = 1; ; tries++) {
-		if (kube_replace(kube, res, ns, obj, MO.resource_version, wo,
-		    got, e) == 0)
-			return 0;
-		if (e->code != EXIT_CONFLICT || MO.resource_version != NULL ||
-		    fetched == NULL || tries >= CONFLICT_TRIES ||
-		    kube_get(kube, res, ns, name, &cur, &e2) != 0)
-			break;
-		if (!same_but_status(cur, fetched) ||
-		    (rv = json_str(cur, "metadata.resourceVersion")) == NULL) {
-			cJSON_Delete(cur);
-			break;
-		}
-		term_log(TERM_LOG_INFO, "%s %s/%s: only its status changed "
-		    "since it was read (resourceVersion now %s): updating "
-		    "again", res->kind, ns, name, rv);
-		json_set_str(obj, "metadata.resourceVersion", rv);
-		cJSON_Delete(fetched);
-		fetched = cur;
-		err_clear(e);
-	}
-	err_clear(&e2);
-	return -1;
 }
 
 /* The operation line: "<singular>.<group>/<name> <op>[ (dry run)]". */
@@ -677,8 +608,8 @@ maasobj_write(struct ctx *ctx, const struct maasobj_kind *k, cJSON *obj,
 		if (create)
 			rc = kube_create(kube, &res, ns, obj, &wo, &got, e);
 		else
-			rc = replace_retrying(kube, &res, ns, obj, &wo, &got,
-			    e);
+			rc = kube_update(kube, &res, ns, obj, fetched,
+			    MO.resource_version, &wo, &got, e);
 		if (rc != 0)
 			goto done;
 		rc = -1;

@@ -88,6 +88,9 @@ struct pub {
 	cJSON			*summary;	/* -o json|yaml result */
 	cJSON			*objects;	/* summary.objects */
 	int			 changes;	/* objects written */
+	cJSON			*read[3];	/* the MaaSModelRef, policy and
+						   subscription as last read:
+						   the bases of updates */
 };
 
 /* "created", "configured", "unchanged" line for an object. */
@@ -434,11 +437,27 @@ publish_backend(struct pub *p, cJSON **isvc, struct err *e)
 	return -1;
 }
 
-/* Create obj, or (exists) replace it with the changes made to cur. */
+/* Where the last read of res (one of mref, ap, sub) is kept, or NULL. */
+static cJSON **
+read_slot(struct pub *p, const struct kube_resource *res)
+{
+	if (res == &p->mref)
+		return &p->read[0];
+	if (res == &p->ap)
+		return &p->read[1];
+	if (res == &p->sub)
+		return &p->read[2];
+	return NULL;
+}
+
+/* Create obj, or (exists) replace it with the changes made to what
+ * get_current() read of it. */
 static int
 write_obj(struct pub *p, const struct kube_resource *res, const char *ns,
     const char *name, cJSON *obj, int create, struct err *e)
 {
+	cJSON	**base = read_slot(p, res);
+
 	if (P.dry == DRY_CLIENT) {
 		report(p, res, name, create ? "created" : "configured");
 		return 0;
@@ -446,8 +465,8 @@ write_obj(struct pub *p, const struct kube_resource *res, const char *ns,
 	if (create) {
 		if (kube_create(p->k, res, ns, obj, &p->wo, NULL, e) != 0)
 			return -1;
-	} else if (kube_replace(p->k, res, ns, obj, NULL, &p->wo, NULL,
-	    e) != 0)
+	} else if (kube_update(p->k, res, ns, obj, base != NULL ? *base :
+	    NULL, NULL, &p->wo, NULL, e) != 0)
 		return -1;
 	report(p, res, name, create ? "created" : "configured");
 	return 0;
@@ -490,10 +509,18 @@ get_current(struct pub *p, const struct kube_resource *res, const char *ns,
     const char *name, cJSON **cur, struct err *e)
 {
 	struct err	 e2 = ERR_INIT;
+	cJSON		**base = read_slot(p, res);
 
 	*cur = NULL;
-	if (kube_get(p->k, res, ns, name, cur, &e2) == 0)
+	if (base != NULL) {
+		cJSON_Delete(*base);
+		*base = NULL;
+	}
+	if (kube_get(p->k, res, ns, name, cur, &e2) == 0) {
+		if (base != NULL)
+			*base = cJSON_Duplicate(*cur, 1);
 		return 0;
+	}
 	if (e2.code != EXIT_NOTFOUND) {
 		err_move(e, &e2);
 		return -1;
@@ -905,6 +932,9 @@ pub_free(struct pub *p)
 	kube_resource_free(&p->mref);
 	kube_resource_free(&p->ap);
 	kube_resource_free(&p->sub);
+	cJSON_Delete(p->read[0]);
+	cJSON_Delete(p->read[1]);
+	cJSON_Delete(p->read[2]);
 	free((char *)p->ns);
 	free(p->policy);
 	free(p->subname);

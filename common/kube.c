@@ -1213,6 +1213,64 @@ kube_replace(struct kube *k, const struct kube_resource *res, const char *ns,
 	return ret;
 }
 
+/* a and b but for what a status write changes (status, resourceVersion,
+ * managedFields). */
+static int
+same_but_status(const cJSON *a, const cJSON *b)
+{
+	cJSON	*x = cJSON_Duplicate(a, 1), *y = cJSON_Duplicate(b, 1);
+	cJSON	*o;
+	int	 same;
+
+	for (o = x; o != NULL; o = o == x ? y : NULL) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "status");
+		cJSON_DeleteItemFromObjectCaseSensitive(json_obj(o,
+		    "metadata"), "resourceVersion");
+		cJSON_DeleteItemFromObjectCaseSensitive(json_obj(o,
+		    "metadata"), "managedFields");
+	}
+	same = json_equal(x, y);
+	cJSON_Delete(x);
+	cJSON_Delete(y);
+	return same;
+}
+
+#define UPDATE_TRIES	5
+
+int
+kube_update(struct kube *k, const struct kube_resource *res, const char *ns,
+    cJSON *obj, const cJSON *base, const char *rv,
+    const struct kube_write_opts *o, cJSON **out, struct err *e)
+{
+	struct err	 e2 = ERR_INIT;
+	cJSON		*cur;
+	const char	*name = json_str(obj, "metadata.name"), *nrv;
+	int		 tries, same;
+
+	for (tries = 1; ; tries++) {
+		if (kube_replace(k, res, ns, obj, rv, o, out, e) == 0)
+			return 0;
+		if (e->code != EXIT_CONFLICT || rv != NULL || base == NULL ||
+		    tries >= UPDATE_TRIES ||
+		    kube_get(k, res, ns, name, &cur, &e2) != 0)
+			break;
+		same = same_but_status(cur, base);
+		nrv = json_str(cur, "metadata.resourceVersion");
+		if (same && nrv != NULL) {
+			term_log(TERM_LOG_INFO, "%s %s/%s: only its status "
+			    "changed since it was read (resourceVersion now "
+			    "%s): updating again", res->kind, ns, name, nrv);
+			json_set_str(obj, "metadata.resourceVersion", nrv);
+			err_clear(e);
+		}
+		cJSON_Delete(cur);
+		if (!same || nrv == NULL)
+			break;
+	}
+	err_clear(&e2);
+	return -1;
+}
+
 int
 kube_patch(struct kube *k, const struct kube_resource *res, const char *ns,
     const char *name, enum kube_patch_type type, const char *body,

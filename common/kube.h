@@ -155,6 +155,20 @@ int	 kube_create(struct kube *, const struct kube_resource *, const char *ns,
 int	 kube_replace(struct kube *, const struct kube_resource *,
 	    const char *ns, const cJSON *obj, const char *resource_version,
 	    const struct kube_write_opts *, cJSON **out, struct err *);
+/*
+ * kube_replace() of obj, an update of base (the object as it was read, or
+ * NULL).  The controller writes an object's status at any moment, which
+ * moves its resourceVersion: when the PUT conflicts and the object read
+ * again differs from base only in what a status write changes (status,
+ * resourceVersion, managedFields), the same update is made on the newer
+ * version (client-go's RetryOnConflict), up to five times; obj's
+ * resourceVersion follows.  A resource_version the caller gave is a
+ * precondition of theirs and never retried.
+ */
+int	 kube_update(struct kube *, const struct kube_resource *,
+	    const char *ns, cJSON *obj, const cJSON *base,
+	    const char *resource_version, const struct kube_write_opts *,
+	    cJSON **out, struct err *);
 /* PATCH an object; body is JSON, or YAML/JSON for server-side apply. */
 int	 kube_patch(struct kube *, const struct kube_resource *, const char *ns,
 	    const char *name, enum kube_patch_type, const char *body,
